@@ -1,0 +1,95 @@
+"""`lbt`: local border traffic permits and border-representative cooperation."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lbt.settings import Settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """templates/, static/ and migrations/ sit beside the package in a checkout, inside it in a wheel."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from lbt.audit.services import install_audit_listener
+    from lbt.db import Database
+    from lbt.errors_web import register_error_handlers
+    from lbt.i18n import init_i18n
+    from lbt.labels import init_labels
+    from lbt.navigation import init_navigation
+    from lbt.security import init_security
+    from lbt.web import AppState, bind_actor, close_session, get_session
+
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_path=os.environ.get("LBT_INSTANCE_PATH") or None,
+    )
+    if settings is None:
+        settings = Settings.from_env(app.instance_path)
+    app.instance_path = str(settings.instance_path)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        SESSION_COOKIE_NAME="lbt_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.https,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,  # a resident may take long over a form on a slow phone
+        PREFERRED_URL_SCHEME="https" if settings.https else "http",
+    )
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count, x_host=settings.proxy_count
+        )
+    app.extensions["lbt"] = AppState(settings=settings, database=Database(settings.database_url))
+    install_audit_listener()
+
+    CSRFProtect(app)
+    login_manager = LoginManager(app)
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):  # type: ignore[no-untyped-def]
+        from lbt.accounts.services import load_session_user
+
+        return load_session_user(get_session(), session_id)
+
+    init_i18n(app)
+    init_navigation(app)
+    init_labels(app)
+    init_security(app)
+    app.before_request(bind_actor)
+    register_error_handlers(app)
+    app.teardown_appcontext(close_session)
+    _register_blueprints(app)
+    if not app.debug and not settings.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lbt.accounts.views import bp as accounts
+    from lbt.audit.views import bp as audit
+    from lbt.home.views import bp as home
+    from lbt.reference.views import bp as reference
+
+    for blueprint in (home, accounts, reference, audit):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,231 @@
+"""Login, logout, own password; the administrator's user pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from lbt.accounts import services
+from lbt.accounts.forms import ChangePasswordForm, LoginForm, NewUserForm, SetPasswordForm, UserFilterForm, UserForm
+from lbt.accounts.models import Role, User
+from lbt.errors import DomainError, ValidationFailed
+from lbt.forms import ActionForm
+from lbt.i18n import translate_error
+from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
+from lbt.security import any_user, is_safe_next, public, roles
+from lbt.web import form_page, get_session, now, settings
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        config = settings()
+        try:
+            user = services.authenticate(
+                session,
+                form.username.data or "",
+                form.password.data or "",
+                now=now(),
+                max_failures=config.login_max_failures,
+                lockout_minutes=config.login_lockout_minutes,
+            )
+        except DomainError as error:
+            session.commit()  # keep the failure count and lock
+            form.form_errors.append(translate_error(error))
+            return render_template("accounts/login.html", form=form), 401
+        session.commit()
+        login_user(user)
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("home.index"))
+    return form_page("accounts/login.html", form)
+
+
+@bp.post("/logout")
+@any_user
+def logout() -> Response:
+    ActionForm().validate_on_submit()  # CSRF is checked globally; the form only carries the token
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@any_user
+def password() -> Response | str:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = current_user._get_current_object()  # type: ignore[attr-defined]
+        try:
+            services.change_password(session, user, form.current_password.data or "", form.password.data or "", now=now())
+        except ValidationFailed as error:
+            form.show_error(error)
+        else:
+            session.commit()
+            login_user(user)  # the session token changed: keep this login, end the others
+            flash(_("Your password was changed. Other logins of your account have ended."), "success")
+            return redirect(url_for("home.index"))
+    return form_page("accounts/password.html", form)
+
+
+# --- administrator: users ---------------------------------------------------------------------
+
+
+def _fill_scope_choices(form: UserForm) -> None:
+    session = get_session()
+    form.agreements.choices = [
+        (a.code, f"{a.code} — {a.name}") for a in session.scalars(select(Agreement).order_by(Agreement.code))
+    ]
+    form.crossing_points.choices = [
+        (c.code, f"{c.code} — {c.name}") for c in session.scalars(select(CrossingPoint).order_by(CrossingPoint.code))
+    ]
+    form.state.choices = [("", "—")] + [
+        (s.code, f"{s.code} — {s.name_en}") for s in session.scalars(select(State).order_by(State.code))
+    ]
+    form.border_sections.choices = [
+        (b.code, f"{b.code} — {b.name}") for b in session.scalars(select(BorderSection).order_by(BorderSection.code))
+    ]
+
+
+def _user_data(form: UserForm) -> services.UserData:
+    role = Role(form.role.data)
+    return services.UserData(
+        username=form.username.data or "",
+        role=role,
+        full_name=form.full_name.data or "",
+        email=form.email.data or "",
+        locale=form.locale.data or None,
+        scope=services.Scope(
+            agreements=tuple(form.agreements.data or ()) if role in (Role.OFFICER, Role.SUPERVISOR) else (),
+            crossing_points=tuple(form.crossing_points.data or ()) if role is Role.BORDER_GUARD else (),
+            state=(form.state.data or None) if role is Role.REPRESENTATIVE else None,
+            border_sections=tuple(form.border_sections.data or ()) if role is Role.REPRESENTATIVE else (),
+        ),
+    )
+
+
+@bp.get("/admin/users")
+@roles(Role.ADMIN)
+def users() -> str:
+    form = UserFilterForm(request.args)
+    role = Role(form.role.data) if form.validate() and form.role.data else None
+    found = services.list_users(get_session(), role=role, search=form.q.data or "")
+    return render_template("accounts/users.html", users=found, form=form, action_form=ActionForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def create_user() -> Response | tuple[str, int] | str:
+    form = NewUserForm()
+    _fill_scope_choices(form)
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            user = services.create_user(session, _user_data(form), form.password.data or "", now=now())
+        except ValidationFailed as error:
+            session.rollback()
+            form.show_error(error)
+        else:
+            session.commit()
+            flash(_("User %(username)s was created.", username=user.username), "success")
+            return redirect(url_for("accounts.users"))
+    return form_page("accounts/user_form.html", form, user=None)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_user(user_id: int) -> Response | tuple[str, int] | str:
+    session = get_session()
+    user = _user_or_404(user_id)
+    form = UserForm(obj=None if request.method == "POST" else user)
+    _fill_scope_choices(form)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.locale.data = user.locale or ""
+        form.agreements.data = [a.code for a in user.agreements]
+        form.crossing_points.data = [c.code for c in user.crossing_points]
+        form.state.data = user.state.code if user.state else ""
+        form.border_sections.data = [b.code for b in user.border_sections]
+    if form.validate_on_submit():
+        if (form.username.data or "").strip().lower() != user.username:
+            form.username.errors = [*form.username.errors, _("A username cannot be changed.")]
+        else:
+            try:
+                services.update_user(session, user, _user_data(form), acting_user=current_user)
+            except ValidationFailed as error:
+                session.rollback()
+                form.show_error(error)
+            else:
+                session.commit()
+                flash(_("User %(username)s was saved.", username=user.username), "success")
+                return redirect(url_for("accounts.users"))
+    return form_page(
+        "accounts/user_form.html", form, user=user, password_form=SetPasswordForm(formdata=None), action_form=ActionForm()
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@roles(Role.ADMIN)
+def set_user_password(user_id: int) -> Response | tuple[str, int]:
+    session = get_session()
+    user = _user_or_404(user_id)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(session, user, form.password.data or "", now=now())
+        except ValidationFailed as error:
+            session.rollback()
+            form.show_error(error)
+        else:
+            session.commit()
+            flash(_("The password of %(username)s was set.", username=user.username), "success")
+            return redirect(url_for("accounts.edit_user", user_id=user.id))
+    edit_form = UserForm(formdata=None, obj=user)
+    _fill_scope_choices(edit_form)
+    edit_form.role.data = user.role.value
+    return render_template(
+        "accounts/user_form.html", form=edit_form, user=user, password_form=form, action_form=ActionForm()
+    ), 400
+
+
+@bp.post("/admin/users/<int:user_id>/<any(activate,deactivate,unlock):action>")
+@roles(Role.ADMIN)
+def user_action(user_id: int, action: str) -> Response:
+    session = get_session()
+    user = _user_or_404(user_id)
+    ActionForm().validate_on_submit()
+    try:
+        if action == "unlock":
+            services.unlock(session, user)
+            message = _("User %(username)s was unlocked.", username=user.username)
+        else:
+            services.set_active(session, user, action == "activate", acting_user=current_user)
+            message = (
+                _("User %(username)s was activated.", username=user.username)
+                if action == "activate"
+                else _("User %(username)s was deactivated.", username=user.username)
+            )
+    except ValidationFailed as error:
+        session.rollback()
+        flash(translate_error(error), "error")
+    else:
+        session.commit()
+        flash(message, "success")
+    return redirect(url_for("accounts.edit_user", user_id=user.id))

@@ -1,0 +1,251 @@
+"""Writing, reading and verifying the audit log.
+
+Every flush of a session writes one entry per created, changed or deleted ``Audited`` record, so no
+service can forget to audit. Entries are chained: each stores the SHA-256 of its own content and of
+the entry before it, so changing or removing an entry breaks the chain at that point.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import event, func, insert, inspect, select, text
+from sqlalchemy.orm import ColumnProperty, RelationshipProperty, Session, UOWTransaction
+
+from lbt.audit.models import GENESIS_HASH, SYSTEM_ACTOR, AuditActor, Audited, AuditEntry
+
+# an arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain
+_CHAIN_LOCK_KEY = 7_262_001
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, Audited):
+        return value.audit_label()
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_plain(item) for item in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def entry_hash(
+    *,
+    prev_hash: str,
+    occurred_at: datetime,
+    actor_id: int | None,
+    actor_name: str,
+    source: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    changes: str,
+) -> str:
+    content = canonical_json(
+        {
+            "prev_hash": prev_hash,
+            "occurred_at": occurred_at.isoformat(),
+            "actor_id": actor_id,
+            "actor_name": actor_name,
+            "source": source,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "changes": changes,
+        }
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _changes_of(obj: Audited, action: str) -> dict[str, Any] | None:
+    state = inspect(obj)
+    ignored = type(obj).__audit_ignore__
+    redacted = type(obj).__audit_redact__
+    changes: dict[str, Any] = {}
+    meaningful = False
+    for prop in state.mapper.iterate_properties:
+        key = prop.key
+        if isinstance(prop, ColumnProperty):
+            history = state.attrs[key].history
+            if action == "create":
+                value = getattr(obj, key)
+                if value is None:
+                    continue
+                changes[key] = "(set)" if key in redacted else _plain(value)
+                meaningful = True
+            elif action == "delete":
+                value = history.unchanged[0] if history.unchanged else (history.deleted or [None])[0]
+                if value is not None and key not in redacted:
+                    changes[key] = _plain(value)
+                meaningful = True
+            elif history.has_changes():
+                old = history.deleted[0] if history.deleted else None
+                new = history.added[0] if history.added else None
+                if old == new:
+                    continue
+                changes[key] = "(changed)" if key in redacted else [_plain(old), _plain(new)]
+                meaningful = meaningful or key not in ignored
+        elif isinstance(prop, RelationshipProperty) and prop.uselist and action == "update":
+            history = state.attrs[key].history
+            if history.added or history.deleted:
+                changes[key] = {"added": _plain(list(history.added)), "removed": _plain(list(history.deleted))}
+                meaningful = True
+    if not meaningful:
+        return None
+    return {key: value for key, value in changes.items() if key not in ignored or action != "update"}
+
+
+def _entity_id(obj: Audited) -> str:
+    identity = inspect(obj).identity
+    if identity is None:
+        return "?"
+    return ",".join(str(part) for part in identity)
+
+
+def _collect(session: Session) -> list[tuple[str, Audited, dict[str, Any]]]:
+    pending: list[tuple[str, Audited, dict[str, Any]]] = []
+    for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if not isinstance(obj, Audited):
+                continue
+            if action == "update" and not session.is_modified(obj):
+                continue
+            changes = _changes_of(obj, action)
+            if changes is not None:
+                pending.append((action, obj, changes))
+    return pending
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    pending = _collect(session)
+    if not pending:
+        return
+    actor: AuditActor = session.info.get("actor") or SYSTEM_ACTOR
+    now = (session.info.get("clock") or (lambda: datetime.now(UTC)))().astimezone(UTC)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    prev = connection.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+    prev_hash = prev or GENESIS_HASH
+    rows = []
+    for action, obj, changes in sorted(pending, key=lambda item: (type(item[1]).__name__, _entity_id(item[1]))):
+        row = {
+            "prev_hash": prev_hash,
+            "occurred_at": now,
+            "actor_id": actor.user_id,
+            "actor_name": actor.name,
+            "source": actor.source,
+            "action": action,
+            "entity_type": type(obj).__tablename__,  # type: ignore[attr-defined]
+            "entity_id": _entity_id(obj),
+            "changes": canonical_json(changes),
+        }
+        row["hash"] = entry_hash(**row)
+        prev_hash = row["hash"]
+        rows.append(row)
+    for row in rows:  # one statement per row keeps the order of ids equal to the order of the chain
+        connection.execute(insert(AuditEntry), row)
+
+
+def install_audit_listener() -> None:
+    """Listen on every Session: idempotent, called once by the application factory."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    entry_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    first_break: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+def verify_chain(session: Session, batch_size: int = 5000) -> VerifyResult:
+    """Recompute every entry's hash in id order; name the first entry whose content or link is wrong."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch_size))
+    for entry in rows.scalars():
+        checked += 1
+        if entry.prev_hash != expected_prev:
+            return VerifyResult(
+                checked,
+                ChainBreak(entry.id, "its link to the previous entry is broken: an entry before it was removed"),
+            )
+        recomputed = entry_hash(
+            prev_hash=entry.prev_hash,
+            occurred_at=entry.occurred_at,
+            actor_id=entry.actor_id,
+            actor_name=entry.actor_name,
+            source=entry.source,
+            action=entry.action,
+            entity_type=entry.entity_type,
+            entity_id=entry.entity_id,
+            changes=entry.changes,
+        )
+        if recomputed != entry.hash:
+            return VerifyResult(checked, ChainBreak(entry.id, "its content was changed after it was written"))
+        expected_prev = entry.hash
+    return VerifyResult(checked, None)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""
+    action: str = ""
+    entity_type: str = ""
+    entity_id: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def list_entries(
+    session: Session, filters: AuditFilter, *, before_id: int | None = None, limit: int = 50
+) -> Sequence[AuditEntry]:
+    """Newest first, keyset-paginated on the id so deep pages stay fast on a long log."""
+    query = select(AuditEntry)
+    if filters.actor:
+        query = query.where(func.lower(AuditEntry.actor_name) == filters.actor.strip().lower())
+    if filters.action:
+        query = query.where(AuditEntry.action == filters.action)
+    if filters.entity_type:
+        query = query.where(AuditEntry.entity_type == filters.entity_type)
+    if filters.entity_id:
+        query = query.where(AuditEntry.entity_id == filters.entity_id.strip())
+    if filters.since:
+        query = query.where(AuditEntry.occurred_at >= datetime.combine(filters.since, time.min, tzinfo=UTC))
+    if filters.until:
+        query = query.where(AuditEntry.occurred_at <= datetime.combine(filters.until, time.max, tzinfo=UTC))
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)).all()
+
+
+def entity_types(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)))

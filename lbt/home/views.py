@@ -1,0 +1,51 @@
+"""The home page of each role, the language switch, and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from lbt.accounts.models import Role
+from lbt.accounts.services import set_locale
+from lbt.forms import ActionForm
+from lbt.home.services import home_summary
+from lbt.i18n import LOCALE_COOKIE, LOCALES
+from lbt.security import is_safe_next, public
+from lbt.web import get_session
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@public
+def index() -> Response | str:
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    summary = home_summary(get_session(), current_user)
+    return render_template(f"home/{Role(current_user.role).value}.html", summary=summary)
+
+
+@bp.post("/language")
+@public
+def set_language() -> Response:
+    """Remember the chosen language in a cookie, and in the account when logged in."""
+    form = ActionForm()
+    locale = request.form.get("locale", "")
+    target = request.form.get("next", "")
+    response = make_response(redirect(target if is_safe_next(target) else url_for("home.index")))
+    if form.validate() and locale in LOCALES:
+        response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        if current_user.is_authenticated:
+            session = get_session()
+            set_locale(session, current_user, locale)
+            session.commit()
+    return response
+
+
+@bp.get("/healthz")
+@public
+def health() -> Response:
+    get_session().connection()  # fails (500) when the database is unreachable
+    return make_response("ok", 200, {"Content-Type": "text/plain"})
+

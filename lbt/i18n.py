@@ -1,0 +1,58 @@
+"""Languages: English, Russian, Tajik. The locale comes from the user's setting, then a cookie, then
+the browser's Accept-Language. Catalogs live in ``lbt/translations`` as .po with compiled .mo beside
+them (kept in step by a test), so nothing needs compiling at install time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel, get_locale, get_translations
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lbt.errors import DomainError
+
+LOCALES = ("en", "ru", "tg")
+LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ"}
+LOCALE_COOKIE = "lbt_locale"
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+
+def select_locale() -> str:
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in LOCALES:
+        return str(user_locale)
+    cookie = request.cookies.get(LOCALE_COOKIE)
+    if cookie in LOCALES:
+        return str(cookie)
+    return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def translate_error(error: DomainError) -> str:
+    """A service's message in the reader's language."""
+    return _(error.message, **error.params)
+
+
+class FormTranslations:
+    """Gives WTForms' built-in messages ("This field is required.") from our own catalogs."""
+
+    def gettext(self, string: str) -> str:
+        return str(get_translations().gettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(get_translations().ngettext(singular, plural, n))
+
+
+FORM_TRANSLATIONS = FormTranslations()
+
+
+def init_i18n(app: Flask) -> None:
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    Babel(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language_context() -> dict[str, Any]:
+        return {"locale_names": LOCALE_NAMES, "get_locale": get_locale}

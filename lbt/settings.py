@@ -1,0 +1,120 @@
+"""Settings read once from ``LBT_*`` environment variables into a frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"expected a yes/no value, got {value!r}")
+
+
+def _int(name: str, value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Keep one random key per instance folder, readable by its owner only (mode 0600)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise SettingsError(f"{path} holds no usable secret key") from None
+        return key
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    server: str = "localhost"
+    port: int = 25
+    username: str = ""
+    password: str = field(default="", repr=False)
+    use_tls: bool = False
+    use_ssl: bool = False
+    sender: str = "lbt@localhost"
+    timeout_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    secret_key: str = field(repr=False)
+    public_url: str = "http://127.0.0.1:5000"
+    home_state: str = "TJ"
+    mail: MailSettings = field(default_factory=MailSettings)
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    proxy_count: int = 0
+    testing: bool = False
+
+    @property
+    def https(self) -> bool:
+        return self.public_url.lower().startswith("https://")
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, instance_path: Path | str, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("LBT_INSTANCE_PATH") or instance_path).resolve()
+        database_url = env.get("LBT_DATABASE_URL") or f"sqlite:///{instance / 'lbt.sqlite3'}"
+        secret_key = env.get("LBT_SECRET_KEY") or load_or_create_secret_key(instance)
+        if len(secret_key) < 32:
+            raise SettingsError("LBT_SECRET_KEY must be at least 32 characters long")
+        home_state = (env.get("LBT_HOME_STATE") or "TJ").strip().upper()
+        if len(home_state) != 2 or not home_state.isalpha():
+            raise SettingsError("LBT_HOME_STATE must be an ISO 3166-1 alpha-2 code such as TJ")
+        mail = MailSettings(
+            server=env.get("LBT_MAIL_SERVER") or "localhost",
+            port=_int("LBT_MAIL_PORT", env.get("LBT_MAIL_PORT"), 25),
+            username=env.get("LBT_MAIL_USERNAME") or "",
+            password=env.get("LBT_MAIL_PASSWORD") or "",
+            use_tls=_bool(env.get("LBT_MAIL_USE_TLS"), False),
+            use_ssl=_bool(env.get("LBT_MAIL_USE_SSL"), False),
+            sender=env.get("LBT_MAIL_SENDER") or "lbt@localhost",
+        )
+        return cls(
+            instance_path=instance,
+            database_url=database_url,
+            secret_key=secret_key,
+            public_url=(env.get("LBT_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            home_state=home_state,
+            mail=mail,
+            login_max_failures=_int("LBT_LOGIN_MAX_FAILURES", env.get("LBT_LOGIN_MAX_FAILURES"), 5),
+            login_lockout_minutes=_int(
+                "LBT_LOGIN_LOCKOUT_MINUTES", env.get("LBT_LOGIN_LOCKOUT_MINUTES"), 15
+            ),
+            proxy_count=_int("LBT_PROXY_COUNT", env.get("LBT_PROXY_COUNT"), 0),
+        )

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lbt.accounts.models import Role, User
+from tests.conftest import PASSWORD
+
+
+def test_demo_style_login_reaches_the_role_home_page(client, users):
+    response = client.login("officer")
+    assert response.status_code == 302
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "TJ-KG" in home.get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_with_a_clear_message(client, users):
+    response = client.login("officer", "not the password")
+    assert response.status_code == 401
+    assert "Wrong username or password." in response.get_data(as_text=True)
+
+
+def test_unknown_user_gets_the_same_message_as_a_wrong_password(client, users):
+    response = client.login("nobody", "whatever it is")
+    assert response.status_code == 401
+    assert "Wrong username or password." in response.get_data(as_text=True)
+
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(client, users, db, clock):
+    for _ in range(4):
+        assert client.login("guard", "wrong password").status_code == 401
+    fifth = client.login("guard", "wrong password")
+    assert "locked until" in fifth.get_data(as_text=True)
+    right = client.login("guard", PASSWORD)
+    assert right.status_code == 401
+    assert "locked until" in right.get_data(as_text=True)
+    user = db.scalar(select(User).where(User.username == "guard"))
+    db.refresh(user)
+    assert user.locked_until is not None
+
+    clock.advance(minutes=16)
+    assert client.login("guard", PASSWORD).status_code == 302
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(client, users):
+    response = client.post("/login", data={"username": "officer", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+
+
+def test_logout_ends_the_session(login_as):
+    client = login_as(Role.ADMIN)
+    assert client.get("/admin/users").status_code == 200
+    assert client.submit("/logout").status_code == 302
+    assert client.get("/admin/users").status_code == 302  # back to the login page
+
+
+def test_changing_the_password_ends_other_logins(login_as, app):
+    first = login_as(Role.OFFICER)
+    second = login_as(Role.OFFICER)
+    response = first.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+    )
+    assert response.status_code == 302
+    assert first.get("/").status_code == 200
+    assert second.get("/", follow_redirects=False).headers["Location"].startswith("/login")
+
+
+def test_a_short_new_password_is_refused_beside_its_field(login_as):
+    client = login_as(Role.OFFICER)
+    response = client.submit("/account/password", {"current_password": PASSWORD, "password": "short", "confirm": "short"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "between 10 and 256 characters" in page
