@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -80,8 +79,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     app.teardown_appcontext(close_session)
     _register_blueprints(app)
-    if not app.debug and not settings.testing:
-        logging.basicConfig(level=logging.INFO)
     return app
 
 

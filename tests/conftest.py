@@ -4,7 +4,6 @@ and small factories. Runs on SQLite by default, on PostgreSQL when LBT_TEST_DATA
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from lbt.accounts.services import hash_password
 from lbt.db import Base, make_engine
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, CrossingPointKind, Locality, State
 from lbt.settings import Settings
+from tests.dbutil import temporary_database
 
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -44,20 +44,17 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("LBT_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One empty database for the whole run (a temporary one on PostgreSQL, dropped at the end)."""
+    with temporary_database(tmp_path_factory.mktemp("db"), "lbt_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     yield engine
-    Base.metadata.drop_all(engine)
     engine.dispose()
 
 

@@ -1,0 +1,53 @@
+"""Alembic environment. The engine comes from ``lbt.migrate`` (config.attributes["engine"]) or, for
+``alembic`` on the command line, from LBT_DATABASE_URL / the instance folder like the app itself."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from alembic import context
+from lbt.db import UTCDateTime, make_engine
+from lbt.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write our UTC timestamp type as a plain timezone-aware DateTime, so revisions never import lbt."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    engine = config.attributes.get("engine")
+    if engine is not None:
+        return engine
+    from flask import Flask
+
+    from lbt.settings import Settings
+
+    instance = os.environ.get("LBT_INSTANCE_PATH") or Flask("lbt").instance_path
+    return make_engine(Settings.from_env(instance).database_url)
+
+
+def run_migrations() -> None:
+    engine = _engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_item=render_item,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    raise SystemExit("lbt migrations run online only: give them a database")
+run_migrations()
