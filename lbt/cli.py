@@ -216,3 +216,29 @@ def audit_verify() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+# --- translations (developers) ------------------------------------------------------------------
+
+
+@main.group("i18n")
+def i18n_group() -> None:
+    """Translation catalogs (for developers)."""
+
+
+@i18n_group.command("extract")
+def i18n_extract() -> None:
+    """Merge the strings marked in the code and templates into the .po catalogs."""
+    from lbt.i18n_tools import update_catalogs
+
+    for locale, missing in update_catalogs().items():
+        click.echo(f"{locale}: {missing} untranslated")
+
+
+@i18n_group.command("compile")
+def i18n_compile() -> None:
+    """Compile the .po catalogs into the .mo files the app loads."""
+    from lbt.i18n_tools import compile_catalogs
+
+    for path in compile_catalogs():
+        click.echo(f"wrote {path}")

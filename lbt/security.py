@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from lbt.accounts.models import Role
@@ -91,8 +91,12 @@ def require(allowed: bool) -> None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only redirect to a path on this site (no scheme, no host, no protocol-relative //)."""
-    if not target:
+    """Only redirect to a path on this site (no scheme, no host, no protocol-relative //).
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example`` and
+    ``/<tab>/evil.example`` would lead off the site: any of those characters makes a target unsafe.
+    """
+    if not target or "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
@@ -108,17 +112,13 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if getattr(g, "_lbt_user_page", False) and "Cache-Control" not in headers:
+    # decided here, not before the view: error pages (403, 404, CSRF) shown to a logged-in user count too
+    if request.endpoint != "static" and current_user.is_authenticated and "Cache-Control" not in headers:
         # pages behind a login may carry personal data: never keep them in a shared device's cache
         headers["Cache-Control"] = "no-store"
     return response
 
 
-def _mark_user_page() -> None:
-    g._lbt_user_page = current_user.is_authenticated
-
-
 def init_security(app: Flask) -> None:
     app.before_request(_check_access)
-    app.before_request(_mark_user_page)
     app.after_request(_security_headers)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import event, func, insert, inspect, select, text
+from sqlalchemy import Row, event, func, insert, inspect, select, text
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, Session, UOWTransaction
 
 from lbt.audit.models import GENESIS_HASH, SYSTEM_ACTOR, AuditActor, Audited, AuditEntry
@@ -102,6 +102,11 @@ def _changes_of(obj: Audited, action: str) -> dict[str, Any] | None:
                     continue
                 changes[key] = "(changed)" if key in redacted else [_plain(old), _plain(new)]
                 meaningful = meaningful or key not in ignored
+        elif isinstance(prop, RelationshipProperty) and prop.uselist and action == "create":
+            # a new record's collections (a user's agreements: what they may see) are part of it
+            added = state.attrs[key].history.added
+            if added:
+                changes[key] = _plain(list(added))
         elif isinstance(prop, RelationshipProperty) and prop.uselist and action == "update":
             history = state.attrs[key].history
             if history.added or history.deleted:
@@ -113,10 +118,10 @@ def _changes_of(obj: Audited, action: str) -> dict[str, Any] | None:
 
 
 def _entity_id(obj: Audited) -> str:
-    identity = inspect(obj).identity
-    if identity is None:
-        return "?"
-    return ",".join(str(part) for part in identity)
+    # from the primary key columns, not the identity key: a new record gets its identity key only
+    # after the flush this entry is written in
+    mapper = inspect(obj).mapper
+    return ",".join(str(part) for part in mapper.primary_key_from_instance(obj))
 
 
 def _collect(session: Session) -> list[tuple[str, Audited, dict[str, Any]]]:
@@ -170,6 +175,19 @@ def install_audit_listener() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
+_HASHED_COLUMNS = (
+    "prev_hash",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "source",
+    "action",
+    "entity_type",
+    "entity_id",
+    "changes",
+)
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     entry_id: int
@@ -190,29 +208,29 @@ def verify_chain(session: Session, batch_size: int = 5000) -> VerifyResult:
     """Recompute every entry's hash in id order; name the first entry whose content or link is wrong."""
     expected_prev = GENESIS_HASH
     checked = 0
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch_size))
-    for entry in rows.scalars():
-        checked += 1
-        if entry.prev_hash != expected_prev:
-            return VerifyResult(
-                checked,
-                ChainBreak(entry.id, "its link to the previous entry is broken: an entry before it was removed"),
-            )
-        recomputed = entry_hash(
-            prev_hash=entry.prev_hash,
-            occurred_at=entry.occurred_at,
-            actor_id=entry.actor_id,
-            actor_name=entry.actor_name,
-            source=entry.source,
-            action=entry.action,
-            entity_type=entry.entity_type,
-            entity_id=entry.entity_id,
-            changes=entry.changes,
-        )
-        if recomputed != entry.hash:
-            return VerifyResult(checked, ChainBreak(entry.id, "its content was changed after it was written"))
-        expected_prev = entry.hash
+    # plain rows, not ORM objects: entries already in the session's identity map would come back as
+    # they were first loaded, hiding a change made in the database since
+    columns = [getattr(AuditEntry, name) for name in ("id", "hash", *_HASHED_COLUMNS)]
+    result = session.execute(select(*columns).order_by(AuditEntry.id).execution_options(yield_per=batch_size))
+    try:
+        for entry in result:
+            checked += 1
+            broken = _check_entry(entry, expected_prev)
+            if broken is not None:
+                return VerifyResult(checked, ChainBreak(entry.id, broken))
+            expected_prev = entry.hash
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL: release it even when stopping early
     return VerifyResult(checked, None)
+
+
+def _check_entry(entry: Row[Any], expected_prev: str) -> str | None:
+    if entry.prev_hash != expected_prev:
+        return "its link to the previous entry is broken: an entry before it was removed"
+    recomputed = entry_hash(**{name: getattr(entry, name) for name in _HASHED_COLUMNS})
+    if recomputed != entry.hash:
+        return "its content was changed after it was written"
+    return None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,14 @@ from enum import StrEnum
 
 from lbt.errors import N_, ValidationFailed
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
-from lbt.reference.models import Agreement, CrossingPoint, CrossingPointKind, CrossingReason, FeeExemption, State
+from lbt.reference.models import (
+    Agreement,
+    CrossingPoint,
+    CrossingPointKind,
+    CrossingReason,
+    FeeExemption,
+    State,
+)
 
 # Languages a border section's meetings and protocols may be held in (ISO 639-1).
 WORKING_LANGUAGES = ("tg", "ky", "uz", "ru", "kk", "tk", "fa", "en")
@@ -34,7 +41,7 @@ _LETTERS = re.compile(r"^[A-Z]+$")
 def text(value: str, field: str, max_length: int, *, required: bool = True) -> str:
     cleaned = value.strip()
     if required and not cleaned:
-        raise ValidationFailed(N_("This value is required."), field)
+        raise ValidationFailed(N_("This field is required."), field)
     if len(cleaned) > max_length:
         raise ValidationFailed(N_("At most %(max)d characters are allowed."), field, max=max_length)
     return cleaned
@@ -63,7 +70,9 @@ def between(value: int, field: str, low: int, high: int) -> int:
 
 def decimal_places(value: Decimal, field: str, places: int) -> Decimal:
     if not value.is_finite() or value.as_tuple().exponent < -places:  # type: ignore[operator]
-        raise ValidationFailed(N_("Use at most %(places)d digits after the decimal point."), field, places=places)
+        raise ValidationFailed(
+            N_("Use at most %(places)d digits after the decimal point."), field, places=places
+        )
     return value
 
 
@@ -101,7 +110,9 @@ def clean_agreement(data: AgreementData) -> AgreementData:
         state_a_code=letters(data.state_a_code, "state_a_code", 2),
         state_b_code=letters(data.state_b_code, "state_b_code", 2),
         allowed_crossing_point_codes=tuple(
-            dict.fromkeys(point.strip().upper() for point in data.allowed_crossing_point_codes if point.strip())
+            dict.fromkeys(
+                point.strip().upper() for point in data.allowed_crossing_point_codes if point.strip()
+            )
         ),
         fee_currency=letters(data.fee_currency, "fee_currency", 3),
         fee_exemptions=choices(data.fee_exemptions, FeeExemption, "fee_exemptions"),
@@ -128,7 +139,9 @@ def _check_area_and_residence(data: AgreementData) -> None:
     between(data.border_area_km, "border_area_km", 1, EU_BORDER_AREA_KM)
     if not data.border_area_km <= data.border_area_straddle_km <= EU_BORDER_AREA_KM:
         raise ValidationFailed(
-            N_("A straddling locality may reach from %(low)d to %(high)d km (not less than the border area)."),
+            N_(
+                "A straddling locality may reach from %(low)d to %(high)d km (not less than the border area)."
+            ),
             "border_area_straddle_km",
             low=data.border_area_km,
             high=EU_BORDER_AREA_KM,
@@ -173,8 +186,10 @@ def _check_stays(data: AgreementData) -> None:
 
 
 def _check_fee_and_procedure(data: AgreementData) -> None:
-    if not Decimal(0) <= data.fee_amount <= MAX_FEE:
+    if data.fee_amount < 0:
         raise ValidationFailed(N_("The fee cannot be negative."), "fee_amount")
+    if data.fee_amount > MAX_FEE:
+        raise ValidationFailed(N_("The fee is too large."), "fee_amount")
     decimal_places(data.fee_amount, "fee_amount", 2)
     if not data.reasons:
         raise ValidationFailed(N_("Choose at least one reason to cross."), "reasons")
@@ -233,11 +248,18 @@ def clean_crossing_point(data: CrossingPointData) -> CrossingPointData:
         data,
         code=code(data.code, "code", 20),
         name=text(data.name, "name", LONG_NAME_LENGTH),
-        kind=choices([data.kind], CrossingPointKind, "kind")[0] if data.kind.strip() else text("", "kind", 1),
+        kind=_crossing_point_kind(data.kind),
         agreement_code=code(data.agreement_code, "agreement_code", 40),
         state_code=letters(data.state_code, "state_code", 2),
         opening_hours=text(data.opening_hours, "opening_hours", NAME_LENGTH, required=False),
     )
+
+
+def _crossing_point_kind(value: str) -> str:
+    kind = value.strip().lower()
+    if kind not in {str(member) for member in CrossingPointKind}:
+        raise ValidationFailed(N_("Unknown kind %(kind)s: use road, rail or pedestrian."), "kind", kind=value)
+    return kind
 
 
 def clean_border_section(data: BorderSectionData) -> BorderSectionData:

@@ -1,0 +1,180 @@
+"""Forms of the reference area. They check shape only (required, lengths, formats, date order); the
+rules of an agreement and of a border area are the services' job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired, FileSize
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from lbt.forms import BaseForm
+from lbt.labels import CROSSING_POINT_KIND_LABELS, CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
+from lbt.reference.csv_import import MAX_BYTES
+from lbt.reference.labels import LANGUAGE_LABELS
+from lbt.reference.rules import DESCRIPTION_LENGTH, LONG_NAME_LENGTH, NAME_LENGTH
+
+_CODE_MESSAGE = _l("Use Latin letters, digits, dot, dash or underscore.")
+
+
+def _code(label: Any, length: int) -> StringField:
+    return StringField(
+        label,
+        validators=[DataRequired(), Length(max=length), Regexp(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*$", message=_CODE_MESSAGE)],
+    )
+
+
+def _letters(label: Any, length: int) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            DataRequired(),
+            Regexp(rf"^\s*[A-Za-z]{{{length}}}\s*$", message=_l("Enter exactly %(length)d Latin letters.", length=length)),
+        ],
+    )
+
+
+def _name(label: Any, length: int = NAME_LENGTH) -> StringField:
+    return StringField(label, validators=[DataRequired(), Length(max=length)])
+
+
+def _number(label: Any, description: Any = None) -> IntegerField:
+    return IntegerField(label, validators=[InputRequired()], description=description)
+
+
+def _state(label: Any) -> SelectField:
+    return SelectField(label, choices=[], validators=[DataRequired()])
+
+
+class StateForm(BaseForm):
+    code = _letters(_l("ISO code (2 letters)"), 2)
+    alpha3 = _letters(_l("ICAO code (3 letters)"), 3)
+    name_en = _name(_l("Name in English"))
+    name_ru = _name(_l("Name in Russian"))
+    name_national = _name(_l("Name in the national language"))
+
+
+class AgreementForm(BaseForm):
+    code = _code(_l("Code"), 40)
+    name = _name(_l("Name"), LONG_NAME_LENGTH)
+    state_a_code = _state(_l("First state"))
+    state_b_code = _state(_l("Second state"))
+    in_force_from = DateField(_l("In force from"), validators=[InputRequired()])
+    in_force_until = DateField(
+        _l("In force until"), validators=[Optional()], description=_l("Leave empty for no end date.")
+    )
+    border_area_km = _number(_l("Border area (km from the border)"), _l("At most 50 km."))
+    border_area_straddle_km = _number(
+        _l("Straddling localities count up to (km)"), _l("A locality partly inside the border area counts up to 50 km.")
+    )
+    min_residence_years = _number(_l("Minimum residence in the border area (years)"), _l("At least one year."))
+    family_exempt_from_residence = BooleanField(_l("Spouse and minor children are exempt from the minimum residence"))
+    validity_min_years = _number(_l("Shortest permit validity (years)"))
+    validity_max_years = _number(_l("Longest permit validity (years)"), _l("At most 5 years."))
+    first_permit_max_years = _number(_l("Longest validity of a first permit (years)"))
+    max_stay_days = _number(_l("Longest uninterrupted stay (days)"), _l("At most 90 days; each exit restarts the count."))
+    rolling_window_days = IntegerField(
+        _l("Rolling limit: window (days)"),
+        validators=[Optional()],
+        description=_l("For a limit such as 90 days in any 180, enter 180 here and 90 below; leave both empty for none."),
+    )
+    rolling_limit_days = IntegerField(_l("Rolling limit: days allowed in the window"), validators=[Optional()])
+    all_crossing_points = BooleanField(_l("Permit holders may use every crossing point of the agreement"))
+    allowed_crossing_point_codes = SelectMultipleField(
+        _l("Crossing points permit holders may use"),
+        choices=[],
+        description=_l("Only when not every crossing point may be used."),
+    )
+    fee_amount = DecimalField(_l("Fee"), places=2, validators=[InputRequired()])
+    fee_currency = _letters(_l("Currency (3 letters)"), 3)
+    fee_exemptions = SelectMultipleField(
+        _l("Exempt from the fee"), choices=lambda: [(key.value, label) for key, label in FEE_EXEMPTION_LABELS.items()]
+    )
+    reasons = SelectMultipleField(
+        _l("Accepted reasons to cross"),
+        choices=lambda: [(key.value, label) for key, label in CROSSING_REASON_LABELS.items()],
+    )
+    decision_deadline_days = _number(_l("Days to decide an application"))
+    reconsideration_days = _number(_l("Days to ask for reconsideration of a refusal"))
+
+    def validate_in_force_until(self, field: DateField) -> None:
+        if field.data and self.in_force_from.data and field.data <= self.in_force_from.data:
+            raise ValidationError(_l("The end date must come after the start date."))
+
+
+class LocalityForm(BaseForm):
+    agreement_code = SelectField(_l("Agreement"), choices=[], validators=[DataRequired()])
+    state_code = _state(_l("State"))
+    district = _name(_l("District"))
+    name_latin = _name(_l("Name in Latin letters"))
+    name_national = _name(_l("Name in the national script"))
+    distance_km = DecimalField(_l("Distance from the border (km)"), places=1, validators=[InputRequired()])
+
+
+class CrossingPointForm(BaseForm):
+    code = _code(_l("Code"), 20)
+    name = _name(_l("Name"), LONG_NAME_LENGTH)
+    kind = SelectField(
+        _l("Kind"),
+        choices=lambda: [(key.value, label) for key, label in CROSSING_POINT_KIND_LABELS.items()],
+        validators=[DataRequired()],
+    )
+    opening_hours = StringField(
+        _l("Opening hours"), validators=[Optional(), Length(max=NAME_LENGTH)], description=_l("For example 08:00–20:00.")
+    )
+    agreement_code = SelectField(_l("Agreement"), choices=[], validators=[DataRequired()])
+    state_code = _state(_l("State it stands in"))
+
+
+class BorderSectionForm(BaseForm):
+    code = _code(_l("Code"), 20)
+    name = _name(_l("Name"), LONG_NAME_LENGTH)
+    state_a_code = _state(_l("First state"))
+    state_b_code = _state(_l("Second state"))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_LENGTH)])
+    working_languages = SelectMultipleField(
+        _l("Working languages"), choices=lambda: list(LANGUAGE_LABELS.items()), validators=[DataRequired()]
+    )
+
+
+class CsvUploadForm(BaseForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[
+            FileRequired(message=_l("Choose a file.")),
+            FileSize(
+                max_size=MAX_BYTES,
+                message=_l("The file is larger than %(size)d MB.", size=MAX_BYTES >> 20),
+            ),
+        ],
+        description=_l("UTF-8 text, the first line naming the columns."),
+    )
+
+
+class ReferenceFilterForm(BaseForm):
+    """The filters above a list; sent with GET, so without a CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    active = BooleanField(_l("Active only"))
+    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+
+
+class PlacedFilterForm(ReferenceFilterForm):
+    """Localities and crossing points are also filtered by agreement and state."""
+
+    agreement = SelectField(_l("Agreement"), choices=[], validators=[Optional()])
+    state = SelectField(_l("State"), choices=[], validators=[Optional()])

@@ -1,0 +1,121 @@
+"""The `lbt` command against a real, migrated database of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.cli import ScriptInfo
+from sqlalchemy import func, select, text
+
+from lbt import create_app
+from lbt.accounts.models import User
+from lbt.audit.models import AuditEntry
+from lbt.cli import main
+from lbt.demo import LOCALITIES, read_demo_accounts
+from lbt.reference.models import Locality
+from lbt.settings import Settings
+from tests.dbutil import temporary_database
+
+
+@pytest.fixture
+def cli_app(tmp_path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    with temporary_database(tmp_path, "lbt_cli") as url:
+        settings = Settings(instance_path=tmp_path / "instance", database_url=url, secret_key="k" * 40, testing=True)
+        app = create_app(settings)
+        yield app
+        app.extensions["lbt"].database.dispose()
+
+
+def run(app: Flask, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
+    return result
+
+
+def count(app: Flask, model: type) -> int:
+    with app.extensions["lbt"].database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_db_upgrade_then_current_reports_the_latest_revision(cli_app):
+    assert "(empty)" in run(cli_app, "db", "current").output
+    result = run(cli_app, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    current = run(cli_app, "db", "current").output
+    assert "current: 0001" in current and "latest:  0001" in current
+    assert run(cli_app, "db", "downgrade", "base").exit_code == 0
+    assert "current: (empty)" in run(cli_app, "db", "current").output
+
+
+def test_demo_is_idempotent_and_prints_accounts_that_log_in(cli_app):
+    first = run(cli_app, "demo")
+    assert first.exit_code == 0, first.output
+    second = run(cli_app, "demo")
+    assert second.exit_code == 0, second.output
+    assert count(cli_app, Locality) == len(LOCALITIES)
+    accounts = read_demo_accounts(cli_app.extensions["lbt"].settings.instance_path)
+    assert {role for _, _, role in accounts} == {
+        "admin", "officer", "supervisor", "border_guard", "representative", "auditor"
+    }
+    assert count(cli_app, User) == len(accounts)
+    for username, password, _role in accounts:
+        assert f"{username:<16} {password}" in second.output
+        client = cli_app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        assert response.status_code == 302, username
+        assert client.get("/").status_code == 200
+
+
+def test_users_create_list_and_set_password(cli_app):
+    run(cli_app, "demo")
+    created = run(
+        cli_app, "users", "create", "--username", "Guard2", "--role", "border_guard", "--scope", "crossing:TJ-KG-02",
+        input="a long enough password\na long enough password\n",
+    )
+    assert created.exit_code == 0, created.output
+    assert "guard2 (border_guard) crossing:TJ-KG-02" in created.output
+    listing = run(cli_app, "users", "list").output
+    assert "guard2               border_guard    crossing:TJ-KG-02" in listing
+    assert "representative       representative  state:TJ section:TJ-KG-ISF section:TJ-KG-LKH" in listing
+
+    changed = run(cli_app, "users", "set-password", "guard2", input="another long password\nanother long password\n")
+    assert changed.exit_code == 0, changed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "officer", "--scope", "agreement:NOPE"], "Unknown code(s): NOPE."),
+        (["--role", "officer", "--scope", "crossing:TJ-KG-01"], "scoped to agreements only"),
+        (["--role", "border_guard"], "Choose at least one crossing point."),
+        (["--role", "admin", "--scope", "weird"], "must look like kind:CODE"),
+    ],
+)
+def test_users_create_refuses_bad_scope_and_stores_nothing(cli_app, args, message):
+    run(cli_app, "demo")
+    before = count(cli_app, User)
+    result = run(cli_app, "users", "create", "--username", "x1", *args, input="a long enough password\n" * 2)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert count(cli_app, User) == before
+
+
+def test_audit_verify_names_the_first_tampered_entry(cli_app):
+    run(cli_app, "demo")
+    intact = run(cli_app, "audit", "verify")
+    assert intact.exit_code == 0 and "Audit log intact" in intact.output
+    engine = cli_app.extensions["lbt"].database.engine
+    with engine.begin() as connection:
+        target = connection.scalar(select(AuditEntry.id).order_by(AuditEntry.id).offset(5).limit(1))
+        if engine.dialect.name == "sqlite":
+            connection.execute(text("DROP TRIGGER audit_entries_no_update"))
+        else:
+            connection.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_change"))
+        connection.execute(text("UPDATE audit_entries SET actor_name = 'mallory' WHERE id = :id"), {"id": target})
+    broken = run(cli_app, "audit", "verify")
+    assert broken.exit_code == 1
+    assert f"BROKEN at entry #{target}: its content was changed" in broken.output
