@@ -10,6 +10,7 @@ from wtforms.validators import Email as EmailValidator
 from lbt.accounts.models import Role
 from lbt.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from lbt.forms import BaseForm
+from lbt.i18n import LOCALE_NAMES
 
 
 def role_choices() -> list[tuple[str, str]]:
@@ -61,7 +62,8 @@ class UserForm(BaseForm):
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("As the browser asks")), ("en", "English"), ("ru", "Русский"), ("tg", "Тоҷикӣ")],
+        # a callable: WTForms 3.3 deprecates a literal list of tuples
+        choices=lambda: [("", _l("As the browser asks")), *LOCALE_NAMES.items()],
         validators=[Optional()],
     )
     agreements = SelectMultipleField(_l("Agreements (officers, supervisors)"), choices=[], validate_choice=True)

@@ -17,7 +17,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from lbt.forms import BaseForm
 from lbt.labels import CROSSING_POINT_KIND_LABELS, CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
@@ -31,7 +39,11 @@ _CODE_MESSAGE = _l("Use Latin letters, digits, dot, dash or underscore.")
 def _code(label: Any, length: int) -> StringField:
     return StringField(
         label,
-        validators=[DataRequired(), Length(max=length), Regexp(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*$", message=_CODE_MESSAGE)],
+        validators=[
+            DataRequired(),
+            Length(max=length),
+            Regexp(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*$", message=_CODE_MESSAGE),
+        ],
     )
 
 
@@ -40,7 +52,10 @@ def _letters(label: Any, length: int) -> StringField:
         label,
         validators=[
             DataRequired(),
-            Regexp(rf"^\s*[A-Za-z]{{{length}}}\s*$", message=_l("Enter exactly %(length)d Latin letters.", length=length)),
+            Regexp(
+                rf"^\s*[A-Za-z]{{{length}}}\s*$",
+                message=_l("Enter exactly %(length)d Latin letters.", length=length),
+            ),
         ],
     )
 
@@ -76,20 +91,31 @@ class AgreementForm(BaseForm):
     )
     border_area_km = _number(_l("Border area (km from the border)"), _l("At most 50 km."))
     border_area_straddle_km = _number(
-        _l("Straddling localities count up to (km)"), _l("A locality partly inside the border area counts up to 50 km.")
+        _l("Straddling localities count up to (km)"),
+        _l("A locality partly inside the border area counts up to 50 km."),
     )
-    min_residence_years = _number(_l("Minimum residence in the border area (years)"), _l("At least one year."))
-    family_exempt_from_residence = BooleanField(_l("Spouse and minor children are exempt from the minimum residence"))
+    min_residence_years = _number(
+        _l("Minimum residence in the border area (years)"), _l("At least one year.")
+    )
+    family_exempt_from_residence = BooleanField(
+        _l("Spouse and minor children are exempt from the minimum residence")
+    )
     validity_min_years = _number(_l("Shortest permit validity (years)"))
     validity_max_years = _number(_l("Longest permit validity (years)"), _l("At most 5 years."))
     first_permit_max_years = _number(_l("Longest validity of a first permit (years)"))
-    max_stay_days = _number(_l("Longest uninterrupted stay (days)"), _l("At most 90 days; each exit restarts the count."))
+    max_stay_days = _number(
+        _l("Longest uninterrupted stay (days)"), _l("At most 90 days; each exit restarts the count.")
+    )
     rolling_window_days = IntegerField(
         _l("Rolling limit: window (days)"),
         validators=[Optional()],
-        description=_l("For a limit such as 90 days in any 180, enter 180 here and 90 below; leave both empty for none."),
+        description=_l(
+            "For a limit such as 90 days in any 180, enter 180 here and 90 below; leave both empty for none."
+        ),
     )
-    rolling_limit_days = IntegerField(_l("Rolling limit: days allowed in the window"), validators=[Optional()])
+    rolling_limit_days = IntegerField(
+        _l("Rolling limit: days allowed in the window"), validators=[Optional()]
+    )
     all_crossing_points = BooleanField(_l("Permit holders may use every crossing point of the agreement"))
     allowed_crossing_point_codes = SelectMultipleField(
         _l("Crossing points permit holders may use"),
@@ -99,7 +125,8 @@ class AgreementForm(BaseForm):
     fee_amount = DecimalField(_l("Fee"), places=2, validators=[InputRequired()])
     fee_currency = _letters(_l("Currency (3 letters)"), 3)
     fee_exemptions = SelectMultipleField(
-        _l("Exempt from the fee"), choices=lambda: [(key.value, label) for key, label in FEE_EXEMPTION_LABELS.items()]
+        _l("Exempt from the fee"),
+        choices=lambda: [(key.value, label) for key, label in FEE_EXEMPTION_LABELS.items()],
     )
     reasons = SelectMultipleField(
         _l("Accepted reasons to cross"),
@@ -131,7 +158,9 @@ class CrossingPointForm(BaseForm):
         validators=[DataRequired()],
     )
     opening_hours = StringField(
-        _l("Opening hours"), validators=[Optional(), Length(max=NAME_LENGTH)], description=_l("For example 08:00–20:00.")
+        _l("Opening hours"),
+        validators=[Optional(), Length(max=NAME_LENGTH)],
+        description=_l("For example 08:00–20:00."),
     )
     agreement_code = SelectField(_l("Agreement"), choices=[], validators=[DataRequired()])
     state_code = _state(_l("State it stands in"))

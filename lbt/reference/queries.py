@@ -138,8 +138,12 @@ class AgreementOverview:
     crossing_points: Sequence[CrossingPoint]
 
     def lbt_may_use(self, point: CrossingPoint) -> bool:
-        """Art. 4: permit holders cross at any crossing point, or only at those the agreement names."""
-        return self.agreement.all_crossing_points or point in self.agreement.allowed_crossing_points
+        return permit_holders_may_use(self.agreement, point)
+
+
+def permit_holders_may_use(agreement: Agreement, point: CrossingPoint) -> bool:
+    """Art. 4: permit holders cross at any crossing point, or only at those the agreement names."""
+    return agreement.all_crossing_points or point in agreement.allowed_crossing_points
 
 
 def agreement_overview(session: Session, agreement_id: int) -> AgreementOverview | None:

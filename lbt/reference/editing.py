@@ -1,0 +1,214 @@
+"""The administrator's pages that change reference data, the same four for each kind of record:
+``<kind>_new``, ``<kind>_edit``, ``<kind>_toggle`` (activate/deactivate) and ``<kind>_import`` (CSV)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import MISSING, asdict, dataclass, fields
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from lbt.accounts.models import Role
+from lbt.errors import N_, ValidationFailed
+from lbt.forms import ActionForm, BaseForm
+from lbt.i18n import translate_error
+from lbt.reference import csv_import, queries, services
+from lbt.reference.csv_columns import KINDS
+from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
+from lbt.reference.forms import (
+    AgreementForm,
+    BorderSectionForm,
+    CrossingPointForm,
+    CsvUploadForm,
+    LocalityForm,
+    StateForm,
+)
+from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
+from lbt.security import roles
+from lbt.web import form_page, get_session
+
+PageResult = Response | str | tuple[str, int]
+MAX_ERRORS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class Editable:
+    name: str  # endpoint prefix and CSV kind
+    path: str  # URL below /reference
+    model: type[Any]
+    data_class: type[Any]
+    form_class: type[BaseForm]
+    save: Callable[..., Any]
+    list_endpoint: str
+    import_title: Any
+    saved: str  # msgids, each with %(name)s
+    activated: str
+    deactivated: str
+
+
+EDITABLE = (
+    Editable(
+        "state", "states", State, StateData, StateForm, services.save_state, "reference.states",
+        _l("Import states"), N_("State %(name)s was saved."), N_("State %(name)s was activated."),
+        N_("State %(name)s was deactivated."),
+    ),
+    Editable(
+        "agreement", "agreements", Agreement, AgreementData, AgreementForm, services.save_agreement,
+        "reference.agreements", _l("Import agreements"), N_("Agreement %(name)s was saved."),
+        N_("Agreement %(name)s was activated."), N_("Agreement %(name)s was deactivated."),
+    ),
+    Editable(
+        "locality", "localities", Locality, LocalityData, LocalityForm, services.save_locality,
+        "reference.localities", _l("Import localities"), N_("Locality %(name)s was saved."),
+        N_("Locality %(name)s was activated."), N_("Locality %(name)s was deactivated."),
+    ),
+    Editable(
+        "crossing_point", "crossing-points", CrossingPoint, CrossingPointData, CrossingPointForm,
+        services.save_crossing_point, "reference.crossing_points", _l("Import crossing points"),
+        N_("Crossing point %(name)s was saved."), N_("Crossing point %(name)s was activated."),
+        N_("Crossing point %(name)s was deactivated."),
+    ),
+    Editable(
+        "border_section", "border-sections", BorderSection, BorderSectionData, BorderSectionForm,
+        services.save_border_section, "reference.border_sections", _l("Import border sections"),
+        N_("Border section %(name)s was saved."), N_("Border section %(name)s was activated."),
+        N_("Border section %(name)s was deactivated."),
+    ),
+)  # fmt: skip
+
+
+def _record_or_404(kind: Editable, record_id: int) -> Any:
+    record = get_session().get(kind.model, record_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+def _initial(kind: Editable, record: Any) -> dict[str, Any]:
+    """What the form shows first: the record's values, or the defaults (the EU bounds) for a new one."""
+    if record is not None:
+        return asdict(kind.data_class.of(record))
+    return {field.name: field.default for field in fields(kind.data_class) if field.default is not MISSING}
+
+
+def _data(kind: Editable, form: BaseForm) -> Any:
+    """The form's values as the service takes them; an empty optional field takes the default."""
+    values: dict[str, Any] = {}
+    for field in fields(kind.data_class):
+        value = form[field.name].data
+        if isinstance(value, list):
+            value = tuple(value)
+        elif value is None and field.default is not MISSING and field.default is not None:
+            value = field.default
+        values[field.name] = value
+    return kind.data_class(**values)
+
+
+def _fill_choices(session: Session, form: BaseForm, record: Any) -> None:
+    choose = [("", _("Choose…"))]
+    for name in ("state_code", "state_a_code", "state_b_code"):
+        if name in form:
+            form[name].choices = choose + queries.state_options(session)
+    if "agreement_code" in form:
+        form["agreement_code"].choices = choose + queries.agreement_options(session)
+    if "allowed_crossing_point_codes" in form:
+        form["allowed_crossing_point_codes"].choices = queries.crossing_point_options(session, record)
+
+
+def _edit_page(kind: Editable, record: Any) -> PageResult:
+    session = get_session()
+    form = kind.form_class(data=None if request.method == "POST" else _initial(kind, record))
+    _fill_choices(session, form, record)
+    if form.validate_on_submit():
+        try:
+            saved = kind.save(session, record, _data(kind, form))
+        except ValidationFailed as error:
+            session.rollback()
+            form.show_error(error)
+        else:
+            session.commit()
+            flash(_(kind.saved, name=saved.audit_label()), "success")
+            return redirect(url_for(kind.list_endpoint))
+    return form_page(
+        f"reference/{kind.name}_form.html",
+        form,
+        record=record,
+        kind=kind,
+        action_form=ActionForm(formdata=None),
+    )
+
+
+def _toggle(kind: Editable, record_id: int) -> Response:
+    session = get_session()
+    record = _record_or_404(kind, record_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.set_active(session, record, not record.is_active)
+    session.commit()
+    flash(_(kind.activated if record.is_active else kind.deactivated, name=record.audit_label()), "success")
+    return redirect(url_for(f"reference.{kind.name}_edit", record_id=record.id))
+
+
+def _import_page(kind: Editable) -> PageResult:
+    form = CsvUploadForm()
+    columns = KINDS[kind.name].columns
+    if form.validate_on_submit():
+        session = get_session()
+        result = csv_import.import_csv(session, kind.name, form.file.data.read(csv_import.MAX_BYTES + 1))
+        if result.ok:
+            session.commit()
+            flash(
+                _(
+                    "Import done: %(created)d created, %(updated)d updated.",
+                    created=result.created,
+                    updated=result.updated,
+                ),
+                "success",
+            )
+            return redirect(url_for(kind.list_endpoint))
+        session.rollback()
+        problems = [(error.line, error.column, translate_error(error.error)) for error in result.errors]
+        return render_template(
+            "reference/import.html",
+            form=form,
+            kind=kind,
+            columns=columns,
+            problems=problems[:MAX_ERRORS_SHOWN],
+            hidden_count=max(0, len(problems) - MAX_ERRORS_SHOWN),
+        ), 400
+    return form_page("reference/import.html", form, kind=kind, columns=columns, problems=[], hidden_count=0)
+
+
+def register_editing(bp: Blueprint) -> None:
+    """Add the four administrator pages of every kind to the reference blueprint."""
+    for kind in EDITABLE:
+        _register(bp, kind)
+
+
+def _register(bp: Blueprint, kind: Editable) -> None:
+    @roles(Role.ADMIN)
+    def new() -> PageResult:
+        return _edit_page(kind, None)
+
+    @roles(Role.ADMIN)
+    def edit(record_id: int) -> PageResult:
+        return _edit_page(kind, _record_or_404(kind, record_id))
+
+    @roles(Role.ADMIN)
+    def toggle(record_id: int) -> Response:
+        return _toggle(kind, record_id)
+
+    @roles(Role.ADMIN)
+    def import_csv() -> PageResult:
+        return _import_page(kind)
+
+    base = f"/{kind.path}"
+    bp.add_url_rule(f"{base}/new", f"{kind.name}_new", new, methods=["GET", "POST"])
+    bp.add_url_rule(f"{base}/<int:record_id>/edit", f"{kind.name}_edit", edit, methods=["GET", "POST"])
+    bp.add_url_rule(f"{base}/<int:record_id>/toggle", f"{kind.name}_toggle", toggle, methods=["POST"])
+    bp.add_url_rule(f"{base}/import", f"{kind.name}_import", import_csv, methods=["GET", "POST"])

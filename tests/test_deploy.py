@@ -1,0 +1,101 @@
+"""The package as it is deployed: a built wheel carries templates, static files, migrations and
+catalogs; gunicorn serves `lbt:create_app()` with several workers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lbt.db import make_engine
+from lbt.migrate import upgrade
+from tests.dbutil import temporary_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    return next(out.glob("lbt-*.whl"))
+
+
+def test_the_wheel_carries_templates_static_files_migrations_and_catalogs(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in (
+        "lbt/templates/base.html",
+        "lbt/static/css/lbt.css",
+        "lbt/migrations/env.py",
+        "lbt/migrations/versions/20261122_0001_initial_schema.py",
+        "lbt/translations/ru/LC_MESSAGES/messages.mo",
+        "lbt/translations/tg/LC_MESSAGES/messages.mo",
+    ):
+        assert required in names
+
+
+def test_an_app_from_the_unpacked_wheel_finds_its_files_and_migrates(wheel, tmp_path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    script = (
+        "import lbt, sys; from lbt.migrate import upgrade;"
+        "app = lbt.create_app(); assert lbt.resource_dir('templates').is_relative_to(sys.argv[1]);"
+        "upgrade(app.extensions['lbt'].database.engine);"
+        "client = app.test_client(); r = client.get('/login'); assert r.status_code == 200, r.status_code;"
+        "assert client.get('/static/css/lbt.css').status_code == 200; print('ok')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site), "LBT_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("LBT_DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(site)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_gunicorn_serves_the_app_with_several_workers(tmp_path):
+    with temporary_database(tmp_path, "lbt_gunicorn") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        port = _free_port()
+        env = {**os.environ, "LBT_DATABASE_URL": url, "LBT_INSTANCE_PATH": str(tmp_path / "instance"),
+               "LBT_SECRET_KEY": "g" * 40}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "lbt:create_app()"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                        assert response.read() == b"ok"
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise
+                    time.sleep(0.3)
+            for _ in range(6):  # spread over both workers
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+                    assert response.status == 200
+                    assert b"<h1>" in response.read()
+        finally:
+            server.terminate()
+            server.communicate(timeout=20)
