@@ -1,8 +1,24 @@
 """Imports every area's models so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
+from lbt import counters, files
 from lbt.accounts import models as accounts_models
+from lbt.alerts import models as alerts_models
+from lbt.applications import models as applications_models
 from lbt.audit import models as audit_models
 from lbt.db import Base
+from lbt.notifications import models as notifications_models
+from lbt.permits import models as permits_models
 from lbt.reference import models as reference_models
 
-__all__ = ["Base", "accounts_models", "audit_models", "reference_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "alerts_models",
+    "applications_models",
+    "audit_models",
+    "counters",
+    "files",
+    "notifications_models",
+    "permits_models",
+    "reference_models",
+]

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from lbt import create_app
 from lbt.accounts.models import Role, User
 from lbt.accounts.services import hash_password
-from lbt.db import Base, make_engine
+from lbt.db import make_engine
+from lbt.models import Base
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, CrossingPointKind, Locality, State
 from lbt.settings import Settings
 from tests.dbutil import temporary_database

@@ -170,3 +170,10 @@ def test_a_deactivated_users_open_session_is_refused_at_once(login_as, users, db
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_a_wrong_method_is_refused_with_the_methods_that_work(login_as):
+    response = login_as(Role.ADMIN).get("/logout")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+    assert "This page cannot be used that way." in response.get_data(as_text=True)

@@ -110,7 +110,7 @@ def authenticate(
 def load_session_user(session: Session, session_id: str) -> User | None:
     """The user behind a login cookie, if the login is still valid (same token, still active)."""
     user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not (user_id.isascii() and user_id.isdigit()) or not token:  # "²".isdigit() is true, int("²") fails
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_token != token:
@@ -211,8 +211,10 @@ def apply_scope(session: Session, user: User, scope: Scope) -> None:
     elif role is Role.REPRESENTATIVE:
         if scope.agreements or scope.crossing_points:
             raise ValidationFailed(N_("Representatives are scoped to a state and border sections."), "scope")
-        if not scope.state or not scope.border_sections:
-            raise ValidationFailed(N_("Choose the representative's state and at least one border section."), "state")
+        if not scope.state:
+            raise ValidationFailed(N_("Choose the state the representative acts for."), "state")
+        if not scope.border_sections:
+            raise ValidationFailed(N_("Choose at least one border section."), "border_sections")
     elif scope != Scope():
         raise ValidationFailed(N_("Administrators and auditors have no scope."), "scope")
 
@@ -298,7 +300,13 @@ def list_users(session: Session, *, role: Role | None = None, search: str = "") 
     )
     if role is not None:
         query = query.where(User.role == role)
-    if search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(func.lower(User.username).like(pattern) | func.lower(User.full_name).like(pattern))
+    typed = search.strip()
+    if typed:
+        # autoescape: a typed % or _ is looked for as such, not as a wildcard. SQLite lowers only ASCII,
+        # so a Cyrillic full name is also matched as typed.
+        query = query.where(
+            func.lower(User.username).contains(typed.lower(), autoescape=True)
+            | func.lower(User.full_name).contains(typed.lower(), autoescape=True)
+            | User.full_name.contains(typed, autoescape=True)
+        )
     return session.scalars(query.order_by(User.username)).all()

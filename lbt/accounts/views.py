@@ -116,11 +116,13 @@ def _user_data(form: UserForm) -> services.UserData:
 
 @bp.get("/admin/users")
 @roles(Role.ADMIN)
-def users() -> str:
+def users() -> tuple[str, int] | str:
     form = UserFilterForm(request.args)
-    role = Role(form.role.data) if form.validate() and form.role.data else None
+    if request.args and not form.validate():
+        return render_template("accounts/users.html", users=[], form=form), 400
+    role = Role(form.role.data) if form.role.data else None
     found = services.list_users(get_session(), role=role, search=form.q.data or "")
-    return render_template("accounts/users.html", users=found, form=form, action_form=ActionForm())
+    return render_template("accounts/users.html", users=found, form=form)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -149,20 +151,42 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
+def _edit_form(user: User | None = None) -> UserForm:
+    """The edit form, filled from the request when posted, else from the stored user."""
+    if user is None:
+        form = UserForm()
+    else:
+        form = UserForm(
+            formdata=None,
+            data={
+                "username": user.username,
+                "full_name": user.full_name,
+                "email": user.email,
+                "role": user.role.value,
+                "locale": user.locale or "",
+                "agreements": [a.code for a in user.agreements],
+                "crossing_points": [c.code for c in user.crossing_points],
+                "state": user.state.code if user.state else "",
+                "border_sections": [b.code for b in user.border_sections],
+            },
+        )
+    _fill_scope_choices(form)
+    return form
+
+
+def _edit_page(user: User, form: UserForm, password_form: SetPasswordForm) -> tuple[str, int]:
+    status = 400 if form.errors or password_form.errors else 200
+    return render_template(
+        "accounts/user_form.html", form=form, user=user, password_form=password_form, action_form=ActionForm()
+    ), status
+
+
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
-def edit_user(user_id: int) -> Response | tuple[str, int] | str:
+def edit_user(user_id: int) -> Response | tuple[str, int]:
     session = get_session()
     user = _user_or_404(user_id)
-    form = UserForm(obj=None if request.method == "POST" else user)
-    _fill_scope_choices(form)
-    if request.method == "GET":
-        form.role.data = user.role.value
-        form.locale.data = user.locale or ""
-        form.agreements.data = [a.code for a in user.agreements]
-        form.crossing_points.data = [c.code for c in user.crossing_points]
-        form.state.data = user.state.code if user.state else ""
-        form.border_sections.data = [b.code for b in user.border_sections]
+    form = _edit_form(None if request.method == "POST" else user)
     if form.validate_on_submit():
         if (form.username.data or "").strip().lower() != user.username:
             form.username.errors = [*form.username.errors, _("A username cannot be changed.")]
@@ -176,9 +200,7 @@ def edit_user(user_id: int) -> Response | tuple[str, int] | str:
                 session.commit()
                 flash(_("User %(username)s was saved.", username=user.username), "success")
                 return redirect(url_for("accounts.users"))
-    return form_page(
-        "accounts/user_form.html", form, user=user, password_form=SetPasswordForm(formdata=None), action_form=ActionForm()
-    )
+    return _edit_page(user, form, SetPasswordForm(formdata=None))
 
 
 @bp.post("/admin/users/<int:user_id>/password")
@@ -195,14 +217,11 @@ def set_user_password(user_id: int) -> Response | tuple[str, int]:
             form.show_error(error)
         else:
             session.commit()
+            if user.id == current_user.id:
+                login_user(user)  # the session token changed: keep this login, end the others
             flash(_("The password of %(username)s was set.", username=user.username), "success")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
-    edit_form = UserForm(formdata=None, obj=user)
-    _fill_scope_choices(edit_form)
-    edit_form.role.data = user.role.value
-    return render_template(
-        "accounts/user_form.html", form=edit_form, user=user, password_form=form, action_form=ActionForm()
-    ), 400
+    return _edit_page(user, _edit_form(user), form)
 
 
 @bp.post("/admin/users/<int:user_id>/<any(activate,deactivate,unlock):action>")

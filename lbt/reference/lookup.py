@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
@@ -20,13 +20,7 @@ def locality_key(agreement: Agreement, state: State, district: str, name_latin: 
 
 
 def _key_of(locality: Locality) -> LocalityKey:
-    # a locality created or moved in this batch has its related records set, its foreign keys not yet
-    attributes = inspect(locality).attrs
-    agreement = attributes.agreement.loaded_value
-    state = attributes.state.loaded_value
-    agreement_id = agreement.id if isinstance(agreement, Agreement) else locality.agreement_id
-    state_id = state.id if isinstance(state, State) else locality.state_id
-    return (agreement_id, state_id, locality.district, locality.name_latin)
+    return (locality.agreement_id, locality.state_id, locality.district, locality.name_latin)
 
 
 class Lookup:

@@ -228,6 +228,8 @@ def save_locality(
         )
     locality = locality or Locality()
     locality.agreement, locality.state = agreement, state
+    # set now, not at the flush: a batch finds the localities it created by these keys
+    locality.agreement_id, locality.state_id = agreement.id, state.id
     locality.district, locality.name_latin, locality.name_national = (
         data.district,
         data.name_latin,

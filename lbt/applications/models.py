@@ -1,0 +1,196 @@
+"""Permit applications from border-area residents, their documents and their history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lbt.audit.models import Audited
+from lbt.db import Base, enum_type, utcnow
+from lbt.files import StoredFile
+from lbt.reference.models import Agreement, Locality
+
+
+class ApplicationStatus(enum.StrEnum):
+    SUBMITTED = "submitted"  # waiting for an officer
+    INFO_REQUESTED = "info_requested"  # waiting for the applicant
+    APPROVED = "approved"  # a permit was issued
+    REFUSED = "refused"  # may still be reconsidered while the window is open
+    RECONSIDERATION = "reconsideration"  # waiting for a supervisor
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED, ApplicationStatus.RECONSIDERATION)
+
+
+class ApplicationKind(enum.StrEnum):
+    FIRST = "first"
+    RENEWAL = "renewal"
+
+
+class Sex(enum.StrEnum):
+    """ICAO Doc 9303: F, M, or X (unspecified)."""
+
+    FEMALE = "F"
+    MALE = "M"
+    UNSPECIFIED = "X"
+
+
+class TravelDocumentType(enum.StrEnum):
+    PASSPORT = "passport"
+    ID_CARD = "id_card"
+    OTHER = "other"
+
+
+class FeeStatus(enum.StrEnum):
+    DUE = "due"
+    PAID = "paid"
+    WAIVED = "waived"
+
+
+class RefusalReason(enum.StrEnum):
+    """Reasons an application may be refused (Reg. 1931/2006 Art. 9 conditions)."""
+
+    NO_VALID_TRAVEL_DOCUMENT = "no_valid_travel_document"
+    RESIDENCE_NOT_PROVEN = "residence_not_proven"
+    RESIDENCE_TOO_SHORT = "residence_too_short"
+    OUTSIDE_BORDER_AREA = "outside_border_area"
+    NO_LEGITIMATE_REASON = "no_legitimate_reason"
+    ENTRY_BAN = "entry_ban"
+    PUBLIC_ORDER = "public_order"
+    FALSE_INFORMATION = "false_information"
+    OTHER = "other"
+
+
+class DocumentKind(enum.StrEnum):
+    PHOTO = "photo"
+    TRAVEL_DOCUMENT = "travel_document"
+    RESIDENCE_PROOF = "residence_proof"
+    REASON_STATEMENT = "reason_statement"
+    FAMILY_PROOF = "family_proof"
+    OTHER = "other"
+
+
+class EventKind(enum.StrEnum):
+    SUBMITTED = "submitted"
+    INFO_REQUESTED = "info_requested"
+    INFO_ANSWERED = "info_answered"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    RECONSIDERATION_REQUESTED = "reconsideration_requested"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+    ALERT_CLEARED = "alert_cleared"
+    FEE_RECORDED = "fee_recorded"
+    WITHDRAWN = "withdrawn"
+
+
+class Application(Audited, Base):
+    __tablename__ = "applications"
+    __audit_redact__ = frozenset({"access_code_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # LBT-2026-000123
+    access_code_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of a 128-bit random code
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    status: Mapped[ApplicationStatus] = mapped_column(enum_type(ApplicationStatus, "status"))
+    kind: Mapped[ApplicationKind] = mapped_column(enum_type(ApplicationKind, "kind"))
+    previous_permit_number: Mapped[str | None] = mapped_column(String(20))
+    # applicant
+    surname_national: Mapped[str] = mapped_column(String(100))
+    given_names_national: Mapped[str] = mapped_column(String(100))
+    surname_latin: Mapped[str] = mapped_column(String(100))
+    given_names_latin: Mapped[str] = mapped_column(String(100))
+    search_name: Mapped[str] = mapped_column(String(210), index=True)  # upper-case Latin, for the queue
+    sex: Mapped[Sex] = mapped_column(enum_type(Sex, "sex"))
+    birth_date: Mapped[date]
+    birth_place: Mapped[str] = mapped_column(String(120))
+    nationality: Mapped[str] = mapped_column(String(3))  # ICAO alpha-3
+    phone: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    preferred_locale: Mapped[str] = mapped_column(String(5), default="en")
+    # travel document
+    document_type: Mapped[TravelDocumentType] = mapped_column(enum_type(TravelDocumentType, "document_type"))
+    document_number: Mapped[str] = mapped_column(String(30), index=True)  # upper-case, no spaces
+    document_issuing_state: Mapped[str] = mapped_column(String(3))
+    document_expiry: Mapped[date]
+    # residence
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    resident_since: Mapped[date]
+    # family member of an eligible resident
+    family_relationship: Mapped[str] = mapped_column(String(60), default="")
+    family_reference: Mapped[str] = mapped_column(String(30), default="")
+    # reason
+    reason: Mapped[str] = mapped_column(String(30))
+    reason_text: Mapped[str] = mapped_column(Text, default="")
+    fee_exemption: Mapped[str | None] = mapped_column(String(30))  # a FeeExemption claimed
+    declaration_accepted: Mapped[bool] = mapped_column(Boolean)
+    photo_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    # decision
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision_due: Mapped[date]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    refusal_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decision_text: Mapped[str] = mapped_column(Text, default="")
+    reconsideration_until: Mapped[date | None]
+    fee_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    fee_currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    fee_status: Mapped[FeeStatus] = mapped_column(enum_type(FeeStatus, "fee_status"), default=FeeStatus.DUE)
+
+    agreement: Mapped[Agreement] = relationship()
+    locality: Mapped[Locality] = relationship()
+    photo: Mapped[StoredFile] = relationship()
+    documents: Mapped[list[ApplicationDocument]] = relationship(
+        back_populates="application", order_by="ApplicationDocument.id"
+    )
+    events: Mapped[list[ApplicationEvent]] = relationship(
+        back_populates="application", order_by="ApplicationEvent.id"
+    )
+
+    __table_args__ = (
+        Index("ix_applications_queue", "agreement_id", "status", "decision_due"),
+        CheckConstraint("document_expiry > birth_date", name="document_after_birth"),
+        CheckConstraint("resident_since >= birth_date", name="residence_after_birth"),
+        CheckConstraint("fee_amount >= 0", name="fee_amount"),
+        CheckConstraint("declaration_accepted", name="declaration"),
+    )
+
+    def audit_label(self) -> str:
+        return self.reference
+
+
+class ApplicationDocument(Audited, Base):
+    __tablename__ = "application_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    kind: Mapped[DocumentKind] = mapped_column(enum_type(DocumentKind, "kind"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("application_events.id"))  # sent with an answer
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+    file: Mapped[StoredFile] = relationship()
+
+
+class ApplicationEvent(Audited, Base):
+    """One step in an application's history; ``is_public`` ones are shown to the applicant."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "kind"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(Text, default="")
+    is_public: Mapped[bool] = mapped_column(default=True)
+
+    application: Mapped[Application] = relationship(back_populates="events")
+

@@ -1,0 +1,88 @@
+"""Issued LBT permits. The holder's data is copied from the application at issue time: a permit is a
+document, and what was printed on it must not change when an application record does."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lbt.applications.models import Application, Sex
+from lbt.audit.models import Audited
+from lbt.db import Base, enum_type, utcnow
+from lbt.files import StoredFile
+from lbt.reference.models import Agreement, Locality
+
+
+class PermitStatus(enum.StrEnum):
+    """Stored status; "expired" is not stored but derived from ``valid_until`` (see ``effective_status``)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"  # void from now on (Art. 17)
+    ANNULLED = "annulled"  # void from the start, e.g. obtained by fraud (Art. 17)
+    REPLACED = "replaced"  # lost or damaged: a new permit took its place
+    EXPIRED = "expired"  # never stored
+
+
+WITHDRAWN_STATUSES = (PermitStatus.REVOKED, PermitStatus.ANNULLED, PermitStatus.REPLACED)
+
+
+class Permit(Audited, Base):
+    __tablename__ = "permits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    issuing_state: Mapped[str] = mapped_column(String(2))
+    status: Mapped[PermitStatus] = mapped_column(enum_type(PermitStatus, "status"), default=PermitStatus.ACTIVE)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_changed_at: Mapped[datetime | None]
+    # holder, as printed
+    surname_national: Mapped[str] = mapped_column(String(100))
+    given_names_national: Mapped[str] = mapped_column(String(100))
+    surname_latin: Mapped[str] = mapped_column(String(100))
+    given_names_latin: Mapped[str] = mapped_column(String(100))
+    search_name: Mapped[str] = mapped_column(String(210), index=True)
+    sex: Mapped[Sex] = mapped_column(enum_type(Sex, "sex"))
+    birth_date: Mapped[date]
+    nationality: Mapped[str] = mapped_column(String(3))
+    document_number: Mapped[str] = mapped_column(String(30), index=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"))
+    address: Mapped[str] = mapped_column(String(300))
+    photo_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    # validity and rules
+    valid_from: Mapped[date]
+    valid_until: Mapped[date]
+    max_stay_days: Mapped[int]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("permits.id"))
+    # the signed QR content
+    signing_kid: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(Text)
+
+    application: Mapped[Application] = relationship()
+    agreement: Mapped[Agreement] = relationship()
+    locality: Mapped[Locality] = relationship()
+    photo: Mapped[StoredFile] = relationship()
+    replaces: Mapped[Permit | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        CheckConstraint("valid_until > valid_from", name="validity_order"),
+        CheckConstraint("max_stay_days BETWEEN 1 AND 90", name="max_stay"),
+        Index("ix_permits_agreement_status", "agreement_id", "status", "valid_until"),
+        Index("ix_permits_signing_kid_valid_until", "signing_kid", "valid_until"),
+    )
+
+    def audit_label(self) -> str:
+        return self.number
+
+    def effective_status(self, today: date) -> PermitStatus:
+        """What the permit is worth today: a stored withdrawal wins; else past ``valid_until`` it expired."""
+        if self.status is PermitStatus.ACTIVE and today > self.valid_until:
+            return PermitStatus.EXPIRED
+        return self.status
