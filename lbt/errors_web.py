@@ -17,7 +17,10 @@ log = logging.getLogger(__name__)
 
 def _titles() -> dict[int, tuple[str, str]]:
     return {
-        400: (_("Bad request"), _("The request could not be understood. Check what you entered and try again.")),
+        400: (
+            _("Bad request"),
+            _("The request could not be understood. Check what you entered and try again."),
+        ),
         401: (_("Login required"), _("Log in to continue.")),
         403: (_("Not allowed"), _("Your account may not open this page.")),
         404: (_("Not found"), _("There is no page at this address.")),
@@ -40,7 +43,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
         return error_response(
-            400, _("The form was sent without a valid security token (it may have expired). Reload the page and try again.")
+            400,
+            _(
+                "The form was sent without a valid security token (it may have expired). Reload the page and try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)

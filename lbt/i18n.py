@@ -4,7 +4,6 @@ them (kept in step by a test), so nothing needs compiling at install time."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
@@ -12,12 +11,11 @@ from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lbt.catalogs import LOCALES, TRANSLATIONS_DIR
 from lbt.errors import DomainError
 
-LOCALES = ("en", "ru", "tg")
 LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ"}
 LOCALE_COOKIE = "lbt_locale"
-TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 
 def select_locale() -> str:

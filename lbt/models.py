@@ -5,10 +5,14 @@ from lbt.accounts import models as accounts_models
 from lbt.alerts import models as alerts_models
 from lbt.applications import models as applications_models
 from lbt.audit import models as audit_models
+from lbt.audit.services import install_audit_listener
 from lbt.db import Base
 from lbt.notifications import models as notifications_models
 from lbt.permits import models as permits_models
 from lbt.reference import models as reference_models
+
+# whoever loads the models also gets them audited (the app, the CLI, tests of services)
+install_audit_listener()
 
 __all__ = [
     "Base",

@@ -85,7 +85,12 @@ def test_every_route_declares_who_may_call_it(app):
 def test_the_routes_cover_every_role_restricted_area(app, ids):
     """Guards the table itself: if it ever came out empty, the refusal test would prove nothing."""
     restricted = {route.endpoint for route in routes(app, ids) if isinstance(route.access, frozenset)}
-    assert {"accounts.users", "accounts.user_action", "audit.entries", "reference.agreement_detail"} <= restricted
+    assert {
+        "accounts.users",
+        "accounts.user_action",
+        "audit.entries",
+        "reference.agreement_detail",
+    } <= restricted
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])
@@ -93,9 +98,15 @@ def test_a_role_is_refused_on_every_route_it_does_not_own(app, login_as, ids, us
     client = login_as(role)
     token = client.csrf_token()
     foreign = [
-        route for route in routes(app, ids) if isinstance(route.access, frozenset) and role not in route.access
+        route
+        for route in routes(app, ids)
+        if isinstance(route.access, frozenset) and role not in route.access
     ]
-    let_through = [f"{route} -> {status}" for route in foreign if (status := _request(client, route, token).status_code) != 403]
+    let_through = [
+        f"{route} -> {status}"
+        for route in foreign
+        if (status := _request(client, route, token).status_code) != 403
+    ]
     assert let_through == []
     db.refresh(users[Role.AUDITOR])
     assert users[Role.AUDITOR].is_active, "a refused POST must not have acted"
@@ -126,7 +137,9 @@ def test_an_anonymous_user_is_sent_to_log_in_on_every_non_public_route(app, clie
 
 def test_public_and_own_pages_are_open_to_every_logged_in_role(app, login_as, ids):
     open_routes = [
-        route for route in routes(app, ids) if route.access in (PUBLIC, AUTHENTICATED) and route.method == "GET"
+        route
+        for route in routes(app, ids)
+        if route.access in (PUBLIC, AUTHENTICATED) and route.method == "GET"
     ]
     assert {route.endpoint for route in open_routes} >= {"home.index", "accounts.password"}
     for role in Role:

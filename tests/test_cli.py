@@ -20,13 +20,26 @@ from lbt.settings import Settings
 from tests.dbutil import temporary_database
 
 
-@pytest.fixture
-def cli_app(tmp_path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    with temporary_database(tmp_path, "lbt_cli") as url:
-        settings = Settings(instance_path=tmp_path / "instance", database_url=url, secret_key="k" * 40, testing=True)
+def _app(directory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    with temporary_database(directory, "lbt_cli") as url:
+        settings = Settings(instance_path=directory / "instance", database_url=url, secret_key="k" * 40, testing=True)
         app = create_app(settings)
         yield app
         app.extensions["lbt"].database.dispose()
+
+
+@pytest.fixture
+def cli_app(tmp_path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    """A fresh, empty database of its own."""
+    yield from _app(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    """One database with the demo loaded, shared by tests that add only what no other test looks at."""
+    for app in _app(tmp_path_factory.mktemp("cli")):
+        assert run(app, "demo").exit_code == 0
+        yield app
 
 
 def run(app: Flask, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
@@ -70,8 +83,8 @@ def test_demo_is_idempotent_and_prints_accounts_that_log_in(cli_app):
         assert client.get("/").status_code == 200
 
 
-def test_users_create_list_and_set_password(cli_app):
-    run(cli_app, "demo")
+def test_users_create_list_and_set_password(demo_app):
+    cli_app = demo_app
     created = run(
         cli_app, "users", "create", "--username", "Guard2", "--role", "border_guard", "--scope", "crossing:TJ-KG-02",
         input="a long enough password\na long enough password\n",
@@ -95,8 +108,8 @@ def test_users_create_list_and_set_password(cli_app):
         (["--role", "admin", "--scope", "weird"], "must look like kind:CODE"),
     ],
 )
-def test_users_create_refuses_bad_scope_and_stores_nothing(cli_app, args, message):
-    run(cli_app, "demo")
+def test_users_create_refuses_bad_scope_and_stores_nothing(demo_app, args, message):
+    cli_app = demo_app
     before = count(cli_app, User)
     result = run(cli_app, "users", "create", "--username", "x1", *args, input="a long enough password\n" * 2)
     assert result.exit_code == 2

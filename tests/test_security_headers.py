@@ -14,7 +14,7 @@ from lbt.accounts.models import Role
 from lbt.i18n import LOCALE_COOKIE
 from lbt.security import AUTHENTICATED, PUBLIC, access_of, is_safe_next
 from lbt.settings import Settings
-from tests.conftest import PASSWORD, Clock, Client, _session_on
+from tests.conftest import PASSWORD, Client, Clock, _session_on
 
 INLINE_SCRIPT_RE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 STYLE_ATTRIBUTE_RE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
@@ -108,7 +108,13 @@ def _set_cookie(response, name: str) -> str:  # type: ignore[no-untyped-def]
 
 def _inline_code(page: str) -> list[str]:
     found = []
-    for pattern in (INLINE_SCRIPT_RE, STYLE_ATTRIBUTE_RE, STYLE_ELEMENT_RE, EVENT_HANDLER_RE, JAVASCRIPT_URL_RE):
+    for pattern in (
+        INLINE_SCRIPT_RE,
+        STYLE_ATTRIBUTE_RE,
+        STYLE_ELEMENT_RE,
+        EVENT_HANDLER_RE,
+        JAVASCRIPT_URL_RE,
+    ):
         found += pattern.findall(page)
     return found
 
@@ -116,7 +122,9 @@ def _inline_code(page: str) -> list[str]:
 def test_the_inline_code_check_would_notice_inline_code():
     page = '<p style="color:red" onclick="x()">a</p><script>alert(1)</script><script src="/s.js"></script>'
     assert len(_inline_code(page)) == 3
-    assert _inline_code('<link rel="stylesheet" href="/static/css/lbt.css"><script src="/a.js"></script>') == []
+    assert (
+        _inline_code('<link rel="stylesheet" href="/static/css/lbt.css"><script src="/a.js"></script>') == []
+    )
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])

@@ -29,8 +29,10 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
         PasswordField(
             _l("New password"),
             validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
-            description=_l("At least %(count)d characters. A few unrelated words make a good password.",
-                           count=MIN_PASSWORD_LENGTH),
+            description=_l(
+                "At least %(count)d characters. A few unrelated words make a good password.",
+                count=MIN_PASSWORD_LENGTH,
+            ),
         ),
         PasswordField(
             _l("Repeat the new password"),
@@ -58,7 +60,9 @@ class UserForm(BaseForm):
         ],
     )
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[Optional(), EmailValidator(check_deliverability=False), Length(max=254)])
+    email = EmailField(
+        _l("Email"), validators=[Optional(), EmailValidator(check_deliverability=False), Length(max=254)]
+    )
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     locale = SelectField(
         _l("Language"),
@@ -66,10 +70,16 @@ class UserForm(BaseForm):
         choices=lambda: [("", _l("As the browser asks")), *LOCALE_NAMES.items()],
         validators=[Optional()],
     )
-    agreements = SelectMultipleField(_l("Agreements (officers, supervisors)"), choices=[], validate_choice=True)
-    crossing_points = SelectMultipleField(_l("Crossing points (border guards)"), choices=[], validate_choice=True)
+    agreements = SelectMultipleField(
+        _l("Agreements (officers, supervisors)"), choices=[], validate_choice=True
+    )
+    crossing_points = SelectMultipleField(
+        _l("Crossing points (border guards)"), choices=[], validate_choice=True
+    )
     state = SelectField(_l("State (representatives)"), choices=[], validators=[Optional()])
-    border_sections = SelectMultipleField(_l("Border sections (representatives)"), choices=[], validate_choice=True)
+    border_sections = SelectMultipleField(
+        _l("Border sections (representatives)"), choices=[], validate_choice=True
+    )
 
 
 class NewUserForm(UserForm):
@@ -81,4 +91,6 @@ class UserFilterForm(BaseForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=lambda: [("", _l("All roles")), *role_choices()], validators=[Optional()])
+    role = SelectField(
+        _l("Role"), choices=lambda: [("", _l("All roles")), *role_choices()], validators=[Optional()]
+    )

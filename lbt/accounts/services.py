@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from lbt.accounts.models import LOCALES, Role, User, new_session_token
-from lbt.errors import DomainError, N_, NotFound, ValidationFailed
+from lbt.errors import N_, DomainError, NotFound, ValidationFailed
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
 
 MIN_PASSWORD_LENGTH = 10
@@ -50,7 +50,9 @@ def check_password_rules(password: str, username: str) -> None:
     """NIST SP 800-63B: length over composition rules; no password equal to the username."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            N_("The password must be at least %(count)d characters long."), "password", count=MIN_PASSWORD_LENGTH
+            N_("The password must be at least %(count)d characters long."),
+            "password",
+            count=MIN_PASSWORD_LENGTH,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed(N_("The password is too long."), "password")

@@ -9,7 +9,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from lbt.accounts import services
-from lbt.accounts.forms import ChangePasswordForm, LoginForm, NewUserForm, SetPasswordForm, UserFilterForm, UserForm
+from lbt.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    NewUserForm,
+    SetPasswordForm,
+    UserFilterForm,
+    UserForm,
+)
 from lbt.accounts.models import Role, User
 from lbt.errors import DomainError, ValidationFailed
 from lbt.forms import ActionForm
@@ -67,7 +74,9 @@ def password() -> Response | str:
         session = get_session()
         user = current_user._get_current_object()  # type: ignore[attr-defined]
         try:
-            services.change_password(session, user, form.current_password.data or "", form.password.data or "", now=now())
+            services.change_password(
+                session, user, form.current_password.data or "", form.password.data or "", now=now()
+            )
         except ValidationFailed as error:
             form.show_error(error)
         else:
@@ -87,13 +96,15 @@ def _fill_scope_choices(form: UserForm) -> None:
         (a.code, f"{a.code} — {a.name}") for a in session.scalars(select(Agreement).order_by(Agreement.code))
     ]
     form.crossing_points.choices = [
-        (c.code, f"{c.code} — {c.name}") for c in session.scalars(select(CrossingPoint).order_by(CrossingPoint.code))
+        (c.code, f"{c.code} — {c.name}")
+        for c in session.scalars(select(CrossingPoint).order_by(CrossingPoint.code))
     ]
     form.state.choices = [("", "—")] + [
         (s.code, f"{s.code} — {s.name_en}") for s in session.scalars(select(State).order_by(State.code))
     ]
     form.border_sections.choices = [
-        (b.code, f"{b.code} — {b.name}") for b in session.scalars(select(BorderSection).order_by(BorderSection.code))
+        (b.code, f"{b.code} — {b.name}")
+        for b in session.scalars(select(BorderSection).order_by(BorderSection.code))
     ]
 
 

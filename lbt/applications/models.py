@@ -177,6 +177,7 @@ class ApplicationDocument(Audited, Base):
 
     application: Mapped[Application] = relationship(back_populates="documents")
     file: Mapped[StoredFile] = relationship()
+    event: Mapped[ApplicationEvent | None] = relationship()
 
 
 class ApplicationEvent(Audited, Base):

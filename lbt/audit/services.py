@@ -110,7 +110,10 @@ def _changes_of(obj: Audited, action: str) -> dict[str, Any] | None:
         elif isinstance(prop, RelationshipProperty) and prop.uselist and action == "update":
             history = state.attrs[key].history
             if history.added or history.deleted:
-                changes[key] = {"added": _plain(list(history.added)), "removed": _plain(list(history.deleted))}
+                changes[key] = {
+                    "added": _plain(list(history.added)),
+                    "removed": _plain(list(history.deleted)),
+                }
                 meaningful = True
     if not meaningful:
         return None
@@ -150,7 +153,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     prev = connection.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     prev_hash = prev or GENESIS_HASH
     rows = []
-    for action, obj, changes in sorted(pending, key=lambda item: (type(item[1]).__name__, _entity_id(item[1]))):
+    for action, obj, changes in sorted(
+        pending, key=lambda item: (type(item[1]).__name__, _entity_id(item[1]))
+    ):
         row = {
             "prev_hash": prev_hash,
             "occurred_at": now,

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -75,9 +75,9 @@ class SigningKeyMissing(SigningKeyError):
 
 # --- permit claims ----------------------------------------------------------------------------
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _STATE_CODE = re.compile(r"[A-Z]{2}")
-_NAME_PUNCTUATION = frozenset(" -'.")
+_NAME_PUNCTUATION = frozenset(" -'.ʻʼ’")  # the apostrophes of Uzbek and other Turkic Latin spellings
 _MAX_NUMERIC_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
@@ -95,17 +95,14 @@ def _check_code(claim: str, value: object, max_length: int) -> None:
 def _check_latin_name(claim: str, value: object, *, required: bool) -> None:
     """ICAO Doc 9303 Part 3: the Latin-script form of the name as printed on the permit."""
     if not isinstance(value, str) or len(value) > 100 or (required and not value):
-        raise _field_error(claim, "must be a string of at most 100 characters" + (", not empty" if required else ""))
+        raise _field_error(
+            claim, "must be a string of at most 100 characters" + (", not empty" if required else "")
+        )
     if value != value.strip() or "  " in value:
         raise _field_error(claim, f"must not have leading, trailing or double spaces, got {value!r}")
     for char in value:
         if char not in _NAME_PUNCTUATION and not unicodedata.name(char, "").startswith("LATIN "):
             raise _field_error(claim, f"must be in Latin script, got {char!r} in {value!r}")
-
-
-def _check_date(claim: str, value: object) -> None:
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise _field_error(claim, f"must be a date, got {type(value).__name__}")
 
 
 def _check_integer(claim: str, value: object, low: int, high: int) -> None:
@@ -154,9 +151,10 @@ class PermitClaims:
         _check_code("doc", self.document_number, 30)
         _check_code("agr", self.agreement_code, 40)
         if not isinstance(self.issuing_state, str) or not _STATE_CODE.fullmatch(self.issuing_state):
-            raise _field_error("iss", f"must be an ISO 3166-1 alpha-2 code such as TJ, got {self.issuing_state!r}")
+            raise _field_error("iss", f"must be an ISO 3166-1 alpha-2 code, got {self.issuing_state!r}")
         for claim, value in (("dob", self.birth_date), ("vf", self.valid_from), ("vu", self.valid_until)):
-            _check_date(claim, value)
+            if not isinstance(value, date) or isinstance(value, datetime):
+                raise _field_error(claim, f"must be a date, got {type(value).__name__}")
         if self.valid_until <= self.valid_from:
             raise _field_error("vu", f"({self.valid_until}) must come after vf ({self.valid_from})")
         if self.birth_date > self.valid_from:
@@ -205,9 +203,6 @@ class PermitClaims:
         )
 
 
-assert len(PermitClaims.CLAIMS) == len(fields(PermitClaims))  # noqa: S101 - a claim per field
-
-
 # --- keys -------------------------------------------------------------------------------------
 
 
@@ -223,7 +218,7 @@ def private_key_pem(key: ec.EllipticCurvePrivateKey) -> str:
 
 
 def load_private_key(pem: str | bytes, source: str) -> ec.EllipticCurvePrivateKey:
-    data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
+    data = pem.encode("utf-8") if isinstance(pem, str) else pem
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as error:  # TypeError: the PEM is encrypted
@@ -253,7 +248,7 @@ def public_jwk(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> d
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
-    private_key: ec.EllipticCurvePrivateKey = field(repr=False)
+    private_key: ec.EllipticCurvePrivateKey = field(repr=False, compare=False)  # the kid names it
 
     @classmethod
     def of(cls, private_key: ec.EllipticCurvePrivateKey) -> SigningKey:
@@ -265,12 +260,11 @@ class SigningKey:
 
 @dataclass(frozen=True)
 class PublicKeyRecord:
-    """A key's public half and history, as kept in ``<kid>.json``; ``created_at`` is None only for an
-    environment key not yet recorded by ``ensure_key``."""
+    """A key's public half and history, as kept in ``<kid>.json``."""
 
     kid: str
     jwk: Mapping[str, str]
-    created_at: datetime | None
+    created_at: datetime
     retired_at: datetime | None
 
 
@@ -302,17 +296,13 @@ class KeyStore:
             return cls(directory)
         return cls(directory, load_private_key(pem, SIGNING_KEY_ENV))
 
-    @property
-    def uses_environment_key(self) -> bool:
-        return self._environment_key is not None
-
     def active_key(self) -> SigningKey:
         if self._environment_key is not None:
             return self._environment_key
-        for record in self._stored_records():
-            pem_path = self.directory / f"{record.kid}.pem"
-            if record.retired_at is None and pem_path.exists():
-                return self._load_pem(pem_path, record.kid)
+        for _attempt in range(2):  # a rotation may delete a listed key before it is read: list again
+            for record in self.public_keys():
+                if record.retired_at is None and (key := self._load_pem(record.kid)) is not None:
+                    return key
         raise SigningKeyMissing(
             f"no signing key in {self.directory}: run `lbt keys rotate` (or set {SIGNING_KEY_ENV})"
         )
@@ -335,23 +325,21 @@ class KeyStore:
     def rotate(self, now: datetime) -> SigningKey:
         """Make a new signing key and retire the active one (and any other unretired key)."""
         if self._environment_key is not None:
-            raise SigningKeyError(f"the signing key comes from {SIGNING_KEY_ENV}: put a new key there instead")
+            raise SigningKeyError(f"{SIGNING_KEY_ENV} sets the signing key: put a new key there instead")
         with self._locked():
             return self._make_active_key(now)
 
     def public_keys(self) -> list[PublicKeyRecord]:
-        """Every known public key, newest first (an unrecorded environment key first of all)."""
-        records = self._stored_records()
-        key = self._environment_key
-        if key is not None and all(record.kid != key.kid for record in records):
-            records.insert(0, PublicKeyRecord(key.kid, key.public_jwk(), None, None))
-        return records
+        """Every key recorded in the folder, newest first (an environment key once ``ensure_key`` ran)."""
+        if not self.directory.is_dir():
+            return []
+        records = [self._read_record(path) for path in self.directory.glob("*.json")]
+        return sorted(records, key=lambda record: (record.created_at, record.kid), reverse=True)
 
     # - files -
 
     def _make_active_key(self, now: datetime) -> SigningKey:
         key = SigningKey.of(new_private_key())
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         pem_path = self.directory / f"{key.kid}.pem"
         # created 0600 in one step, never briefly readable by others; O_EXCL never overwrites a key
         fd = os.open(pem_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -369,31 +357,22 @@ class KeyStore:
         return key
 
     def _retire_all_but(self, kid: str, now: datetime) -> None:
-        for record in self._stored_records():
+        for record in self.public_keys():
             if record.kid != kid and record.retired_at is None:
-                self._write_record(
-                    PublicKeyRecord(record.kid, record.jwk, record.created_at, _utc(now))
-                )
+                self._write_record(PublicKeyRecord(record.kid, record.jwk, record.created_at, _utc(now)))
             if record.kid != kid:
                 (self.directory / f"{record.kid}.pem").unlink(missing_ok=True)
 
     def _write_record(self, record: PublicKeyRecord) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         content = {
             "jwk": dict(record.jwk),
-            "created_at": record.created_at.isoformat() if record.created_at else None,
+            "created_at": record.created_at.isoformat(),
             "retired_at": record.retired_at.isoformat() if record.retired_at else None,
         }
         path = self.directory / f"{record.kid}.json"
         temporary = path.with_name(f".{path.name}.tmp")
         temporary.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
         os.replace(temporary, path)  # readers see the old record or the new one, never half of one
-
-    def _stored_records(self) -> list[PublicKeyRecord]:
-        if not self.directory.is_dir():
-            return []
-        records = [self._read_record(path) for path in self.directory.glob("*.json")]
-        return sorted(records, key=lambda record: (record.created_at or datetime.max.replace(tzinfo=UTC), record.kid), reverse=True)
 
     def _read_record(self, path: Path) -> PublicKeyRecord:
         try:
@@ -405,10 +384,16 @@ class KeyStore:
             raise SigningKeyError(f"{path} is not a readable key record: {error!r}") from None
         if jwk["kty"] != "EC" or jwk["crv"] != "P-256" or thumbprint(jwk) != path.stem:
             raise SigningKeyError(f"{path} does not hold the P-256 public key its name promises")
-        return PublicKeyRecord(path.stem, {**jwk, "kid": path.stem, "use": "sig", "alg": ALGORITHM}, created_at, retired_at)
+        return PublicKeyRecord(
+            path.stem, {**jwk, "kid": path.stem, "use": "sig", "alg": ALGORITHM}, created_at, retired_at
+        )
 
-    def _load_pem(self, path: Path, kid: str) -> SigningKey:
-        mode = path.stat().st_mode & 0o777
+    def _load_pem(self, kid: str) -> SigningKey | None:
+        path = self.directory / f"{kid}.pem"
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            return None
         if mode & 0o077:
             raise SigningKeyError(f"{path} may be read by others (mode {mode:o}): run `chmod 600 {path}`")
         key = SigningKey.of(load_private_key(path.read_bytes(), str(path)))
@@ -445,7 +430,9 @@ def jwks(store: KeyStore, kids_still_needed: set[str]) -> dict[str, list[dict[st
 
 def canonical_json(value: Mapping[str, Any]) -> bytes:
     """Sorted keys, no whitespace, UTF-8: the same claims always give the same, smallest payload."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    return json.dumps(
+        dict(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ).encode()
 
 
 def sign(claims: Mapping[str, Any], key: SigningKey, typ: str) -> str:
@@ -482,12 +469,8 @@ def _published_key(jwks_dict: Mapping[str, Any], kid: str) -> jwt.PyJWK:
         key = jwt.PyJWKSet.from_dict(dict(jwks_dict))[kid]
     except (jwt.PyJWKSetError, KeyError):
         raise UnknownKey(f"no published key has kid {kid!r}") from None
-    if (
-        key.algorithm_name != ALGORITHM
-        or key.public_key_use not in (None, "sig")
-        or not isinstance(key.key, ec.EllipticCurvePublicKey)
-        or not isinstance(key.key.curve, ec.SECP256R1)
-    ):
+    usable = key.algorithm_name == ALGORITHM and key.public_key_use in (None, "sig")
+    if not usable or not isinstance(key.key, ec.EllipticCurvePublicKey) or key.key.curve.name != "secp256r1":
         raise UnknownKey(f"the published key {kid!r} is not an ES256 signing key")
     return key
 
@@ -498,10 +481,6 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(result) != len(pairs):
         raise ValueError("duplicate member names")
     return result
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
 
 
 def verify(token: str, jwks_dict: Mapping[str, Any], expected_typ: str) -> dict[str, Any]:
@@ -520,11 +499,7 @@ def verify(token: str, jwks_dict: Mapping[str, Any], expected_typ: str) -> dict[
     except jwt.PyJWTError as error:
         raise MalformedToken(f"the JWS cannot be read: {error}") from None
     try:
-        payload = json.loads(
-            decoded["payload"].decode("utf-8"),
-            object_pairs_hook=_reject_duplicates,
-            parse_constant=_reject_constant,
-        )
+        payload = json.loads(decoded["payload"].decode("utf-8"), object_pairs_hook=_reject_duplicates)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise MalformedToken(f"the payload is not a JSON object: {error}") from None
     if not isinstance(payload, dict):

@@ -18,7 +18,7 @@ from lbt.reference import services
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
 from lbt.reference.lookup import Lookup
 
-OMITTED: Any = object()  # an empty cell of an optional number column: keep the current value (or default)
+OMITTED: Any = object()  # an empty cell that keeps the current value (or, for a new record, the default)
 
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
 _DECIMAL = re.compile(r"^[+-]?\d{1,12}(?:[.,]\d{1,6})?$")
@@ -73,20 +73,17 @@ def words(value: str, column: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Column:
     name: str
-    parse: Callable[[str], Any] | Callable[[str, str], Any] = text
+    parse: Callable[[str, str], Any] = text
     required: bool = False  # the header must name it and no cell may be empty
-    nullable: bool = False  # an empty cell means "none" (else it keeps the current value)
+    # what an empty cell means: OMITTED (keep the current value, or the default), None, "" or ()
+    empty: Any = OMITTED
 
     def value(self, cell: str) -> Any:
-        """The value of one cell; ``OMITTED`` for an empty optional number, date or flag."""
-        if not cell.strip():
-            if self.required:
-                raise ValidationFailed(N_("This field is required."), self.name)
-            if self.nullable:
-                return None
-            if self.parse is not text:
-                return OMITTED
-        return self.parse(cell, self.name)  # type: ignore[call-arg]
+        if cell.strip():
+            return self.parse(cell, self.name)
+        if self.required:
+            raise ValidationFailed(N_("This field is required."), self.name)
+        return self.empty
 
 
 @dataclass(frozen=True)
@@ -138,7 +135,7 @@ KINDS: dict[str, Kind] = {
             (
                 *_required("code", "name", "state_a_code", "state_b_code"),
                 Column("in_force_from", day, required=True),
-                Column("in_force_until", day, nullable=True),
+                Column("in_force_until", day, empty=None),
                 *(
                     Column(name, integer)
                     for name in (
@@ -152,13 +149,13 @@ KINDS: dict[str, Kind] = {
                     )
                 ),
                 Column("family_exempt_from_residence", boolean),
-                Column("rolling_window_days", integer, nullable=True),
-                Column("rolling_limit_days", integer, nullable=True),
+                Column("rolling_window_days", integer, empty=None),
+                Column("rolling_limit_days", integer, empty=None),
                 Column("all_crossing_points", boolean),
-                Column("allowed_crossing_point_codes", words),
+                Column("allowed_crossing_point_codes", words, empty=()),
                 Column("fee_amount", number),
                 Column("fee_currency"),
-                Column("fee_exemptions", words),
+                Column("fee_exemptions", words, empty=()),
                 Column("reasons", words, required=True),
                 Column("decision_deadline_days", integer),
                 Column("reconsideration_days", integer),
@@ -183,7 +180,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "crossing_point",
             CrossingPointData,
-            (*_required("code", "name", "kind", "agreement_code", "state_code"), Column("opening_hours")),
+            (*_required("code", "name", "kind", "agreement_code", "state_code"), Column("opening_hours", empty="")),
             ("code",),
             ("state", "agreement", "crossing_point"),
             lambda lookup, values: lookup.crossing_point(values["code"].strip().upper()),
@@ -194,7 +191,7 @@ KINDS: dict[str, Kind] = {
             BorderSectionData,
             (
                 *_required("code", "name", "state_a_code", "state_b_code"),
-                Column("description"),
+                Column("description", empty=""),
                 Column("working_languages", words, required=True),
             ),
             ("code",),

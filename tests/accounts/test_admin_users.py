@@ -60,7 +60,13 @@ def _new_user_form(username: str, role: Role, **fields: Any) -> dict[str, Any]:
 
 
 def _edit_form(user: User, **fields: Any) -> dict[str, Any]:
-    return {"username": user.username, "full_name": user.full_name, "email": "", "role": user.role.value, **fields}
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": "",
+        "role": user.role.value,
+        **fields,
+    }
 
 
 @pytest.fixture
@@ -80,9 +86,16 @@ def test_the_administrator_creates_a_user_of_each_role_with_its_scope(admin, db,
 
     user = _user(db, "new.user")
     assert user is not None
-    assert (user.role, user.full_name, user.email, user.locale) == (role, "Nodira Saidova", "nodira@example.org", "ru")
+    assert (user.role, user.full_name, user.email, user.locale) == (
+        role,
+        "Nodira Saidova",
+        "nodira@example.org",
+        "ru",
+    )
     assert user.scope_labels() == EXPECTED_SCOPE[role]
-    entry = db.scalar(select(AuditEntry).where(AuditEntry.entity_type == "users", AuditEntry.entity_id == str(user.id)))
+    entry = db.scalar(
+        select(AuditEntry).where(AuditEntry.entity_type == "users", AuditEntry.entity_id == str(user.id))
+    )
     assert entry is not None
     assert (entry.action, entry.actor_id, entry.actor_name) == ("create", users[Role.ADMIN].id, "admin")
     assert NEW_PASSWORD not in entry.changes
@@ -95,7 +108,9 @@ def test_a_new_user_can_log_in_with_the_password_given(admin, client, users):
 
 
 def test_scope_fields_of_other_roles_are_not_stored(admin, db, users):
-    form = _new_user_form("new.guard", Role.BORDER_GUARD, agreements=["TJ-KG"], state="TJ", border_sections=["SEC-1"])
+    form = _new_user_form(
+        "new.guard", Role.BORDER_GUARD, agreements=["TJ-KG"], state="TJ", border_sections=["SEC-1"]
+    )
     assert admin.submit("/admin/users/new", form).status_code == 302
     assert _user(db, "new.guard").scope_labels() == ["crossing:UZ-TJ-01"]  # type: ignore[union-attr]
 
@@ -105,13 +120,38 @@ def test_scope_fields_of_other_roles_are_not_stored(admin, db, users):
     [
         (Role.OFFICER, {"agreements": []}, "agreements", "Choose at least one agreement."),
         (Role.SUPERVISOR, {"agreements": ["NO-SUCH"]}, "agreements", "'NO-SUCH' is not a valid choice"),
-        (Role.BORDER_GUARD, {"crossing_points": []}, "crossing_points", "Choose at least one crossing point."),
+        (
+            Role.BORDER_GUARD,
+            {"crossing_points": []},
+            "crossing_points",
+            "Choose at least one crossing point.",
+        ),
         (Role.REPRESENTATIVE, {"state": ""}, "state", "Choose the state the representative acts for."),
-        (Role.REPRESENTATIVE, {"border_sections": []}, "border_sections", "Choose at least one border section."),
-        (Role.REPRESENTATIVE, {"state": "KG"}, "border_sections", "Border section(s) SEC-9 do not border KG."),
+        (
+            Role.REPRESENTATIVE,
+            {"border_sections": []},
+            "border_sections",
+            "Choose at least one border section.",
+        ),
+        (
+            Role.REPRESENTATIVE,
+            {"state": "KG"},
+            "border_sections",
+            "Border section(s) SEC-9 do not border KG.",
+        ),
         (Role.AUDITOR, {"username": "officer"}, "username", "The username officer is taken."),
-        (Role.AUDITOR, {"username": "no spaces"}, "username", "Use Latin letters, digits, dot, dash or underscore."),
-        (Role.AUDITOR, {"password": "short", "confirm": "short"}, "password", "between 10 and 256 characters"),
+        (
+            Role.AUDITOR,
+            {"username": "no spaces"},
+            "username",
+            "Use Latin letters, digits, dot, dash or underscore.",
+        ),
+        (
+            Role.AUDITOR,
+            {"password": "short", "confirm": "short"},
+            "password",
+            "between 10 and 256 characters",
+        ),
         (Role.AUDITOR, {"confirm": "something else"}, "confirm", "The two passwords differ."),
         (Role.AUDITOR, {"role": "emperor"}, "role", "Not a valid choice."),
     ],
@@ -155,9 +195,13 @@ def test_the_administrator_changes_a_users_role_and_scope(admin, db, users):
 
 def test_a_scope_error_on_edit_is_shown_beside_the_field_and_nothing_changes(admin, db, users):
     officer = users[Role.OFFICER]
-    response = admin.submit(f"/admin/users/{officer.id}", _edit_form(officer, role="border_guard", full_name="X"))
+    response = admin.submit(
+        f"/admin/users/{officer.id}", _edit_form(officer, role="border_guard", full_name="X")
+    )
     assert response.status_code == 400
-    assert "Choose at least one crossing point." in _field_error(response.get_data(as_text=True), "crossing_points")
+    assert "Choose at least one crossing point." in _field_error(
+        response.get_data(as_text=True), "crossing_points"
+    )
     stored = _user(db, "officer")
     assert (stored.role, stored.full_name) == (Role.OFFICER, "")  # type: ignore[union-attr]
     assert stored.scope_labels() == ["agreement:TJ-KG"]  # type: ignore[union-attr]
@@ -165,7 +209,9 @@ def test_a_scope_error_on_edit_is_shown_beside_the_field_and_nothing_changes(adm
 
 def test_a_username_cannot_be_changed(admin, db, users):
     officer = users[Role.OFFICER]
-    response = admin.submit(f"/admin/users/{officer.id}", _edit_form(officer, username="renamed", agreements=["TJ-KG"]))
+    response = admin.submit(
+        f"/admin/users/{officer.id}", _edit_form(officer, username="renamed", agreements=["TJ-KG"])
+    )
     assert response.status_code == 400
     assert "A username cannot be changed." in _field_error(response.get_data(as_text=True), "username")
     assert _user(db, "renamed") is None
@@ -182,7 +228,12 @@ def test_the_administrator_cannot_change_their_own_role(admin, db, users):
 
 def test_editing_an_unknown_user_is_not_found(admin, users):
     assert admin.get("/admin/users/999999").status_code == 404
-    assert admin.submit("/admin/users/999999/password", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 404
+    assert (
+        admin.submit(
+            "/admin/users/999999/password", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        ).status_code
+        == 404
+    )
     assert admin.submit("/admin/users/999999/deactivate").status_code == 404
 
 
@@ -195,7 +246,9 @@ def test_setting_a_password_ends_the_users_other_logins(admin, login_as, client,
         f"/admin/users/{users[Role.OFFICER].id}/password", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     )
     assert response.status_code == 302
-    assert "The password of officer was set." in admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The password of officer was set." in admin.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     assert officer_client.get("/").headers["Location"].startswith("/login")
     assert client.login("officer", PASSWORD).status_code == 401
     assert client.login("officer", NEW_PASSWORD).status_code == 302
@@ -212,7 +265,9 @@ def test_setting_ones_own_password_on_the_admin_page_keeps_this_login(admin, use
 def test_a_bad_password_is_refused_beside_its_field_and_the_scope_is_still_shown(admin, db, users):
     representative = users[Role.REPRESENTATIVE]
     hash_before = representative.password_hash
-    response = admin.submit(f"/admin/users/{representative.id}/password", {"password": "short", "confirm": "short"})
+    response = admin.submit(
+        f"/admin/users/{representative.id}/password", {"password": "short", "confirm": "short"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "between 10 and 256 characters" in _field_error(page, "password")
@@ -226,9 +281,13 @@ def test_a_password_equal_to_the_username_is_refused(admin, db, users):
     guard_name = "guard.guard"  # long enough to pass the form, refused by the rule
     guard.username = guard_name
     db.flush()
-    response = admin.submit(f"/admin/users/{guard.id}/password", {"password": guard_name, "confirm": guard_name})
+    response = admin.submit(
+        f"/admin/users/{guard.id}/password", {"password": guard_name, "confirm": guard_name}
+    )
     assert response.status_code == 400
-    assert "The password must differ from the username." in _field_error(response.get_data(as_text=True), "password")
+    assert "The password must differ from the username." in _field_error(
+        response.get_data(as_text=True), "password"
+    )
 
 
 def test_the_administrator_unlocks_a_locked_user(admin, client, db, users):

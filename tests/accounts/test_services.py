@@ -52,13 +52,13 @@ def test_the_right_password_logs_in_and_records_the_time(db, users, clock):
 
 
 def test_a_wrong_password_is_counted(db, users, clock):
-    with pytest.raises(InvalidCredentials, match="Wrong username or password."):
+    with pytest.raises(InvalidCredentials, match=r"Wrong username or password\."):
         _login(db, clock, "officer", "wrong password")
     assert users[Role.OFFICER].failed_login_count == 1
 
 
 def test_an_unknown_user_gets_the_same_answer(db, users, clock):
-    with pytest.raises(InvalidCredentials, match="Wrong username or password."):
+    with pytest.raises(InvalidCredentials, match=r"Wrong username or password\."):
         _login(db, clock, "nobody")
 
 
@@ -104,7 +104,14 @@ def test_a_deactivated_user_cannot_log_in_even_with_the_right_password(db, users
 def test_a_login_cookie_holds_only_while_its_token_and_the_account_are_valid(db, users, clock):
     officer = users[Role.OFFICER]
     assert load_session_user(db, officer.get_id()) is officer
-    forgeries = (f"{officer.id}:wrong-token", f"{officer.id}:", "officer", f"x:{officer.session_token}", "", "²:x")
+    forgeries = (
+        f"{officer.id}:wrong-token",
+        f"{officer.id}:",
+        "officer",
+        f"x:{officer.session_token}",
+        "",
+        "²:x",
+    )
     for forged in forgeries:
         assert load_session_user(db, forged) is None
     session_id = officer.get_id()
@@ -223,16 +230,31 @@ def test_administrators_and_auditors_have_no_scope(db, ref, fresh):
     "role,scope,field,message",
     [
         (Role.OFFICER, Scope(), "agreements", "at least one agreement"),
-        (Role.SUPERVISOR, Scope(agreements=("TJ-KG",), crossing_points=("KG-TJ-01",)), "scope", "agreements only"),
+        (
+            Role.SUPERVISOR,
+            Scope(agreements=("TJ-KG",), crossing_points=("KG-TJ-01",)),
+            "scope",
+            "agreements only",
+        ),
         (Role.OFFICER, Scope(agreements=("XX-YY",)), "agreements", "Unknown code(s): XX-YY."),
         (Role.BORDER_GUARD, Scope(), "crossing_points", "at least one crossing point"),
         (Role.BORDER_GUARD, Scope(agreements=("TJ-KG",)), "scope", "crossing points only"),
         (Role.BORDER_GUARD, Scope(crossing_points=("NOPE",)), "crossing_points", "Unknown code(s): NOPE."),
         (Role.REPRESENTATIVE, Scope(border_sections=("SEC-1",)), "state", "the state the representative"),
         (Role.REPRESENTATIVE, Scope(state="TJ"), "border_sections", "at least one border section"),
-        (Role.REPRESENTATIVE, Scope(state="TJ", agreements=("TJ-KG",), border_sections=("SEC-1",)), "scope", "a state and"),
+        (
+            Role.REPRESENTATIVE,
+            Scope(state="TJ", agreements=("TJ-KG",), border_sections=("SEC-1",)),
+            "scope",
+            "a state and",
+        ),
         (Role.REPRESENTATIVE, Scope(state="ZZ", border_sections=("SEC-1",)), "state", "Unknown code(s): ZZ."),
-        (Role.REPRESENTATIVE, Scope(state="KG", border_sections=("SEC-1", "SEC-9")), "border_sections", "SEC-9"),
+        (
+            Role.REPRESENTATIVE,
+            Scope(state="KG", border_sections=("SEC-1", "SEC-9")),
+            "border_sections",
+            "SEC-9",
+        ),
     ],
 )
 def test_a_role_takes_only_its_kind_of_scope(db, ref, fresh, role, scope, field, message):
@@ -256,7 +278,9 @@ def test_a_new_scope_replaces_the_old_one_entirely(db, ref, users):
 def test_a_new_user_is_stored_lower_case_with_a_hashed_password_and_scope(db, ref, clock):
     user = create_user(
         db,
-        UserData(" New.Officer ", Role.OFFICER, full_name=" Ali Karimov ", scope=Scope(agreements=("TJ-KG",))),
+        UserData(
+            " New.Officer ", Role.OFFICER, full_name=" Ali Karimov ", scope=Scope(agreements=("TJ-KG",))
+        ),
         NEW_PASSWORD,
         now=clock.now,
     )
@@ -292,7 +316,10 @@ def test_an_administrator_cannot_change_their_own_role(db, users):
 def test_an_administrator_changes_another_users_role_and_scope(db, ref, users):
     officer = users[Role.OFFICER]
     update_user(
-        db, officer, UserData("officer", Role.SUPERVISOR, scope=Scope(agreements=("TJ-UZ",))), acting_user=users[Role.ADMIN]
+        db,
+        officer,
+        UserData("officer", Role.SUPERVISOR, scope=Scope(agreements=("TJ-UZ",))),
+        acting_user=users[Role.ADMIN],
     )
     assert officer.role is Role.SUPERVISOR
     assert officer.scope_labels() == ["agreement:TJ-UZ"]

@@ -38,7 +38,9 @@ def _entries(db, entity_type: str | None = None) -> list[AuditEntry]:
 
 
 def _add_state(db, code: str = "KZ") -> State:
-    state = State(code=code, alpha3=code + "Z", name_en="Kazakhstan", name_ru="Казахстан", name_national="Қазақстан")
+    state = State(
+        code=code, alpha3=code + "Z", name_en="Kazakhstan", name_ru="Казахстан", name_national="Қазақстан"
+    )
     db.add(state)
     db.flush()
     return state
@@ -172,7 +174,9 @@ def chain(audited_db, clock) -> list[AuditEntry]:
 
 def test_the_database_refuses_to_change_an_entry(audited_db, chain):
     with pytest.raises(DBAPIError, match="append-only"), audited_db.begin_nested():
-        audited_db.execute(text("UPDATE audit_entries SET actor_name = 'someone else' WHERE id = :id"), {"id": chain[1].id})
+        audited_db.execute(
+            text("UPDATE audit_entries SET actor_name = 'someone else' WHERE id = :id"), {"id": chain[1].id}
+        )
     assert audited_db.scalar(select(AuditEntry.actor_name).where(AuditEntry.id == chain[1].id)) == "registrar"
 
 
@@ -197,7 +201,9 @@ def test_editing_an_entry_is_detected_at_that_entry(audited_db, chain):
 
 def test_editing_the_actor_of_an_entry_is_detected(audited_db, chain):
     _allow_tampering(audited_db)
-    audited_db.execute(text("UPDATE audit_entries SET actor_name = 'nobody' WHERE id = :id"), {"id": chain[0].id})
+    audited_db.execute(
+        text("UPDATE audit_entries SET actor_name = 'nobody' WHERE id = :id"), {"id": chain[0].id}
+    )
     assert verify_chain(audited_db).first_break.entry_id == chain[0].id  # type: ignore[union-attr]
 
 
@@ -228,7 +234,9 @@ def test_the_chain_is_verified_in_batches_as_well(audited_db, chain):
 
 def test_the_log_of_a_user_names_the_user(audited_db, users):
     entry = audited_db.scalar(
-        select(AuditEntry).where(AuditEntry.entity_type == "users", AuditEntry.entity_id == str(users[Role.ADMIN].id))
+        select(AuditEntry).where(
+            AuditEntry.entity_type == "users", AuditEntry.entity_id == str(users[Role.ADMIN].id)
+        )
     )
     assert entry is not None
     assert json.loads(entry.changes)["username"] == "admin"

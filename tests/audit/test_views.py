@@ -32,7 +32,9 @@ def log(db, users, clock):
     """Beside the fixture users' entries (by 'system', on day 0): a registrar's state, made on day 0,
     renamed on day 2 and removed on day 5."""
     db.info["actor"] = AuditActor(users[Role.ADMIN].id, "Registrar", "test")
-    state = State(code="KZ", alpha3="KAZ", name_en="Kazakhstan", name_ru="Казахстан", name_national="Қазақстан")
+    state = State(
+        code="KZ", alpha3="KAZ", name_en="Kazakhstan", name_ru="Казахстан", name_national="Қазақстан"
+    )
     db.add(state)
     db.flush()
     clock.advance(days=2)
@@ -129,7 +131,9 @@ def test_pages_follow_each_other_without_gap_or_overlap(auditor, db, log):
         if url:
             assert parse_qs(urlsplit(url).query)["action"] == ["update"]  # the filter is kept
             assert parse_qs(urlsplit(url).query)["before"] == [str(ids[-1])]
-    updates = db.scalars(select(AuditEntry.id).where(AuditEntry.action == "update").order_by(AuditEntry.id.desc()))
+    updates = db.scalars(
+        select(AuditEntry.id).where(AuditEntry.action == "update").order_by(AuditEntry.id.desc())
+    )
     assert seen == list(updates)
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -47,7 +49,9 @@ def test_a_byte_order_mark_and_semicolons_from_a_spreadsheet_are_accepted(db, re
 
 def test_localities_are_matched_by_agreement_state_district_and_latin_name(db, ref):
     result = import_csv(
-        db, "locality", csv(LOCALITY_HEADER + "TJ-KG,TJ,Isfara,Vorukh,Ворух,3.5\nTJ-KG,TJ,Isfara,Chorkuh,Чоркӯҳ,6\n")
+        db,
+        "locality",
+        csv(LOCALITY_HEADER + "TJ-KG,TJ,Isfara,Vorukh,Ворух,3.5\nTJ-KG,TJ,Isfara,Chorkuh,Чоркӯҳ,6\n"),
     )
     assert (result.created, result.updated) == (1, 1)
     assert ref.locality.distance_km == Decimal("3.5")
@@ -103,7 +107,11 @@ def test_errors_keep_the_message_and_values_for_translation(db, ref):
 def test_missing_and_unknown_columns_are_named(db, ref):
     result = import_csv(db, "state", csv("code,alpha3,name_en,colour\nKZ,KAZ,Kazakhstan,blue\n"))
     assert problems(result) == [
-        (1, None, "Unknown column(s): colour. The columns are: code, alpha3, name_en, name_ru, name_national."),
+        (
+            1,
+            None,
+            "Unknown column(s): colour. The columns are: code, alpha3, name_en, name_ru, name_national.",
+        ),
         (1, None, "Missing column(s): name_ru, name_national."),
     ]
     assert count(db, State) == 3
@@ -118,7 +126,9 @@ def test_an_undecodable_file_is_refused_with_the_line_it_breaks_on(db, ref):
     content = csv("code,alpha3,name_en,name_ru,name_national\nKZ,KAZ,Kazakhstan,Казахстан,Қазақстан\n")
     content += "KZ,KAZ,Kazakhstan,Казахстан,Қазақстан\n".encode("cp1251", errors="replace")
     result = import_csv(db, "state", content)
-    assert problems(result) == [(3, None, "The file is not UTF-8 text. Save the table as “CSV UTF-8” and try again.")]
+    assert problems(result) == [
+        (3, None, "The file is not UTF-8 text. Save the table as “CSV UTF-8” and try again.")
+    ]
     assert count(db, State) == 3
 
 
@@ -183,6 +193,7 @@ def test_agreements_are_imported_with_their_rules_and_lists(db, ref):
     assert new.border_area_km == 30  # a column left out takes the default
     assert (ref.agreement.max_stay_days, ref.agreement.rolling_window_days) == (60, None)
     assert ref.agreement.min_residence_years == 3  # a column left out keeps the stored value
+    assert ref.agreement.fee_exemptions == []  # an empty list cell empties the list
 
 
 def test_agreement_rule_violations_in_a_file_are_reported_per_line(db, ref):
@@ -229,7 +240,11 @@ def test_border_sections_are_imported_by_code(db, ref):
         csv("code,name,state_a_code,state_b_code,working_languages\nSEC-1,Isfara-Batken,TJ,KG,tg ky ru\n"),
     )
     assert (result.created, result.updated) == (0, 1)
-    assert db.scalar(select(BorderSection).where(BorderSection.code == "SEC-1")).working_languages == ["tg", "ky", "ru"]
+    assert db.scalar(select(BorderSection).where(BorderSection.code == "SEC-1")).working_languages == [
+        "tg",
+        "ky",
+        "ru",
+    ]
 
 
 def test_thousands_of_localities_are_imported_in_one_go(db, ref):
@@ -237,3 +252,13 @@ def test_thousands_of_localities_are_imported_in_one_go(db, ref):
     result = import_csv(db, "locality", csv(LOCALITY_HEADER + rows))
     assert (result.ok, result.created) == (True, 3000)
     assert count(db, Locality) == 3001
+
+
+def test_the_examples_in_the_documentation_import_cleanly(db, ref):
+    docs = (Path(__file__).parents[2] / "docs" / "reference-csv.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```csv\n(.*?)```", docs, flags=re.DOTALL)
+    kinds = ("state", "agreement", "locality", "crossing_point", "border_section")
+    assert len(examples) == len(kinds)
+    for kind, example in zip(kinds, examples, strict=True):
+        result = import_csv(db, kind, csv(example))
+        assert result.ok, (kind, problems(result))

@@ -53,7 +53,9 @@ def test_a_new_state_is_stored_with_its_codes_in_capitals(db):
 def test_creating_a_state_writes_an_audit_entry(db):
     install_audit_listener()  # the application installs it; this test runs without one
     state = services.create_state(db, StateData("KZ", "KAZ", "Kazakhstan", "Казахстан", "Қазақстан"))
-    entry = db.scalar(select(AuditEntry).where(AuditEntry.entity_type == "states", AuditEntry.entity_id == str(state.id)))
+    entry = db.scalar(
+        select(AuditEntry).where(AuditEntry.entity_type == "states", AuditEntry.entity_id == str(state.id))
+    )
     assert entry is not None
     assert entry.action == "create"
     assert '"code":"KZ"' in entry.changes
@@ -61,7 +63,13 @@ def test_creating_a_state_writes_an_audit_entry(db):
 
 @pytest.mark.parametrize(
     ("code", "alpha3", "field"),
-    [("TJ", "XXX", "code"), ("XX", "TJK", "alpha3"), ("T", "TJX", "code"), ("X1", "XXX", "code"), ("XX", "XX", "alpha3")],
+    [
+        ("TJ", "XXX", "code"),
+        ("XX", "TJK", "alpha3"),
+        ("T", "TJX", "code"),
+        ("X1", "XXX", "code"),
+        ("XX", "XX", "alpha3"),
+    ],
 )
 def test_a_state_code_must_be_free_and_made_of_letters(db, ref, code, alpha3, field):
     error = refusal(services.create_state, db, StateData(code, alpha3, "X", "X", "X"))
@@ -79,7 +87,11 @@ def test_a_state_keeps_its_own_code_when_renamed(db, ref):
 def test_a_valid_agreement_is_stored_with_every_rule(db, ref):
     agreement = services.create_agreement(db, agreement_data(fee_exemptions=("student", "minor")))
     assert agreement.state_a is ref.kg and agreement.state_b is ref.uz
-    assert (agreement.max_stay_days, agreement.rolling_window_days, agreement.rolling_limit_days) == (30, 180, 90)
+    assert (agreement.max_stay_days, agreement.rolling_window_days, agreement.rolling_limit_days) == (
+        30,
+        180,
+        90,
+    )
     assert agreement.fee_exemptions == ["minor", "student"]  # in the order of the list of exemptions
     assert agreement.reasons == ["family", "economic"]
 
@@ -98,7 +110,10 @@ def test_a_valid_agreement_is_stored_with_every_rule(db, ref):
         ({"min_residence_years": 0}, "min_residence_years"),
         ({"validity_min_years": 0}, "validity_min_years"),
         ({"validity_max_years": 6}, "validity_max_years"),
-        ({"validity_min_years": 3, "validity_max_years": 2, "first_permit_max_years": 2}, "validity_max_years"),
+        (
+            {"validity_min_years": 3, "validity_max_years": 2, "first_permit_max_years": 2},
+            "validity_max_years",
+        ),
         ({"validity_min_years": 2, "first_permit_max_years": 1}, "first_permit_max_years"),
         ({"validity_max_years": 3, "first_permit_max_years": 4}, "first_permit_max_years"),
         ({"max_stay_days": 0}, "max_stay_days"),
@@ -136,14 +151,21 @@ def test_a_refusal_keeps_the_message_and_its_values_for_translation(db, ref):
 
 def test_an_agreement_may_name_only_its_own_crossing_points(db, ref):
     data = replace(AgreementData.of(ref.agreement), all_crossing_points=False)
-    error = refusal(services.update_agreement, db, ref.agreement, replace(data, allowed_crossing_point_codes=("UZ-TJ-01",)))
+    error = refusal(
+        services.update_agreement,
+        db,
+        ref.agreement,
+        replace(data, allowed_crossing_point_codes=("UZ-TJ-01",)),
+    )
     assert error.field == "allowed_crossing_point_codes"
     services.update_agreement(db, ref.agreement, replace(data, allowed_crossing_point_codes=("kg-tj-01",)))
     assert ref.agreement.allowed_crossing_points == [ref.crossing_point]
 
 
 def test_naming_crossing_points_while_allowing_all_is_refused(db, ref):
-    data = replace(AgreementData.of(ref.agreement), all_crossing_points=True, allowed_crossing_point_codes=("KG-TJ-01",))
+    data = replace(
+        AgreementData.of(ref.agreement), all_crossing_points=True, allowed_crossing_point_codes=("KG-TJ-01",)
+    )
     assert refusal(services.update_agreement, db, ref.agreement, data).field == "allowed_crossing_point_codes"
 
 
@@ -170,7 +192,11 @@ def locality_data(**changes: object) -> LocalityData:
 
 def test_a_locality_in_the_border_area_is_listed(db, ref):
     locality = services.create_locality(db, locality_data())
-    assert (locality.agreement, locality.state, locality.distance_km) == (ref.agreement, ref.kg, Decimal("4.5"))
+    assert (locality.agreement, locality.state, locality.distance_km) == (
+        ref.agreement,
+        ref.kg,
+        Decimal("4.5"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -214,13 +240,17 @@ def test_a_crossing_point_named_by_its_agreement_cannot_move_to_another(db, ref)
 
 
 def test_a_border_section_lies_between_two_states_with_known_languages(db, ref):
-    data = BorderSectionData("SEC-2", "Batken-Isfara", "KG", "TJ", "From the tripoint to the river", ("ky", "tg", "ru"))
+    data = BorderSectionData(
+        "SEC-2", "Batken-Isfara", "KG", "TJ", "From the tripoint to the river", ("ky", "tg", "ru")
+    )
     section = services.create_border_section(db, data)
     assert section.working_languages == ["tg", "ky", "ru"]
-    assert refusal(services.create_border_section, db, replace(data, code="SEC-3", state_b_code="KG")).field == (
-        "state_b_code"
+    assert refusal(
+        services.create_border_section, db, replace(data, code="SEC-3", state_b_code="KG")
+    ).field == ("state_b_code")
+    error = refusal(
+        services.create_border_section, db, replace(data, code="SEC-3", working_languages=("xx",))
     )
-    error = refusal(services.create_border_section, db, replace(data, code="SEC-3", working_languages=("xx",)))
     assert (error.field, error.params) == ("working_languages", {"values": "xx"})
     assert refusal(services.create_border_section, db, replace(data, code="sec-1")).field == "code"
 
@@ -241,7 +271,9 @@ def test_deactivating_keeps_the_record_but_marks_it_inactive(db, ref):
 
 def test_localities_are_listed_fifty_a_page_and_filtered(db, ref):
     for number in range(60):
-        services.create_locality(db, locality_data(name_latin=f"Village {number:02d}", name_national=f"Қишлоқ {number}"))
+        services.create_locality(
+            db, locality_data(name_latin=f"Village {number:02d}", name_national=f"Қишлоқ {number}")
+        )
     first = queries.list_localities(db, ReferenceFilter(agreement_code="TJ-KG", state_code="KG"))
     assert (first.total, first.pages, len(first.items), first.has_next) == (60, 2, 50, True)
     second = queries.list_localities(db, ReferenceFilter(agreement_code="TJ-KG", state_code="KG"), page=2)
@@ -254,7 +286,9 @@ def test_localities_are_listed_fifty_a_page_and_filtered(db, ref):
 
 def test_inactive_records_can_be_left_out_of_a_list(db, ref):
     services.set_active(db, ref.other_crossing_point, False)
-    codes = [point.code for point in queries.list_crossing_points(db, ReferenceFilter(active_only=True)).items]
+    codes = [
+        point.code for point in queries.list_crossing_points(db, ReferenceFilter(active_only=True)).items
+    ]
     assert codes == ["KG-TJ-01"]
 
 

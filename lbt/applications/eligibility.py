@@ -1,0 +1,134 @@
+"""The automatic eligibility checklist an officer sees (and decides on) for an application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lbt.alerts.models import AlertHit
+from lbt.applications.models import Application
+from lbt.errors import N_
+from lbt.permits.models import Permit, PermitStatus
+from lbt.reference.models import Agreement, FeeExemption
+
+ADULT_AGE = 18
+PENSION_AGE = 63
+
+
+def years_between(start: date, end: date) -> int:
+    """Whole years from ``start`` to ``end`` (a 29 February start counts its birthday on 1 March)."""
+    years = end.year - start.year
+    if (end.month, end.day) < (start.month, start.day):
+        years -= 1
+    return years
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    code: str
+    ok: bool
+    message: str  # msgid with %(name)s placeholders
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def residence_exempt(application: Application, agreement: Agreement) -> bool:
+    """Family members of an eligible resident may be exempt from the minimum residence (agreement setting)."""
+    return bool(application.family_relationship) and agreement.family_exempt_from_residence
+
+
+def fee_exemption(application: Application, agreement: Agreement, today: date) -> str | None:
+    """The exemption that applies: minors by age, others as claimed (the officer checks the proof)."""
+    exempt = set(agreement.fee_exemptions)
+    age = years_between(application.birth_date, today)
+    if FeeExemption.MINOR.value in exempt and age < ADULT_AGE:
+        return FeeExemption.MINOR.value
+    if FeeExemption.PENSIONER.value in exempt and age >= PENSION_AGE:
+        return FeeExemption.PENSIONER.value
+    if application.fee_exemption and application.fee_exemption in exempt:
+        return application.fee_exemption
+    return None
+
+
+def checklist(session: Session, application: Application, today: date) -> list[CheckItem]:
+    agreement = application.agreement
+    locality = application.locality
+    items = [
+        CheckItem(
+            "border_area",
+            locality.is_active
+            and locality.agreement_id == agreement.id
+            and float(locality.distance_km) <= agreement.border_area_straddle_km,
+            N_("%(locality)s lies %(km)s km from the border (border area: %(limit)s km, straddling up to %(straddle)s km)."),
+            {"locality": locality.name_latin, "km": locality.distance_km, "limit": agreement.border_area_km,
+             "straddle": agreement.border_area_straddle_km},
+        )
+    ]
+    years = years_between(application.resident_since, today)
+    if residence_exempt(application, agreement):
+        items.append(CheckItem("residence", True, N_("Family member of a resident: exempt from the minimum residence."), {}))
+    else:
+        items.append(
+            CheckItem(
+                "residence",
+                years >= agreement.min_residence_years,
+                N_("Resident for %(years)d years (at least %(minimum)d needed)."),
+                {"years": years, "minimum": agreement.min_residence_years},
+            )
+        )
+    minimum_until = add_years(today, agreement.validity_min_years)
+    items.append(
+        CheckItem(
+            "travel_document",
+            application.document_expiry >= minimum_until,
+            N_("Travel document valid until %(expiry)s (a permit needs it valid until at least %(needed)s)."),
+            {"expiry": application.document_expiry.isoformat(), "needed": minimum_until.isoformat()},
+        )
+    )
+    other = session.scalar(
+        select(Permit.number).where(
+            Permit.document_number == application.document_number,
+            Permit.status.in_([PermitStatus.ACTIVE, PermitStatus.SUSPENDED]),
+            Permit.valid_until >= today,
+            Permit.number != (application.previous_permit_number or ""),
+        )
+    )
+    items.append(
+        CheckItem(
+            "other_permit",
+            other is None,
+            N_("No other valid permit.") if other is None else N_("Another valid permit exists: %(number)s."),
+            {"number": other} if other else {},
+        )
+    )
+    open_hits = session.scalars(
+        select(AlertHit).where(AlertHit.application_id == application.id, AlertHit.cleared_at.is_(None))
+    ).all()
+    items.append(
+        CheckItem(
+            "alert_list",
+            not open_hits,
+            N_("No alert-list hit.") if not open_hits else N_("%(count)d alert-list hit(s) to be cleared by a supervisor."),
+            {"count": len(open_hits)} if open_hits else {},
+        )
+    )
+    exemption = fee_exemption(application, agreement, today)
+    items.append(
+        CheckItem(
+            "fee",
+            True,
+            N_("Fee waived: %(exemption)s.") if exemption else N_("Fee due: %(amount)s %(currency)s."),
+            {"exemption": exemption} if exemption else {"amount": agreement.fee_amount, "currency": agreement.fee_currency},
+        )
+    )
+    return items

@@ -1,0 +1,209 @@
+"""Permits: issue (with a number allocated under a lock and a signed QR token), suspend, reinstate,
+revoke, annul, replace. Renewal goes through a renewal application."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from lbt.accounts import policy
+from lbt.accounts.models import Role, User
+from lbt.applications.models import Application
+from lbt.counters import next_value
+from lbt.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
+from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
+from lbt.permits.signing import PERMIT_TYP, PermitClaims, SigningKey, sign
+
+_CHECK_WEIGHTS = (7, 3, 1)
+
+
+class PermitWithdrawn(DomainError):
+    """The permit was revoked, annulled or replaced: nothing more can be done with it."""
+
+
+def check_digit(text: str) -> int:
+    """ICAO Doc 9303 Part 3 §4.9: weights 7-3-1 over digits (0-9) and letters (A=10 ... Z=35)."""
+    total = 0
+    for index, char in enumerate(text):
+        value = int(char) if char.isdigit() else (ord(char) - ord("A") + 10 if char.isalpha() else 0)
+        total += value * _CHECK_WEIGHTS[index % 3]
+    return total % 10
+
+
+def format_number(state: str, year: int, serial: int) -> str:
+    """``TJ-2026-000123-4``: issuing state, year, serial, ICAO check digit over state+year+serial."""
+    body = f"{state}{year:04d}{serial:06d}"
+    return f"{state}-{year:04d}-{serial:06d}-{check_digit(body)}"
+
+
+def is_well_formed(number: str) -> bool:
+    parts = number.strip().upper().split("-")
+    if len(parts) != 4 or not (parts[0].isalpha() and len(parts[0]) == 2):
+        return False
+    state, year, serial, digit = parts
+    if not (year.isdigit() and serial.isdigit() and digit.isdigit()):
+        return False
+    return check_digit(f"{state}{year}{serial}") == int(digit)
+
+
+def allocate_number(session: Session, state: str, year: int) -> str:
+    """Several officers approving at once never get the same number: the counter row is locked."""
+    return format_number(state, year, next_value(session, f"{state}-{year}"))
+
+
+def claims_of(permit: Permit) -> PermitClaims:
+    return PermitClaims(
+        permit_number=permit.number,
+        surname=permit.surname_latin,
+        given_names=permit.given_names_latin,
+        birth_date=permit.birth_date,
+        document_number=permit.document_number,
+        issuing_state=permit.issuing_state,
+        agreement_code=permit.agreement.code,
+        valid_from=permit.valid_from,
+        valid_until=permit.valid_until,
+        max_stay_days=permit.max_stay_days,
+        issued_at=permit.issued_at,
+    )
+
+
+def _sign(permit: Permit, key: SigningKey) -> None:
+    permit.signing_kid = key.kid
+    permit.token = sign(claims_of(permit).to_payload(), key, PERMIT_TYP)
+
+
+@dataclass(frozen=True)
+class PermitIssuer:
+    """Issues permits for approvals: the state of this instance and its signing key."""
+
+    home_state: str
+    key: SigningKey
+
+    def __call__(
+        self, session: Session, application: Application, officer: User, valid_from: date, valid_until: date,
+        now: datetime,
+    ) -> Permit:
+        permit = Permit(
+            number=allocate_number(session, self.home_state, now.year),
+            application=application,
+            agreement=application.agreement,
+            issuing_state=self.home_state,
+            surname_national=application.surname_national,
+            given_names_national=application.given_names_national,
+            surname_latin=application.surname_latin,
+            given_names_latin=application.given_names_latin,
+            search_name=application.search_name,
+            sex=application.sex,
+            birth_date=application.birth_date,
+            nationality=application.nationality,
+            document_number=application.document_number,
+            locality=application.locality,
+            address=application.address,
+            photo=application.photo,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            max_stay_days=application.agreement.max_stay_days,
+            issued_at=now.replace(microsecond=0),
+            issued_by_id=officer.id,
+        )
+        _sign(permit, self.key)
+        session.add(permit)
+        session.flush()
+        return permit
+
+
+def get_for_staff(session: Session, permit_id: int, user: User) -> Permit:
+    permit = session.get(Permit, permit_id, options=[joinedload(Permit.agreement)])
+    if permit is None:
+        raise NotFound(N_("No such permit."))
+    if not policy.can_see_agreement(user, permit.agreement_id):
+        raise AccessDenied(N_("This permit belongs to an agreement you do not serve."))
+    return permit
+
+
+def find_by_number(session: Session, number: str) -> Permit | None:
+    return session.scalar(select(Permit).where(Permit.number == number.strip().upper()))
+
+
+def permits_of_application(session: Session, application: Application) -> Sequence[Permit]:
+    return session.scalars(select(Permit).where(Permit.application_id == application.id).order_by(Permit.id)).all()
+
+
+def _require_officer(user: User, permit: Permit) -> None:
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR) or not policy.can_see_agreement(user, permit.agreement_id):
+        raise AccessDenied(N_("Only an officer serving this agreement may change this permit."))
+
+
+def _change(permit: Permit, status: PermitStatus, reason: str, now: datetime, allowed_from: Sequence[PermitStatus]) -> None:
+    if permit.status in WITHDRAWN_STATUSES:
+        raise PermitWithdrawn(N_("Permit %(number)s is %(status)s: it can no longer be changed."),
+                              number=permit.number, status=permit.status.value)
+    if permit.status not in allowed_from:
+        raise ValidationFailed(N_("Permit %(number)s is %(status)s."), number=permit.number, status=permit.status.value)
+    if not reason.strip():
+        raise ValidationFailed(N_("Give the reason."), "reason")
+    permit.status = status
+    permit.status_reason = reason.strip()
+    permit.status_changed_at = now
+
+
+def suspend(session: Session, permit: Permit, *, officer: User, reason: str, now: datetime) -> None:
+    _require_officer(officer, permit)
+    _change(permit, PermitStatus.SUSPENDED, reason, now, (PermitStatus.ACTIVE,))
+
+
+def reinstate(session: Session, permit: Permit, *, officer: User, reason: str, now: datetime) -> None:
+    _require_officer(officer, permit)
+    _change(permit, PermitStatus.ACTIVE, reason, now, (PermitStatus.SUSPENDED,))
+
+
+def revoke(session: Session, permit: Permit, *, officer: User, reason: str, now: datetime) -> None:
+    """Art. 17: revocation voids the permit from now on."""
+    _require_officer(officer, permit)
+    _change(permit, PermitStatus.REVOKED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED))
+
+
+def annul(session: Session, permit: Permit, *, officer: User, reason: str, now: datetime) -> None:
+    """Art. 17: annulment voids the permit from the start (e.g. it was obtained by fraud)."""
+    _require_officer(officer, permit)
+    _change(permit, PermitStatus.ANNULLED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED))
+
+
+def replace(session: Session, permit: Permit, *, officer: User, reason: str, key: SigningKey, now: datetime) -> Permit:
+    """A lost or damaged card: a new number with the same holder and validity; the old one is marked replaced."""
+    _require_officer(officer, permit)
+    if now.date() >= permit.valid_until:
+        raise ValidationFailed(N_("A permit on or past its last day cannot be replaced: apply for a renewal."))
+    _change(permit, PermitStatus.REPLACED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED))
+    new = Permit(
+        number=allocate_number(session, permit.issuing_state, now.year),
+        application_id=permit.application_id,
+        agreement=permit.agreement,
+        issuing_state=permit.issuing_state,
+        surname_national=permit.surname_national,
+        given_names_national=permit.given_names_national,
+        surname_latin=permit.surname_latin,
+        given_names_latin=permit.given_names_latin,
+        search_name=permit.search_name,
+        sex=permit.sex,
+        birth_date=permit.birth_date,
+        nationality=permit.nationality,
+        document_number=permit.document_number,
+        locality_id=permit.locality_id,
+        address=permit.address,
+        photo_file_id=permit.photo_file_id,
+        valid_from=max(permit.valid_from, now.date()),
+        valid_until=permit.valid_until,
+        max_stay_days=permit.max_stay_days,
+        issued_at=now.replace(microsecond=0),
+        issued_by_id=officer.id,
+        replaces=permit,
+    )
+    _sign(new, key)
+    session.add(new)
+    session.flush()
+    return new
