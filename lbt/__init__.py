@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lbt.labels import init_labels
     from lbt.navigation import init_navigation
     from lbt.security import init_security
-    from lbt.web import AppState, bind_actor, close_session, get_session
+    from lbt.web import AppState, bind_actor, close_session, get_session, limiter
 
     app = Flask(
         __name__,
@@ -58,8 +58,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count, x_host=settings.proxy_count
         )
-    app.extensions["lbt"] = AppState(settings=settings, database=Database(settings.database_url))
+    state = AppState(settings=settings, database=Database(settings.database_url))
+    app.extensions["lbt"] = state
     install_audit_listener()
+    state.keystore.ensure_key(state.clock())  # the first start makes the permit signing key
+    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_url
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
 
     CSRFProtect(app)
     login_manager = LoginManager(app)
@@ -84,9 +89,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from lbt.accounts.views import bp as accounts
+    from lbt.alerts.views import bp as alerts
+    from lbt.applications.public import bp as apply
+    from lbt.applications.views import bp as applications
     from lbt.audit.views import bp as audit
     from lbt.home.views import bp as home
+    from lbt.permits.views import bp as permits
     from lbt.reference.views import bp as reference
 
-    for blueprint in (home, accounts, reference, audit):
+    for blueprint in (home, accounts, reference, audit, apply, applications, permits, alerts):
         app.register_blueprint(blueprint)

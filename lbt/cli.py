@@ -242,3 +242,90 @@ def i18n_compile() -> None:
 
     for path in compile_catalogs():
         click.echo(f"wrote {path}")
+
+
+# --- mail ---------------------------------------------------------------------------------------
+
+
+@main.group("mail")
+def mail_group() -> None:
+    """The mail outbox."""
+
+
+@mail_group.command("send")
+@click.option("--limit", default=100, show_default=True, type=int)
+@with_appcontext
+def mail_send(limit: int) -> None:
+    """Send the due messages of the outbox (run every minute from cron or a systemd timer)."""
+    from lbt.notifications.mailer import send_pending
+
+    state = _state()
+    # the factory, not a transaction: send_pending commits its own short transactions
+    report = send_pending(state.database.session_factory, state.settings.mail, now=state.clock(), limit=limit)
+    if report.sent or report.failed:
+        click.echo(f"Mail: {report.sent} sent, {report.failed} failed (retried later).")
+    for error in report.errors:
+        click.echo(error, err=True)
+
+
+@mail_group.command("status")
+@with_appcontext
+def mail_status() -> None:
+    """Waiting, due and stuck messages; exit code 1 while any message is stuck."""
+    from lbt.notifications.services import outbox_status, stuck
+
+    state = _state()
+    with state.database.transaction(_cli_actor()) as session:
+        status = outbox_status(session, state.clock())
+        click.echo(f"waiting {status.waiting} (due {status.due}), stuck {status.stuck}, sent {status.sent}")
+        if status.oldest_waiting_since:
+            click.echo(f"oldest waiting since {status.oldest_waiting_since:%Y-%m-%d %H:%M} UTC")
+        for message in stuck(session):
+            click.echo(f"#{message.id} {message.created_at:%Y-%m-%d %H:%M} attempts={message.attempts} {message.last_error}")
+    if status.stuck:
+        sys.exit(1)
+
+
+@mail_group.command("retry-stuck")
+@with_appcontext
+def mail_retry_stuck() -> None:
+    """Give every stuck message a fresh series of attempts."""
+    from lbt.notifications.services import retry_stuck
+
+    state = _state()
+    with state.database.transaction(_cli_actor()) as session:
+        click.echo(f"{retry_stuck(session, now=state.clock())} message(s) will be retried.")
+
+
+# --- permit signing keys ------------------------------------------------------------------------
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """The keys that sign permit QR codes."""
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Make a new signing key; the old one signs no more but stays published while its permits are valid."""
+    from lbt.permits.signing import SigningKeyError
+
+    state = _state()
+    try:
+        key = state.keystore.rotate(state.clock())
+    except SigningKeyError as error:
+        _fail(str(error))
+        return
+    click.echo(f"New signing key {key.kid}.")
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """The signing keys: kid, created, retired."""
+    state = _state()
+    active = state.keystore.active_key().kid
+    for record in state.keystore.public_keys():
+        retired = f"retired {record.retired_at:%Y-%m-%d}" if record.retired_at else "active" if record.kid == active else ""
+        click.echo(f"{record.kid}  created {record.created_at:%Y-%m-%d}  {retired}".rstrip())

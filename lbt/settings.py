@@ -76,6 +76,9 @@ class Settings:
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     proxy_count: int = 0
+    ratelimit_storage_url: str = "memory://"
+    issuing_authority: str = ""
+    signing_key_pem: str = field(default="", repr=False)
     testing: bool = False
 
     @property
@@ -104,6 +107,7 @@ class Settings:
             use_tls=_bool(env.get("LBT_MAIL_USE_TLS"), False),
             use_ssl=_bool(env.get("LBT_MAIL_USE_SSL"), False),
             sender=env.get("LBT_MAIL_SENDER") or "lbt@localhost",
+            timeout_seconds=_int("LBT_MAIL_TIMEOUT_SECONDS", env.get("LBT_MAIL_TIMEOUT_SECONDS"), 10),
         )
         return cls(
             instance_path=instance,
@@ -117,4 +121,7 @@ class Settings:
                 "LBT_LOGIN_LOCKOUT_MINUTES", env.get("LBT_LOGIN_LOCKOUT_MINUTES"), 15
             ),
             proxy_count=_int("LBT_PROXY_COUNT", env.get("LBT_PROXY_COUNT"), 0),
+            ratelimit_storage_url=env.get("LBT_RATELIMIT_STORAGE_URL") or "memory://",
+            issuing_authority=env.get("LBT_ISSUING_AUTHORITY") or "",
+            signing_key_pem=env.get("LBT_SIGNING_KEY") or "",
         )

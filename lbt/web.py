@@ -8,12 +8,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, g, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from lbt.audit.models import AuditActor
 from lbt.db import Database
+from lbt.permits.signing import KEYS_FOLDER, SIGNING_KEY_ENV, KeyStore
 from lbt.settings import Settings
+from lbt.uploads import FileStore
+
+
+# Flask-Limiter: the storage is memory:// by default (one process), redis://... in production
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def _system_clock() -> datetime:
@@ -25,6 +33,16 @@ class AppState:
     settings: Settings
     database: Database
     clock: Callable[[], datetime] = field(default=_system_clock)
+
+    @property
+    def keystore(self) -> KeyStore:
+        return KeyStore.from_env(
+            self.settings.instance_path / KEYS_FOLDER, {SIGNING_KEY_ENV: self.settings.signing_key_pem}
+        )
+
+    @property
+    def files(self) -> FileStore:
+        return FileStore(self.settings.instance_path / "uploads")
 
 
 def state() -> AppState:

@@ -25,6 +25,7 @@ from lbt.db import make_engine
 from lbt.models import Base
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, CrossingPointKind, Locality, State
 from lbt.settings import Settings
+from lbt.web import limiter
 from tests.dbutil import temporary_database
 
 PASSWORD = "correct horse battery staple"
@@ -122,6 +123,7 @@ def app(settings: Settings, connection: Connection, clock: Clock) -> Iterator[Fl
     state.database.dispose()
     state.database.session_factory = lambda: _session_on(connection, clock)
     state.clock = clock
+    limiter.reset()  # the limiter's memory storage outlives one app
     yield app
 
 

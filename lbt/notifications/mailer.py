@@ -6,14 +6,14 @@
    ``next_attempt_at`` a lease ahead, choosing the rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` on
    PostgreSQL. Another sender running at the same moment skips the locked rows, and after the claim is
    committed the moved ``next_attempt_at`` keeps them out of every other claim until the lease ends.
-   On SQLite a writing statement holds the whole database's write lock, so claims simply queue.
+   On SQLite writers hold the whole database's write lock (BEGIN IMMEDIATE), so claims simply queue.
 2. Send the claimed messages over ONE SMTP connection, outside any database transaction. If the
    connection (or STARTTLS, or the login) fails, every message of the batch is marked failed. A refused
    recipient or message fails alone; if the connection drops, the message being sent and the rest
    of the batch fail and are retried.
 3. End the lease and record the outcome: ``mark_sent``, or ``mark_failed`` with an exponential
-   backoff. Ending the lease is a write, so on SQLite this transaction holds the write lock from
-   its first statement and cannot collide with another sender's claim.
+   backoff. Ending the lease is a write, so this transaction holds SQLite's write lock from its
+   first statement and cannot collide with another sender's claim.
 
 Given a session factory (``Database.session_factory``), steps 1 and 3 are two short transactions
 committed here, so no lock is held while talking to the mail server: the right mode for ``lbt mail

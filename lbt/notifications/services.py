@@ -112,8 +112,8 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) 
     One statement, UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING: on PostgreSQL
     a concurrent claimer skips the rows this one is taking, and once committed the moved
     ``next_attempt_at`` keeps them out of every other claim until the lease runs out. SQLite has no row
-    locks, but a writing statement takes the database's write lock before it reads, so claims run one
-    after the other and a later one no longer sees these rows as due.
+    locks, but its writers queue (``lbt.db`` begins with BEGIN IMMEDIATE, and a lone writing statement
+    would take the write lock before reading anyway), so a later claim no longer sees these rows as due.
     """
     chosen = (
         select(OutboxMessage.id)
@@ -134,8 +134,8 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) 
 def end_lease(session: Session, message_ids: Sequence[int], *, now: datetime) -> Sequence[OutboxMessage]:
     """Give claimed messages back, to record how sending went (``mark_sent`` or ``mark_failed``).
 
-    A write comes first on purpose: on SQLite it takes the write lock before anything is read, so a
-    claim committed meanwhile by another sender cannot make this transaction's later write fail.
+    A write comes first on purpose: even under a plain BEGIN, SQLite then takes the write lock before
+    anything is read, so a claim committed meanwhile by another sender cannot make a later write fail.
     """
     if not message_ids:
         return []

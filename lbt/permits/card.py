@@ -242,9 +242,9 @@ class _Column:
 
     def _stack(self, x: float, top: float, caption: str, values: Sequence[_Value], width: float) -> float:
         y = top
-        for value in (_Value(caption, self.CAPTION_SIZE, 3.2, 2, REGULAR), *values):
+        for index, value in enumerate((_Value(caption, self.CAPTION_SIZE, 3.2, 2, REGULAR), *values)):
             text = self._fit(value, width)
-            self.placed.append((x, y, text, GREY if value.text is caption else BLACK))
+            self.placed.append((x, y, text, BLACK if index else GREY))
             y -= text.height
         return top - y
 
@@ -338,13 +338,19 @@ def qr_matrix(text: str) -> list[list[bool]]:
     codes = [qrcode.QRCode(error_correction=level, border=QR_QUIET_MODULES) for level in (H, Q, M)]
     for code in codes:
         code.add_data(text)
-    try:
-        version = codes[-1].best_fit()
-    except DataOverflowError as exc:
-        raise CardError(f"the QR content is too long ({len(text)} characters)") from exc
-    code = next(code for code in codes if code.best_fit() <= version)
+    versions = [_smallest_version(code) for code in codes]
+    if versions[-1] > 40:
+        raise CardError(f"the QR content is too long ({len(text)} characters)")
+    code = next(code for code, version in zip(codes, versions, strict=True) if version <= versions[-1])
     code.make(fit=False)
     return code.get_matrix()
+
+
+def _smallest_version(code: qrcode.QRCode) -> int:
+    try:
+        return code.best_fit()
+    except (DataOverflowError, ValueError):  # past version 40 qrcode 8 may raise either
+        return 41
 
 
 def _draw_qr(canvas: Canvas, text: str, x: float, y: float) -> None:
@@ -399,19 +405,18 @@ def _draw_front(canvas: Canvas, card: CardData, labels: CardLabels) -> None:
     canvas.rect(0, CARD_HEIGHT - band, CARD_WIDTH, band, stroke=0, fill=1)
     width = CARD_WIDTH - 2 * MARGIN
     state = fit_text(card.issuing_state, REGULAR, width, 4.6, 3.4)
-    top = _draw_text(canvas, MARGIN, CARD_HEIGHT - 1 * mm, state, WHITE)
-    _draw_text(canvas, MARGIN, top, fit_text(labels.title.upper(), BOLD, width, 6.4, 3.6, max_lines=2), WHITE)
+    title = fit_text(labels.title.upper(), BOLD, width, 6.4, 3.6, max_lines=2)
+    top = CARD_HEIGHT - (band - state.height - title.height) / 2  # centred in the band
+    _draw_text(canvas, MARGIN, _draw_text(canvas, MARGIN, top, state, WHITE), title, WHITE)
 
     photo, photo_width, photo_height = _load_photo(card.photo)
     photo_top = CARD_HEIGHT - band - 1.4 * mm
     photo_x = MARGIN + (PHOTO_WIDTH - photo_width) / 2
     canvas.drawImage(photo, photo_x, photo_top - photo_height, photo_width, photo_height)
-    canvas.setStrokeColorCMYK(*GREY)
-    canvas.setLineWidth(0.3)
+    canvas.setStrokeColorCMYK(*GREY)  # line width as left by the background
     canvas.rect(photo_x, photo_top - photo_height, photo_width, photo_height, stroke=1, fill=0)
 
-    number_width = PHOTO_WIDTH + 1.5 * mm
-    under_photo = _Column(MARGIN, photo_top - PHOTO_HEIGHT - 0.8 * mm, MARGIN, number_width, 1)
+    under_photo = _Column(MARGIN, photo_top - PHOTO_HEIGHT - 0.8 * mm, MARGIN, PHOTO_WIDTH + 1.5 * mm, 1)
     under_photo.field(labels.permit_number, _Value(card.number, size=8, min_size=4.5, max_lines=1))
     if not under_photo.fits:
         raise CardError("the permit number does not fit under the photo")
@@ -462,29 +467,25 @@ def _draw_back(canvas: Canvas, card: CardData, labels: CardLabels) -> None:
         column.field(labels.border_area, _Value(card.border_area, 5.5, 3.6, 4, REGULAR))
         column.field(labels.issuing_authority, _Value(card.issuing_authority, 5.5, 3.6, 4, REGULAR))
 
-    column_width = qr_x - MARGIN - 0.3 * mm
-    _laid_out(build, MARGIN, CARD_HEIGHT - MARGIN, MARGIN, column_width).draw(canvas)
+    _laid_out(build, MARGIN, CARD_HEIGHT - MARGIN, MARGIN, qr_x - MARGIN - 0.3 * mm).draw(canvas)
 
 
 def _metadata_title(cards: Sequence[CardData]) -> str:
     """Permit numbers only: the file may travel by e-mail or sit in a print queue."""
     numbers = [card.number for card in cards]
-    if len(numbers) <= 10:
-        return ", ".join(numbers)
-    return f"{numbers[0]} … {numbers[-1]} ({len(numbers)} permits)"
+    few = len(numbers) <= 10
+    return ", ".join(numbers) if few else f"{numbers[0]} … {numbers[-1]} ({len(numbers)} permits)"
 
 
 def render_cards(cards: Sequence[CardData], labels: CardLabels) -> bytes:
     """One PDF for printing: per card a front page and a back page, each exactly ID-1 size."""
     if not cards:
         raise CardError("no cards to print")
-    _fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(CARD_WIDTH, CARD_HEIGHT), pageCompression=1)
     canvas.setTitle(_metadata_title(cards))
-    canvas.setAuthor("")
+    canvas.setAuthor("")  # reportlab would write "anonymous" and "unspecified"
     canvas.setSubject("")
-    canvas.setKeywords("")
     canvas.setCreator("lbt")
     for card in cards:
         try:

@@ -180,7 +180,10 @@ KINDS: dict[str, Kind] = {
         Kind(
             "crossing_point",
             CrossingPointData,
-            (*_required("code", "name", "kind", "agreement_code", "state_code"), Column("opening_hours", empty="")),
+            (
+                *_required("code", "name", "kind", "agreement_code", "state_code"),
+                Column("opening_hours", empty=""),
+            ),
             ("code",),
             ("state", "agreement", "crossing_point"),
             lambda lookup, values: lookup.crossing_point(values["code"].strip().upper()),

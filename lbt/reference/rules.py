@@ -32,6 +32,7 @@ EU_BORDER_AREA_KM = 50  # Art. 3: up to 30 km, or a locality straddling 30-50 km
 EU_MAX_STAY_DAYS = 90  # Art. 5: one stay of at most three months
 EU_MAX_VALIDITY_YEARS = 5  # Art. 10
 MAX_PROCEDURE_DAYS = 365
+MAX_RESIDENCE_YEARS = 99  # Art. 4 sets only the lower bound; this keeps the number sane
 MAX_FEE = Decimal("99999999.99")  # Numeric(10, 2)
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
@@ -69,7 +70,9 @@ def between(value: int, field: str, low: int, high: int) -> int:
 
 
 def decimal_places(value: Decimal, field: str, places: int) -> Decimal:
-    if not value.is_finite() or value.as_tuple().exponent < -places:  # type: ignore[operator]
+    if not value.is_finite():
+        raise ValidationFailed(N_("Enter a number."), field)
+    if value.as_tuple().exponent < -places:  # type: ignore[operator]
         raise ValidationFailed(
             N_("Use at most %(places)d digits after the decimal point."), field, places=places
         )
@@ -146,8 +149,7 @@ def _check_area_and_residence(data: AgreementData) -> None:
             low=data.border_area_km,
             high=EU_BORDER_AREA_KM,
         )
-    if data.min_residence_years < 1:
-        raise ValidationFailed(N_("The minimum residence is at least one year."), "min_residence_years")
+    between(data.min_residence_years, "min_residence_years", 1, MAX_RESIDENCE_YEARS)
 
 
 def _check_validity(data: AgreementData) -> None:
@@ -186,11 +188,11 @@ def _check_stays(data: AgreementData) -> None:
 
 
 def _check_fee_and_procedure(data: AgreementData) -> None:
+    decimal_places(data.fee_amount, "fee_amount", 2)  # first: it refuses NaN, which cannot be compared
     if data.fee_amount < 0:
         raise ValidationFailed(N_("The fee cannot be negative."), "fee_amount")
     if data.fee_amount > MAX_FEE:
         raise ValidationFailed(N_("The fee is too large."), "fee_amount")
-    decimal_places(data.fee_amount, "fee_amount", 2)
     if not data.reasons:
         raise ValidationFailed(N_("Choose at least one reason to cross."), "reasons")
     between(data.decision_deadline_days, "decision_deadline_days", 1, MAX_PROCEDURE_DAYS)

@@ -289,7 +289,7 @@ def test_qr_error_correction_rises_above_m_when_the_symbol_keeps_its_size() -> N
 
     barcode = decode_qr(image)
 
-    assert barcode.text == card.qr_text and barcode.ec_level == "H"
+    assert barcode.text == card.qr_text and barcode.ec_level in ("Q", "H")
 
 
 def test_qr_content_that_cannot_scan_from_the_card_is_refused() -> None:

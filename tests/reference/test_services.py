@@ -108,6 +108,7 @@ def test_a_valid_agreement_is_stored_with_every_rule(db, ref):
         ({"border_area_km": 30, "border_area_straddle_km": 20}, "border_area_straddle_km"),
         ({"border_area_straddle_km": 60}, "border_area_straddle_km"),
         ({"min_residence_years": 0}, "min_residence_years"),
+        ({"min_residence_years": 10**12}, "min_residence_years"),
         ({"validity_min_years": 0}, "validity_min_years"),
         ({"validity_max_years": 6}, "validity_max_years"),
         (
@@ -124,6 +125,8 @@ def test_a_valid_agreement_is_stored_with_every_rule(db, ref):
         ({"rolling_limit_days": 0}, "rolling_limit_days"),
         ({"fee_amount": Decimal("-1")}, "fee_amount"),
         ({"fee_amount": Decimal("1.005")}, "fee_amount"),
+        ({"fee_amount": Decimal("NaN")}, "fee_amount"),
+        ({"fee_amount": Decimal("1E+9")}, "fee_amount"),
         ({"fee_currency": "EU"}, "fee_currency"),
         ({"fee_currency": "E1R"}, "fee_currency"),
         ({"fee_exemptions": ("veteran",)}, "fee_exemptions"),

@@ -172,6 +172,7 @@ def test_an_admin_adds_a_locality_and_a_border_section(login_as, db, ref):
         ({"in_force_until": "2025-12-31"}, "in_force_until", "The end date must come after the start date."),
         ({"validity_max_years": "6"}, "validity_max_years", "Enter a number from 1 to 5."),
         ({"fee_amount": "-5"}, "fee_amount", "The fee cannot be negative."),
+        ({"fee_amount": "NaN"}, "fee_amount", "Enter a number."),
         ({"reasons": []}, "reasons", "Choose at least one reason to cross."),
         ({"reasons": ["tourism"]}, "reasons", "is not a valid choice"),
         ({"code": ""}, "code", "This field is required."),

@@ -1,0 +1,97 @@
+"""Permit cards for printing: the card data from a permit, the card texts in the national language
+beside English, and print batches. Flask-free (used by views and by ``lbt permits print``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from lbt.catalogs import translate
+from lbt.errors import N_
+from lbt.permits.card import CardData, CardLabels, render_cards
+from lbt.permits.models import Permit
+from lbt.permits.signing import qr_url
+from lbt.reference.models import Agreement, State
+from lbt.uploads import FileStore
+
+# the language printed beside English on a card issued by each state
+NATIONAL_LOCALE = {"TJ": "tg", "KG": "ru", "UZ": "ru"}
+
+
+def card_labels(locale: str) -> CardLabels:
+    english = CardLabels.english()
+    if locale == "en":
+        return english
+    t = lambda message: translate(locale, message)  # noqa: E731 - a local shorthand
+    national = CardLabels(
+        title=t(N_("Local border traffic permit")),
+        surname=t(N_("Surname")),
+        given_names=t(N_("Given names")),
+        birth_date=t(N_("Date of birth")),
+        sex=t(N_("Sex")),
+        nationality=t(N_("Nationality")),
+        permit_number=t(N_("Permit No.")),
+        valid_from=t(N_("Valid from")),
+        valid_until=t(N_("Valid until")),
+        max_stay_days=t(N_("Max. stay (days)")),
+        document_number=t(N_("Travel document No.")),
+        residence=t(N_("Place of residence")),
+        border_area=t(N_("Valid in the border area")),
+        issuing_authority=t(N_("Issuing authority")),
+        issued_on=t(N_("Date of issue")),
+        statement_border_area=t(N_("The holder may not leave the border area.")),
+        statement_misuse=t(N_("Misuse is penalised.")),
+    )
+    return CardLabels.bilingual(national, english)
+
+
+def card_data(permit: Permit, *, state: State, authority: str, public_url: str, files: FileStore) -> CardData:
+    agreement: Agreement = permit.agreement
+    locality = permit.locality
+    return CardData(
+        number=permit.number,
+        surname_national=permit.surname_national,
+        given_names_national=permit.given_names_national,
+        surname_latin=permit.surname_latin,
+        given_names_latin=permit.given_names_latin,
+        birth_date=permit.birth_date,
+        sex=permit.sex.value,
+        nationality=permit.nationality,
+        residence_national=locality.name_national,
+        residence_latin=locality.name_latin,
+        district=locality.district,
+        issuing_state=state.name_en,
+        issuing_authority=authority or f"Border service of {state.name_en}",
+        issued_on=permit.issued_at.date(),
+        valid_from=permit.valid_from,
+        valid_until=permit.valid_until,
+        border_area=f"{state.name_en} ({agreement.code})",
+        document_number=permit.document_number,
+        max_stay_days=permit.max_stay_days,
+        photo=files.read(permit.photo),
+        qr_text=qr_url(public_url, permit.token),
+    )
+
+
+def render_permits(
+    session: Session, permits: Sequence[Permit], *, home_state: str, authority: str, public_url: str, files: FileStore
+) -> bytes:
+    state = session.scalar(select(State).where(State.code == permits[0].issuing_state)) if permits else None
+    if state is None:
+        raise ValueError("no permits to print")
+    labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"))
+    cards = [card_data(p, state=state, authority=authority, public_url=public_url, files=files) for p in permits]
+    return render_cards(cards, labels)
+
+
+def permits_to_print(session: Session, *, since: date | None, numbers: Sequence[str]) -> Sequence[Permit]:
+    """A print batch: the given numbers, or everything issued since a day (oldest first)."""
+    query = select(Permit).options(joinedload(Permit.agreement), joinedload(Permit.locality), joinedload(Permit.photo))
+    if numbers:
+        query = query.where(Permit.number.in_([n.strip().upper() for n in numbers]))
+    if since is not None:
+        query = query.where(Permit.issued_at >= datetime.combine(since, time.min, tzinfo=UTC))
+    return session.scalars(query.order_by(Permit.issued_at, Permit.id)).unique().all()
