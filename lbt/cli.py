@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime
 
 import click
 from flask import Flask, current_app
@@ -52,10 +53,16 @@ def serve(host: str, port: int, demo: bool) -> None:
 
 def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
     from lbt.demo import database_is_empty, load_demo, read_demo_accounts
+    from lbt.demo_applications import load_demo_applications
 
     with state.database.transaction(_cli_actor("demo")) as session:
         if not only_if_empty or database_is_empty(session):
             load_demo(session, state.settings.instance_path, now=state.clock())
+            session.flush()
+            load_demo_applications(
+                session, files=state.files, keystore=state.keystore, home_state=state.settings.home_state,
+                now=state.clock(),
+            )
             click.echo("Demo data loaded.")
     accounts = read_demo_accounts(state.settings.instance_path)
     if accounts:
@@ -329,3 +336,40 @@ def keys_list() -> None:
     for record in state.keystore.public_keys():
         retired = f"retired {record.retired_at:%Y-%m-%d}" if record.retired_at else "active" if record.kid == active else ""
         click.echo(f"{record.kid}  created {record.created_at:%Y-%m-%d}  {retired}".rstrip())
+
+
+# --- permits ------------------------------------------------------------------------------------
+
+
+@main.group("permits")
+def permits_group() -> None:
+    """Permits."""
+
+
+@permits_group.command("print")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Permits issued on or after this day.")
+@click.option("--number", "numbers", multiple=True, help="A permit number; repeatable.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="The PDF to write.")
+@with_appcontext
+def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str) -> None:
+    """Make a print batch of permit cards (ID-1, front and back) as one PDF."""
+    from lbt.permits.printing import permits_to_print, render_permits
+
+    if since is None and not numbers:
+        _fail("give --since DATE or at least one --number")
+    state = _state()
+    settings = state.settings
+    with state.database.transaction(_cli_actor()) as session:
+        permits = permits_to_print(session, since=since.date() if since else None, numbers=numbers)
+        missing = sorted({n.strip().upper() for n in numbers} - {p.number for p in permits})
+        if missing:
+            _fail(f"no permit numbered {', '.join(missing)}")
+        if not permits:
+            _fail("no permits match")
+        pdf = render_permits(
+            session, permits, home_state=settings.home_state, authority=settings.issuing_authority,
+            public_url=settings.public_url, files=state.files,
+        )
+    with open(output, "wb") as handle:
+        handle.write(pdf)
+    click.echo(f"{len(permits)} card(s) written to {output}.")

@@ -134,3 +134,45 @@ def test_audit_verify_names_the_first_tampered_entry(cli_app):
     broken = run(cli_app, "audit", "verify")
     assert broken.exit_code == 1
     assert f"BROKEN at entry #{target}: its content was changed" in broken.output
+
+
+def test_demo_has_applications_in_every_status_and_issued_permits(demo_app):
+    from lbt.applications.models import Application, ApplicationStatus
+    from lbt.permits.models import Permit, PermitStatus
+
+    with demo_app.extensions["lbt"].database.transaction() as session:
+        statuses = set(session.scalars(select(Application.status)))
+        permit_statuses = set(session.scalars(select(Permit.status)))
+    assert statuses >= {
+        ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED, ApplicationStatus.APPROVED,
+        ApplicationStatus.REFUSED, ApplicationStatus.RECONSIDERATION,
+    }
+    assert permit_statuses >= {PermitStatus.ACTIVE, PermitStatus.SUSPENDED, PermitStatus.REVOKED}
+
+
+def test_permits_print_writes_a_batch_of_cards(demo_app, tmp_path):
+    import pypdf
+
+    from lbt.permits.models import Permit
+
+    with demo_app.extensions["lbt"].database.transaction() as session:
+        numbers = list(session.scalars(select(Permit.number).order_by(Permit.id).limit(2)))
+    out = tmp_path / "batch.pdf"
+    result = run(demo_app, "permits", "print", "--number", numbers[0], "--number", numbers[1], "-o", str(out))
+    assert result.exit_code == 0, result.output
+    reader = pypdf.PdfReader(out)
+    assert len(reader.pages) == 4  # front and back of two cards
+    assert numbers[0] in reader.pages[0].extract_text()
+    missing = run(demo_app, "permits", "print", "--number", "TJ-2000-000000-0", "-o", str(out))
+    assert missing.exit_code == 2 and "no permit numbered TJ-2000-000000-0" in missing.output
+
+
+def test_keys_rotate_keeps_the_old_key_published_while_its_permits_are_valid(demo_app):
+    before = demo_app.test_client().get("/.well-known/jwks.json").get_json()["keys"]
+    assert len(before) == 1
+    result = run(demo_app, "keys", "rotate")
+    assert result.exit_code == 0, result.output
+    after = demo_app.test_client().get("/.well-known/jwks.json").get_json()["keys"]
+    assert [key["kid"] for key in after][1:] == [before[0]["kid"]]
+    assert all("d" not in key for key in after)
+    assert "retired" in run(demo_app, "keys", "list").output

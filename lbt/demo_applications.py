@@ -1,0 +1,134 @@
+"""Demo applications in every status and issued permits, with drawn (not real) photos. Run by
+``lbt demo`` after the reference data; skipped when any application exists (idempotent)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+
+from PIL import Image, ImageDraw
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lbt.accounts.models import User
+from lbt.alerts.services import AlertInput, create_alert
+from lbt.applications import services
+from lbt.applications.models import Application, ApplicationKind, DocumentKind, FeeStatus, Sex, TravelDocumentType
+from lbt.permits import services as permits
+from lbt.permits.services import PermitIssuer
+from lbt.permits.signing import KeyStore
+from lbt.reference.models import Locality
+from lbt.uploads import FileStore, check_photo
+
+# (surname, given names, sex, birth date, locality, status to reach)
+PEOPLE = [
+    ("Асанов", "Бакыт", Sex.MALE, date(1979, 3, 14), "Ak-Sai", "submitted"),
+    ("Токтогулова", "Айгүл", Sex.FEMALE, date(1988, 7, 2), "Kok-Tash", "overdue"),
+    ("Жумабеков", "Нурлан", Sex.MALE, date(1990, 11, 23), "Ak-Tatyr", "info_requested"),
+    ("Осмонова", "Жылдыз", Sex.FEMALE, date(1975, 5, 30), "Samarkandek", "answered"),
+    ("Мамытов", "Эрлан", Sex.MALE, date(1983, 1, 9), "Kara-Bak", "approved"),
+    ("Абдыкадырова", "Гүлнара", Sex.FEMALE, date(2011, 9, 17), "Kyzyl-Bel", "approved"),
+    ("Сыдыков", "Талант", Sex.MALE, date(1969, 12, 1), "Ak-Turpak", "suspended"),
+    ("Бекмуратова", "Айпери", Sex.FEMALE, date(1995, 4, 4), "Buzhum", "revoked"),
+    ("Калыков", "Азамат", Sex.MALE, date(1986, 8, 19), "Isfana", "refused"),
+    ("Турдубаева", "Чолпон", Sex.FEMALE, date(1972, 2, 28), "Kulundu", "reconsideration"),
+    ("Ибраимов", "Марат", Sex.MALE, date(1981, 6, 6), "Maksat", "upheld"),
+    ("Садыкова", "Назира", Sex.FEMALE, date(1993, 10, 12), "Arka", "alert"),
+]
+COLOURS = [(214, 226, 240), (236, 224, 208), (220, 236, 220), (240, 220, 226)]
+
+
+def demo_photo(initials: str, index: int) -> bytes:
+    """A drawn passport-style portrait (no real person): a head and shoulders with initials."""
+    image = Image.new("RGB", (360, 460), COLOURS[index % len(COLOURS)])
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((110, 80, 250, 250), fill=(196, 160, 130))
+    draw.rounded_rectangle((60, 270, 300, 460), radius=90, fill=(70, 90, 120))
+    draw.text((165, 150), initials, fill=(60, 40, 30))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def load_demo_applications(
+    session: Session, *, files: FileStore, keystore: KeyStore, home_state: str, now: datetime
+) -> int:
+    """Create the demo applications unless there are any; return how many were created."""
+    if session.scalar(select(func.count()).select_from(Application)):
+        return 0
+    officer = session.scalar(select(User).where(User.username == "officer"))
+    supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+    localities = {loc.name_latin: loc for loc in session.scalars(select(Locality))}
+    if officer is None or supervisor is None or not localities:
+        return 0
+    issuer = PermitIssuer(home_state, keystore.ensure_key(now))
+    create_alert(
+        session,
+        AlertInput("Садыкова", "Назира", date(1993, 10, 12), "", "Entry ban until 2027 (demo)", date(2027, 12, 31)),
+        supervisor=supervisor,
+        now=now,
+    )
+    for index, (surname, given, sex, born, place, goal) in enumerate(PEOPLE):
+        photo = files.save(check_photo(demo_photo(surname[0] + given[0], index), "photo.jpg"))
+        session.add(photo)
+        locality = localities[place]
+        submitted_at = now - timedelta(days=40 if goal == "overdue" else 3 + index)
+        data = services.ApplicationInput(
+            locality_id=locality.id,
+            kind=ApplicationKind.FIRST,
+            surname_national=surname,
+            given_names_national=given,
+            surname_latin=surname,
+            given_names_latin=given,
+            sex=sex,
+            birth_date=born,
+            birth_place=locality.name_latin,
+            nationality="KGZ",
+            phone=f"+996 770 {100000 + index * 7919:06d}",
+            document_type=TravelDocumentType.PASSPORT,
+            document_number=f"AC{4710000 + index * 37:07d}",
+            document_issuing_state="KGZ",
+            document_expiry=date(2030 + index % 4, 6, 30),
+            address=f"{locality.name_latin}, {10 + index} Manas street",
+            resident_since=born if born.year > 2000 else date(2004, 5, 1),
+            reason="family" if index % 2 else "economic",
+            reason_text="Visiting relatives across the border." if index % 2 else "Selling produce at the market.",
+            declaration_accepted=True,
+            preferred_locale="ru",
+        )
+        application = services.submit(session, data, photo=photo, documents=[], now=submitted_at).application
+        _advance(session, application, goal, officer=officer, supervisor=supervisor, issuer=issuer, now=now)
+    session.flush()
+    return len(PEOPLE)
+
+
+def _advance(session: Session, application: Application, goal: str, *, officer: User, supervisor: User,
+             issuer: PermitIssuer, now: datetime) -> None:
+    if goal in ("info_requested", "answered"):
+        services.request_information(
+            session, application, officer=officer, message="Please send a certificate of residence from the village council.",
+            now=now - timedelta(days=2),
+        )
+        if goal == "answered":
+            services.answer_information(session, application, text="The certificate is attached.", documents=[],
+                                        now=now - timedelta(days=1))
+    if goal in ("approved", "suspended", "revoked"):
+        start = now.date() + timedelta(days=1)
+        permit = services.approve(
+            session, application, officer=officer, valid_from=start,
+            valid_until=services.validity_bounds(application, start).max_until,
+            fee_status=FeeStatus.PAID, issue=issuer, now=now,
+        )
+        if goal == "suspended":
+            permits.suspend(session, permit, officer=officer, reason="Overstay under investigation.", now=now)  # type: ignore[arg-type]
+        if goal == "revoked":
+            permits.revoke(session, permit, officer=officer, reason="Resale trade found at the market.", now=now)  # type: ignore[arg-type]
+    if goal in ("refused", "reconsideration", "upheld"):
+        services.refuse(session, application, officer=officer, reasons=["residence_not_proven"],
+                        text="The address could not be confirmed with the village council.", now=now - timedelta(days=1))
+        if goal in ("reconsideration", "upheld"):
+            services.request_reconsideration(session, application, text="I have lived there since 2004; see the attached letter.",
+                                             documents=[], now=now)
+        if goal == "upheld":
+            services.decide_reconsideration(session, application, supervisor=supervisor, uphold=True,
+                                            text="The letter does not prove the residence.", now=now)
