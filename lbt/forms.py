@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from lbt.errors import N_, ValidationFailed
 from lbt.i18n import FORM_TRANSLATIONS, translate_error
@@ -46,6 +48,13 @@ WTFORMS_MESSAGES = (
     Nn_("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long."),
     Nn_("'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field."),
 )
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes: easier than a multi-select on a phone."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class BaseForm(FlaskForm):

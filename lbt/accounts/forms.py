@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.validators import Email as EmailValidator
 
 from lbt.accounts.models import Role
 from lbt.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from lbt.forms import BaseForm
+from lbt.forms import BaseForm, CheckboxesField
 from lbt.i18n import LOCALE_NAMES
 
 
@@ -70,14 +70,14 @@ class UserForm(BaseForm):
         choices=lambda: [("", _l("As the browser asks")), *LOCALE_NAMES.items()],
         validators=[Optional()],
     )
-    agreements = SelectMultipleField(
+    agreements = CheckboxesField(
         _l("Agreements (officers, supervisors)"), choices=[], validate_choice=True
     )
-    crossing_points = SelectMultipleField(
+    crossing_points = CheckboxesField(
         _l("Crossing points (border guards)"), choices=[], validate_choice=True
     )
     state = SelectField(_l("State (representatives)"), choices=[], validators=[Optional()])
-    border_sections = SelectMultipleField(
+    border_sections = CheckboxesField(
         _l("Border sections (representatives)"), choices=[], validate_choice=True
     )
 

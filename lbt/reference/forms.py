@@ -13,7 +13,6 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -27,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from lbt.forms import BaseForm
+from lbt.forms import BaseForm, CheckboxesField
 from lbt.labels import CROSSING_POINT_KIND_LABELS, CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
 from lbt.reference.csv_import import MAX_BYTES
 from lbt.reference.labels import LANGUAGE_LABELS
@@ -117,18 +116,18 @@ class AgreementForm(BaseForm):
         _l("Rolling limit: days allowed in the window"), validators=[Optional()]
     )
     all_crossing_points = BooleanField(_l("Permit holders may use every crossing point of the agreement"))
-    allowed_crossing_point_codes = SelectMultipleField(
+    allowed_crossing_point_codes = CheckboxesField(
         _l("Crossing points permit holders may use"),
         choices=[],
         description=_l("Only when not every crossing point may be used."),
     )
     fee_amount = DecimalField(_l("Fee"), places=2, validators=[InputRequired()])
     fee_currency = _letters(_l("Currency (3 letters)"), 3)
-    fee_exemptions = SelectMultipleField(
+    fee_exemptions = CheckboxesField(
         _l("Exempt from the fee"),
         choices=lambda: [(key.value, label) for key, label in FEE_EXEMPTION_LABELS.items()],
     )
-    reasons = SelectMultipleField(
+    reasons = CheckboxesField(
         _l("Accepted reasons to cross"),
         choices=lambda: [(key.value, label) for key, label in CROSSING_REASON_LABELS.items()],
     )
@@ -172,7 +171,7 @@ class BorderSectionForm(BaseForm):
     state_a_code = _state(_l("First state"))
     state_b_code = _state(_l("Second state"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_LENGTH)])
-    working_languages = SelectMultipleField(
+    working_languages = CheckboxesField(
         _l("Working languages"), choices=lambda: list(LANGUAGE_LABELS.items()), validators=[DataRequired()]
     )
 
