@@ -56,7 +56,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count, x_host=settings.proxy_count
+            app.wsgi_app,
+            x_for=settings.proxy_count,
+            x_proto=settings.proxy_count,
+            x_host=settings.proxy_count,
         )
     state = AppState(settings=settings, database=Database(settings.database_url))
     app.extensions["lbt"] = state

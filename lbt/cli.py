@@ -32,13 +32,15 @@ def main() -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--demo", is_flag=True, help="Load demo data into an empty database and print the demo accounts.")
+@click.option(
+    "--demo", is_flag=True, help="Load demo data into an empty database and print the demo accounts."
+)
 @with_appcontext
 def serve(host: str, port: int, demo: bool) -> None:
     """Bring the database to the latest migration, then serve (development server; use gunicorn in production)."""
-    from lbt.migrate import upgrade
-
     from werkzeug.serving import run_simple
+
+    from lbt.migrate import upgrade
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -60,7 +62,10 @@ def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
             load_demo(session, state.settings.instance_path, now=state.clock())
             session.flush()
             load_demo_applications(
-                session, files=state.files, keystore=state.keystore, home_state=state.settings.home_state,
+                session,
+                files=state.files,
+                keystore=state.keystore,
+                home_state=state.settings.home_state,
                 now=state.clock(),
             )
             click.echo("Demo data loaded.")
@@ -144,12 +149,19 @@ def _fail(message: str) -> None:
 @users_group.command("create")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
-@click.option("--scope", "scopes", multiple=True, help="agreement:CODE, crossing:CODE, state:CC or section:CODE; repeatable.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    help="agreement:CODE, crossing:CODE, state:CC or section:CODE; repeatable.",
+)
 @click.option("--full-name", default="")
 @click.option("--email", default="")
 @click.password_option(prompt="Password", confirmation_prompt="Repeat the password")
 @with_appcontext
-def users_create(username: str, role: str, scopes: tuple[str, ...], full_name: str, email: str, password: str) -> None:
+def users_create(
+    username: str, role: str, scopes: tuple[str, ...], full_name: str, email: str, password: str
+) -> None:
     """Create a user; the password is asked for (never given on the command line)."""
     from lbt.accounts.services import Scope, UserData, create_user
     from lbt.errors import DomainError
@@ -157,9 +169,17 @@ def users_create(username: str, role: str, scopes: tuple[str, ...], full_name: s
     state = _state()
     try:
         with state.database.transaction(_cli_actor()) as session:
-            data = UserData(username=username, role=Role(role), full_name=full_name, email=email, scope=Scope.parse(scopes))
+            data = UserData(
+                username=username,
+                role=Role(role),
+                full_name=full_name,
+                email=email,
+                scope=Scope.parse(scopes),
+            )
             user = create_user(session, data, password, now=state.clock())
-            click.echo(f"Created {user.username} ({user.role.value}) {' '.join(user.scope_labels())}".rstrip())
+            click.echo(
+                f"Created {user.username} ({user.role.value}) {' '.join(user.scope_labels())}".rstrip()
+            )
     except DomainError as error:
         _fail(str(error))
 
@@ -195,7 +215,9 @@ def users_list() -> None:
     with _state().database.transaction(_cli_actor()) as session:
         for user in list_users(session):
             status = "" if user.is_active else "  (inactive)"
-            click.echo(f"{user.username:<20} {user.role.value:<15} {' '.join(user.scope_labels())}{status}".rstrip())
+            click.echo(
+                f"{user.username:<20} {user.role.value:<15} {' '.join(user.scope_labels())}{status}".rstrip()
+            )
 
 
 # --- audit --------------------------------------------------------------------------------------
@@ -288,7 +310,9 @@ def mail_status() -> None:
         if status.oldest_waiting_since:
             click.echo(f"oldest waiting since {status.oldest_waiting_since:%Y-%m-%d %H:%M} UTC")
         for message in stuck(session):
-            click.echo(f"#{message.id} {message.created_at:%Y-%m-%d %H:%M} attempts={message.attempts} {message.last_error}")
+            click.echo(
+                f"#{message.id} {message.created_at:%Y-%m-%d %H:%M} attempts={message.attempts} {message.last_error}"
+            )
     if status.stuck:
         sys.exit(1)
 
@@ -334,7 +358,13 @@ def keys_list() -> None:
     state = _state()
     active = state.keystore.active_key().kid
     for record in state.keystore.public_keys():
-        retired = f"retired {record.retired_at:%Y-%m-%d}" if record.retired_at else "active" if record.kid == active else ""
+        retired = (
+            f"retired {record.retired_at:%Y-%m-%d}"
+            if record.retired_at
+            else "active"
+            if record.kid == active
+            else ""
+        )
         click.echo(f"{record.kid}  created {record.created_at:%Y-%m-%d}  {retired}".rstrip())
 
 
@@ -347,9 +377,13 @@ def permits_group() -> None:
 
 
 @permits_group.command("print")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Permits issued on or after this day.")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Permits issued on or after this day."
+)
 @click.option("--number", "numbers", multiple=True, help="A permit number; repeatable.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="The PDF to write.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="The PDF to write."
+)
 @with_appcontext
 def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str) -> None:
     """Make a print batch of permit cards (ID-1, front and back) as one PDF."""
@@ -367,8 +401,12 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
         if not permits:
             _fail("no permits match")
         pdf = render_permits(
-            session, permits, home_state=settings.home_state, authority=settings.issuing_authority,
-            public_url=settings.public_url, files=state.files,
+            session,
+            permits,
+            home_state=settings.home_state,
+            authority=settings.issuing_authority,
+            public_url=settings.public_url,
+            files=state.files,
         )
     with open(output, "wb") as handle:
         handle.write(pdf)

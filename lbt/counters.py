@@ -28,6 +28,9 @@ def next_value(session: Session, prefix: str) -> int:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(insert(Counter).values(prefix=prefix, value=0).on_conflict_do_nothing())
     statement = (
-        update(Counter).where(Counter.prefix == prefix).values(value=Counter.value + 1).returning(Counter.value)
+        update(Counter)
+        .where(Counter.prefix == prefix)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
     )
     return int(session.execute(statement).scalar_one())

@@ -88,7 +88,12 @@ CROSSING_POINTS = [
 
 # (code, name, description, working languages)
 SECTIONS = [
-    ("TJ-KG-ISF", "Isfara — Batken", "From the Khojai Alo pass to the Isfara river gorge, around Vorukh.", ["tg", "ky", "ru"]),
+    (
+        "TJ-KG-ISF",
+        "Isfara — Batken",
+        "From the Khojai Alo pass to the Isfara river gorge, around Vorukh.",
+        ["tg", "ky", "ru"],
+    ),
     ("TJ-KG-LKH", "Lakhsh — Chon-Alai", "From Karamyk to the Kyzyl-Suu river valley.", ["tg", "ky", "ru"]),
 ]
 
@@ -98,7 +103,12 @@ USERS = [
     ("officer", Role.OFFICER, "Farrukh Rahimov", (f"agreement:{AGREEMENT_CODE}",)),
     ("supervisor", Role.SUPERVISOR, "Nilufar Saidova", (f"agreement:{AGREEMENT_CODE}",)),
     ("guard", Role.BORDER_GUARD, "Davron Karimov", ("crossing:TJ-KG-01", "crossing:TJ-KG-02")),
-    ("representative", Role.REPRESENTATIVE, "Col. Sharif Nazarov", ("state:TJ", "section:TJ-KG-ISF", "section:TJ-KG-LKH")),
+    (
+        "representative",
+        Role.REPRESENTATIVE,
+        "Col. Sharif Nazarov",
+        ("state:TJ", "section:TJ-KG-ISF", "section:TJ-KG-LKH"),
+    ),
     ("rep-kg", Role.REPRESENTATIVE, "Col. Almaz Toktogulov", ("state:KG", "section:TJ-KG-ISF")),
     ("auditor", Role.AUDITOR, "Demo Auditor", ()),
 ]
@@ -170,8 +180,12 @@ def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[D
         if (states[state_code].id, district, latin) not in existing:
             session.add(
                 Locality(
-                    agreement=agreement, state=states[state_code], name_national=national, name_latin=latin,
-                    district=district, distance_km=Decimal(km),
+                    agreement=agreement,
+                    state=states[state_code],
+                    name_national=national,
+                    name_latin=latin,
+                    district=district,
+                    distance_km=Decimal(km),
                 )
             )
 
@@ -179,7 +193,12 @@ def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[D
     for code, name, kind, hours, state_code, allowed in CROSSING_POINTS:
         if code not in points:
             points[code] = CrossingPoint(
-                code=code, name=name, kind=kind, opening_hours=hours, agreement=agreement, state=states[state_code]
+                code=code,
+                name=name,
+                kind=kind,
+                opening_hours=hours,
+                agreement=agreement,
+                state=states[state_code],
             )
             session.add(points[code])
             if allowed:
@@ -190,7 +209,11 @@ def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[D
         if code not in sections:
             session.add(
                 BorderSection(
-                    code=code, name=name, description=description, state_a=states["TJ"], state_b=states["KG"],
+                    code=code,
+                    name=name,
+                    description=description,
+                    state_a=states["TJ"],
+                    state_b=states["KG"],
                     working_languages=languages,
                 )
             )

@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from lbt.accounts.models import User
 from lbt.alerts.services import AlertInput, create_alert
 from lbt.applications import services
-from lbt.applications.models import Application, ApplicationKind, DocumentKind, FeeStatus, Sex, TravelDocumentType
+from lbt.applications.models import (
+    Application,
+    ApplicationKind,
+    FeeStatus,
+    Sex,
+    TravelDocumentType,
+)
 from lbt.permits import services as permits
 from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
@@ -64,7 +70,9 @@ def load_demo_applications(
     issuer = PermitIssuer(home_state, keystore.ensure_key(now))
     create_alert(
         session,
-        AlertInput("Садыкова", "Назира", date(1993, 10, 12), "", "Entry ban until 2027 (demo)", date(2027, 12, 31)),
+        AlertInput(
+            "Садыкова", "Назира", date(1993, 10, 12), "", "Entry ban until 2027 (demo)", date(2027, 12, 31)
+        ),
         supervisor=supervisor,
         now=now,
     )
@@ -92,7 +100,9 @@ def load_demo_applications(
             address=f"{locality.name_latin}, {10 + index} Manas street",
             resident_since=born if born.year > 2000 else date(2004, 5, 1),
             reason="family" if index % 2 else "economic",
-            reason_text="Visiting relatives across the border." if index % 2 else "Selling produce at the market.",
+            reason_text="Visiting relatives across the border."
+            if index % 2
+            else "Selling produce at the market.",
             declaration_accepted=True,
             preferred_locale="ru",
         )
@@ -102,33 +112,73 @@ def load_demo_applications(
     return len(PEOPLE)
 
 
-def _advance(session: Session, application: Application, goal: str, *, officer: User, supervisor: User,
-             issuer: PermitIssuer, now: datetime) -> None:
+def _advance(
+    session: Session,
+    application: Application,
+    goal: str,
+    *,
+    officer: User,
+    supervisor: User,
+    issuer: PermitIssuer,
+    now: datetime,
+) -> None:
     if goal in ("info_requested", "answered"):
         services.request_information(
-            session, application, officer=officer, message="Please send a certificate of residence from the village council.",
+            session,
+            application,
+            officer=officer,
+            message="Please send a certificate of residence from the village council.",
             now=now - timedelta(days=2),
         )
         if goal == "answered":
-            services.answer_information(session, application, text="The certificate is attached.", documents=[],
-                                        now=now - timedelta(days=1))
+            services.answer_information(
+                session,
+                application,
+                text="The certificate is attached.",
+                documents=[],
+                now=now - timedelta(days=1),
+            )
     if goal in ("approved", "suspended", "revoked"):
         start = now.date() + timedelta(days=1)
         permit = services.approve(
-            session, application, officer=officer, valid_from=start,
+            session,
+            application,
+            officer=officer,
+            valid_from=start,
             valid_until=services.validity_bounds(application, start).max_until,
-            fee_status=FeeStatus.PAID, issue=issuer, now=now,
+            fee_status=FeeStatus.PAID,
+            issue=issuer,
+            now=now,
         )
         if goal == "suspended":
             permits.suspend(session, permit, officer=officer, reason="Overstay under investigation.", now=now)  # type: ignore[arg-type]
         if goal == "revoked":
-            permits.revoke(session, permit, officer=officer, reason="Resale trade found at the market.", now=now)  # type: ignore[arg-type]
+            permits.revoke(
+                session, permit, officer=officer, reason="Resale trade found at the market.", now=now
+            )  # type: ignore[arg-type]
     if goal in ("refused", "reconsideration", "upheld"):
-        services.refuse(session, application, officer=officer, reasons=["residence_not_proven"],
-                        text="The address could not be confirmed with the village council.", now=now - timedelta(days=1))
+        services.refuse(
+            session,
+            application,
+            officer=officer,
+            reasons=["residence_not_proven"],
+            text="The address could not be confirmed with the village council.",
+            now=now - timedelta(days=1),
+        )
         if goal in ("reconsideration", "upheld"):
-            services.request_reconsideration(session, application, text="I have lived there since 2004; see the attached letter.",
-                                             documents=[], now=now)
+            services.request_reconsideration(
+                session,
+                application,
+                text="I have lived there since 2004; see the attached letter.",
+                documents=[],
+                now=now,
+            )
         if goal == "upheld":
-            services.decide_reconsideration(session, application, supervisor=supervisor, uphold=True,
-                                            text="The letter does not prove the residence.", now=now)
+            services.decide_reconsideration(
+                session,
+                application,
+                supervisor=supervisor,
+                uphold=True,
+                text="The letter does not prove the residence.",
+                now=now,
+            )

@@ -28,5 +28,7 @@ class StoredFile(Base):
 
     __table_args__ = (
         CheckConstraint("size_bytes >= 0", name="size_bytes"),
-        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'application/pdf')", name="content_type"),
+        CheckConstraint(
+            "content_type IN ('image/jpeg', 'image/png', 'application/pdf')", name="content_type"
+        ),
     )

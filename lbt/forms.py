@@ -12,7 +12,7 @@ from lbt.errors import N_, ValidationFailed
 from lbt.i18n import FORM_TRANSLATIONS, translate_error
 
 
-def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - a marker, like N_
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
     """Mark a singular/plural message pair for translation."""
     return singular, plural
 
@@ -46,7 +46,10 @@ WTFORMS_MESSAGES = (
     Nn_("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long."),
     Nn_("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
     Nn_("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long."),
-    Nn_("'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field."),
+    Nn_(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+    ),
 )
 
 

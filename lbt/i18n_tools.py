@@ -58,9 +58,9 @@ def update_catalogs() -> dict[str, int]:
         catalog.fuzzy = False
         if locale == "en":  # the source language: each message is its own translation
             for message in catalog:
-                if message.id and not message.string:
-                    message.string = message.id
-                elif message.id and isinstance(message.id, tuple) and not all(message.string):
+                if message.id and (
+                    not message.string or (isinstance(message.id, tuple) and not all(message.string))
+                ):
                     message.string = message.id
         path = po_path(locale)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class SettingsError(ValueError):
@@ -117,9 +117,7 @@ class Settings:
             home_state=home_state,
             mail=mail,
             login_max_failures=_int("LBT_LOGIN_MAX_FAILURES", env.get("LBT_LOGIN_MAX_FAILURES"), 5),
-            login_lockout_minutes=_int(
-                "LBT_LOGIN_LOCKOUT_MINUTES", env.get("LBT_LOGIN_LOCKOUT_MINUTES"), 15
-            ),
+            login_lockout_minutes=_int("LBT_LOGIN_LOCKOUT_MINUTES", env.get("LBT_LOGIN_LOCKOUT_MINUTES"), 15),
             proxy_count=_int("LBT_PROXY_COUNT", env.get("LBT_PROXY_COUNT"), 0),
             ratelimit_storage_url=env.get("LBT_RATELIMIT_STORAGE_URL") or "memory://",
             issuing_authority=env.get("LBT_ISSUING_AUTHORITY") or "",

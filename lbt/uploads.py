@@ -57,8 +57,14 @@ def _open_image(data: bytes) -> Image.Image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise ValidationFailed(N_("The image is too large in pixels."))
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as error:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
         raise ValidationFailed(N_("The file is not a readable image.")) from error
     return ImageOps.exif_transpose(image)
 

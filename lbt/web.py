@@ -19,7 +19,6 @@ from lbt.permits.signing import KEYS_FOLDER, SIGNING_KEY_ENV, KeyStore
 from lbt.settings import Settings
 from lbt.uploads import FileStore
 
-
 # Flask-Limiter: the storage is memory:// by default (one process), redis://... in production
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 

@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from alembic import context
+
 from lbt.db import UTCDateTime, make_engine
 from lbt.models import Base
 

@@ -191,13 +191,25 @@ def ref(db: Session) -> Reference:
     agreement = make_agreement(db, "TJ-KG", tj, kg)
     other = make_agreement(db, "TJ-UZ", tj, uz)
     locality = Locality(
-        agreement=agreement, state=tj, name_national="Ворух", name_latin="Vorukh", district="Isfara",
+        agreement=agreement,
+        state=tj,
+        name_national="Ворух",
+        name_latin="Vorukh",
+        district="Isfara",
         distance_km=Decimal("2.5"),
     )
-    point = CrossingPoint(code="KG-TJ-01", name="Kyzyl-Bel", kind=CrossingPointKind.ROAD, agreement=agreement, state=kg)
-    other_point = CrossingPoint(code="UZ-TJ-01", name="Oybek", kind=CrossingPointKind.ROAD, agreement=other, state=uz)
-    section = BorderSection(code="SEC-1", name="Isfara-Batken", state_a=tj, state_b=kg, working_languages=["tg", "ky"])
-    other_section = BorderSection(code="SEC-9", name="Spitamen", state_a=tj, state_b=uz, working_languages=["tg", "uz"])
+    point = CrossingPoint(
+        code="KG-TJ-01", name="Kyzyl-Bel", kind=CrossingPointKind.ROAD, agreement=agreement, state=kg
+    )
+    other_point = CrossingPoint(
+        code="UZ-TJ-01", name="Oybek", kind=CrossingPointKind.ROAD, agreement=other, state=uz
+    )
+    section = BorderSection(
+        code="SEC-1", name="Isfara-Batken", state_a=tj, state_b=kg, working_languages=["tg", "ky"]
+    )
+    other_section = BorderSection(
+        code="SEC-9", name="Spitamen", state_a=tj, state_b=uz, working_languages=["tg", "uz"]
+    )
     db.add_all([locality, point, other_point, section, other_section])
     db.flush()
     return Reference(tj, kg, uz, agreement, other, locality, point, other_point, section, other_section)

@@ -14,8 +14,8 @@ from lbt import create_app
 from lbt.accounts.models import User
 from lbt.audit.models import AuditEntry
 from lbt.cli import main
-from lbt.migrate import head_revision
 from lbt.demo import LOCALITIES, read_demo_accounts
+from lbt.migrate import head_revision
 from lbt.reference.models import Locality
 from lbt.settings import Settings
 from tests.dbutil import temporary_database
@@ -23,7 +23,9 @@ from tests.dbutil import temporary_database
 
 def _app(directory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     with temporary_database(directory, "lbt_cli") as url:
-        settings = Settings(instance_path=directory / "instance", database_url=url, secret_key="k" * 40, testing=True)
+        settings = Settings(
+            instance_path=directory / "instance", database_url=url, secret_key="k" * 40, testing=True
+        )
         app = create_app(settings)
         yield app
         app.extensions["lbt"].database.dispose()
@@ -72,7 +74,12 @@ def test_demo_is_idempotent_and_prints_accounts_that_log_in(cli_app):
     assert count(cli_app, Locality) == len(LOCALITIES)
     accounts = read_demo_accounts(cli_app.extensions["lbt"].settings.instance_path)
     assert {role for _, _, role in accounts} == {
-        "admin", "officer", "supervisor", "border_guard", "representative", "auditor"
+        "admin",
+        "officer",
+        "supervisor",
+        "border_guard",
+        "representative",
+        "auditor",
     }
     assert count(cli_app, User) == len(accounts)
     for username, password, _role in accounts:
@@ -80,7 +87,9 @@ def test_demo_is_idempotent_and_prints_accounts_that_log_in(cli_app):
         client = cli_app.test_client()
         page = client.get("/login").get_data(as_text=True)
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        response = client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
 
@@ -88,7 +97,15 @@ def test_demo_is_idempotent_and_prints_accounts_that_log_in(cli_app):
 def test_users_create_list_and_set_password(demo_app):
     cli_app = demo_app
     created = run(
-        cli_app, "users", "create", "--username", "Guard2", "--role", "border_guard", "--scope", "crossing:TJ-KG-02",
+        cli_app,
+        "users",
+        "create",
+        "--username",
+        "Guard2",
+        "--role",
+        "border_guard",
+        "--scope",
+        "crossing:TJ-KG-02",
         input="a long enough password\na long enough password\n",
     )
     assert created.exit_code == 0, created.output
@@ -97,7 +114,9 @@ def test_users_create_list_and_set_password(demo_app):
     assert "guard2               border_guard    crossing:TJ-KG-02" in listing
     assert "representative       representative  state:TJ section:TJ-KG-ISF section:TJ-KG-LKH" in listing
 
-    changed = run(cli_app, "users", "set-password", "guard2", input="another long password\nanother long password\n")
+    changed = run(
+        cli_app, "users", "set-password", "guard2", input="another long password\nanother long password\n"
+    )
     assert changed.exit_code == 0, changed.output
 
 
@@ -130,7 +149,9 @@ def test_audit_verify_names_the_first_tampered_entry(cli_app):
             connection.execute(text("DROP TRIGGER audit_entries_no_update"))
         else:
             connection.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_change"))
-        connection.execute(text("UPDATE audit_entries SET actor_name = 'mallory' WHERE id = :id"), {"id": target})
+        connection.execute(
+            text("UPDATE audit_entries SET actor_name = 'mallory' WHERE id = :id"), {"id": target}
+        )
     broken = run(cli_app, "audit", "verify")
     assert broken.exit_code == 1
     assert f"BROKEN at entry #{target}: its content was changed" in broken.output
@@ -144,8 +165,11 @@ def test_demo_has_applications_in_every_status_and_issued_permits(demo_app):
         statuses = set(session.scalars(select(Application.status)))
         permit_statuses = set(session.scalars(select(Permit.status)))
     assert statuses >= {
-        ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED, ApplicationStatus.APPROVED,
-        ApplicationStatus.REFUSED, ApplicationStatus.RECONSIDERATION,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.INFO_REQUESTED,
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.REFUSED,
+        ApplicationStatus.RECONSIDERATION,
     }
     assert permit_statuses >= {PermitStatus.ACTIVE, PermitStatus.SUSPENDED, PermitStatus.REVOKED}
 

@@ -26,7 +26,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
-        cwd=ROOT, check=True, capture_output=True,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     return next(out.glob("lbt-*.whl"))
 
@@ -75,11 +77,27 @@ def test_gunicorn_serves_the_app_with_several_workers(tmp_path):
         upgrade(engine)
         engine.dispose()
         port = _free_port()
-        env = {**os.environ, "LBT_DATABASE_URL": url, "LBT_INSTANCE_PATH": str(tmp_path / "instance"),
-               "LBT_SECRET_KEY": "g" * 40}
+        env = {
+            **os.environ,
+            "LBT_DATABASE_URL": url,
+            "LBT_INSTANCE_PATH": str(tmp_path / "instance"),
+            "LBT_SECRET_KEY": "g" * 40,
+        }
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "lbt:create_app()"],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "lbt:create_app()",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 30

@@ -61,13 +61,17 @@ def test_a_fake_pdf_is_refused():
 
 
 def test_a_pdf_with_javascript_is_refused():
-    evil = MINIMAL_PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>")
+    evil = MINIMAL_PDF.replace(
+        b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"
+    )
     with pytest.raises(ValidationFailed, match="scripts"):
         check_upload(evil, "doc.pdf", allowed=DOCUMENT_TYPES, max_bytes=MAX_DOCUMENT_BYTES)
 
 
 def test_a_real_pdf_is_kept_as_it_is():
-    checked = check_upload(MINIMAL_PDF, "../../etc/doc.pdf", allowed=DOCUMENT_TYPES, max_bytes=MAX_DOCUMENT_BYTES)
+    checked = check_upload(
+        MINIMAL_PDF, "../../etc/doc.pdf", allowed=DOCUMENT_TYPES, max_bytes=MAX_DOCUMENT_BYTES
+    )
     assert checked.content_type == "application/pdf"
     assert checked.original_name == "doc.pdf"
 

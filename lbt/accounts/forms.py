@@ -70,12 +70,8 @@ class UserForm(BaseForm):
         choices=lambda: [("", _l("As the browser asks")), *LOCALE_NAMES.items()],
         validators=[Optional()],
     )
-    agreements = CheckboxesField(
-        _l("Agreements (officers, supervisors)"), choices=[], validate_choice=True
-    )
-    crossing_points = CheckboxesField(
-        _l("Crossing points (border guards)"), choices=[], validate_choice=True
-    )
+    agreements = CheckboxesField(_l("Agreements (officers, supervisors)"), choices=[], validate_choice=True)
+    crossing_points = CheckboxesField(_l("Crossing points (border guards)"), choices=[], validate_choice=True)
     state = SelectField(_l("State (representatives)"), choices=[], validators=[Optional()])
     border_sections = CheckboxesField(
         _l("Border sections (representatives)"), choices=[], validate_choice=True

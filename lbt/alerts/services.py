@@ -78,7 +78,9 @@ def get_alert(session: Session, alert_id: int) -> Alert:
     return alert
 
 
-def list_alerts(session: Session, *, search: str = "", active_only: bool = True, limit: int = 200) -> Sequence[Alert]:
+def list_alerts(
+    session: Session, *, search: str = "", active_only: bool = True, limit: int = 200
+) -> Sequence[Alert]:
     query = select(Alert)
     if active_only:
         query = query.where(Alert.is_active.is_(True))
@@ -89,10 +91,16 @@ def list_alerts(session: Session, *, search: str = "", active_only: bool = True,
     return session.scalars(query.order_by(Alert.created_at.desc()).limit(limit)).all()
 
 
-def matching_alerts(session: Session, *, search_name: str, birth_date: date, document_number: str, today: date) -> Sequence[Alert]:
+def matching_alerts(
+    session: Session, *, search_name: str, birth_date: date, document_number: str, today: date
+) -> Sequence[Alert]:
     """An alert matches on the travel document number, or on the full Latin name with the date of birth."""
     number = normalise_document_number(document_number)
-    conditions = [and_(Alert.search_name == search_name, or_(Alert.birth_date.is_(None), Alert.birth_date == birth_date))]
+    conditions = [
+        and_(
+            Alert.search_name == search_name, or_(Alert.birth_date.is_(None), Alert.birth_date == birth_date)
+        )
+    ]
     if number:
         conditions.append(Alert.document_number == number)
     return session.scalars(

@@ -69,14 +69,24 @@ def checklist(session: Session, application: Application, today: date) -> list[C
             locality.is_active
             and locality.agreement_id == agreement.id
             and float(locality.distance_km) <= agreement.border_area_straddle_km,
-            N_("%(locality)s lies %(km)s km from the border (border area: %(limit)s km, straddling up to %(straddle)s km)."),
-            {"locality": locality.name_latin, "km": locality.distance_km, "limit": agreement.border_area_km,
-             "straddle": agreement.border_area_straddle_km},
+            N_(
+                "%(locality)s lies %(km)s km from the border (border area: %(limit)s km, straddling up to %(straddle)s km)."
+            ),
+            {
+                "locality": locality.name_latin,
+                "km": locality.distance_km,
+                "limit": agreement.border_area_km,
+                "straddle": agreement.border_area_straddle_km,
+            },
         )
     ]
     years = years_between(application.resident_since, today)
     if residence_exempt(application, agreement):
-        items.append(CheckItem("residence", True, N_("Family member of a resident: exempt from the minimum residence."), {}))
+        items.append(
+            CheckItem(
+                "residence", True, N_("Family member of a resident: exempt from the minimum residence."), {}
+            )
+        )
     else:
         items.append(
             CheckItem(
@@ -118,7 +128,9 @@ def checklist(session: Session, application: Application, today: date) -> list[C
         CheckItem(
             "alert_list",
             not open_hits,
-            N_("No alert-list hit.") if not open_hits else N_("%(count)d alert-list hit(s) to be cleared by a supervisor."),
+            N_("No alert-list hit.")
+            if not open_hits
+            else N_("%(count)d alert-list hit(s) to be cleared by a supervisor."),
             {"count": len(open_hits)} if open_hits else {},
         )
     )
@@ -128,7 +140,9 @@ def checklist(session: Session, application: Application, today: date) -> list[C
             "fee",
             True,
             N_("Fee waived: %(exemption)s.") if exemption else N_("Fee due: %(amount)s %(currency)s."),
-            {"exemption": exemption} if exemption else {"amount": agreement.fee_amount, "currency": agreement.fee_currency},
+            {"exemption": exemption}
+            if exemption
+            else {"amount": agreement.fee_amount, "currency": agreement.fee_currency},
         )
     )
     return items

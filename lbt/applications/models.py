@@ -24,7 +24,11 @@ class ApplicationStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED, ApplicationStatus.RECONSIDERATION)
+OPEN_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.INFO_REQUESTED,
+    ApplicationStatus.RECONSIDERATION,
+)
 
 
 class ApplicationKind(enum.StrEnum):
@@ -194,4 +198,3 @@ class ApplicationEvent(Audited, Base):
     is_public: Mapped[bool] = mapped_column(default=True)
 
     application: Mapped[Application] = relationship(back_populates="events")
-

@@ -12,7 +12,9 @@ from lbt.notifications.services import queue_message
 SIGNATURE = N_("This message was sent by the local border traffic service. Do not reply to it.")
 
 
-def _queue(session: Session, application: Application, subject: str, body: str, now, **params: object) -> None:  # type: ignore[no-untyped-def]
+def _queue(
+    session: Session, application: Application, subject: str, body: str, now, **params: object
+) -> None:  # type: ignore[no-untyped-def]
     if not application.email:
         return
     locale = application.preferred_locale
@@ -28,54 +30,83 @@ def _queue(session: Session, application: Application, subject: str, body: str, 
 
 def submitted(session: Session, application: Application, access_code: str, status_url: str, now) -> None:  # type: ignore[no-untyped-def]
     _queue(
-        session, application,
+        session,
+        application,
         N_("Your application %(reference)s was received"),
-        N_("We received your application for a local border traffic permit.\n\nReference: %(reference)s\n"
-           "Access code: %(code)s\n\nKeep the access code: with the reference it opens your application at\n"
-           "%(url)s\nA decision is due by %(due)s."),
-        now, code=access_code, url=status_url, due=application.decision_due.isoformat(),
+        N_(
+            "We received your application for a local border traffic permit.\n\nReference: %(reference)s\n"
+            "Access code: %(code)s\n\nKeep the access code: with the reference it opens your application at\n"
+            "%(url)s\nA decision is due by %(due)s."
+        ),
+        now,
+        code=access_code,
+        url=status_url,
+        due=application.decision_due.isoformat(),
     )
 
 
-def information_requested(session: Session, application: Application, message: str, status_url: str, now) -> None:  # type: ignore[no-untyped-def]
+def information_requested(
+    session: Session, application: Application, message: str, status_url: str, now
+) -> None:  # type: ignore[no-untyped-def]
     _queue(
-        session, application,
+        session,
+        application,
         N_("Application %(reference)s: more information needed"),
-        N_("The officer reviewing your application %(reference)s asks:\n\n%(message)s\n\n"
-           "Answer on the application page: %(url)s"),
-        now, message=message, url=status_url,
+        N_(
+            "The officer reviewing your application %(reference)s asks:\n\n%(message)s\n\n"
+            "Answer on the application page: %(url)s"
+        ),
+        now,
+        message=message,
+        url=status_url,
     )
 
 
 def approved(session: Session, application: Application, permit_number: str, status_url: str, now) -> None:  # type: ignore[no-untyped-def]
     _queue(
-        session, application,
+        session,
+        application,
         N_("Application %(reference)s: permit issued"),
-        N_("Your application %(reference)s was approved. Permit number: %(number)s.\n\n"
-           "A copy of the permit is on the application page: %(url)s"),
-        now, number=permit_number, url=status_url,
+        N_(
+            "Your application %(reference)s was approved. Permit number: %(number)s.\n\n"
+            "A copy of the permit is on the application page: %(url)s"
+        ),
+        now,
+        number=permit_number,
+        url=status_url,
     )
 
 
 def refused(session: Session, application: Application, status_url: str, now) -> None:  # type: ignore[no-untyped-def]
     _queue(
-        session, application,
+        session,
+        application,
         N_("Application %(reference)s: decision"),
-        N_("Your application %(reference)s was refused.\n\nReasons: %(text)s\n\n"
-           "You may ask for reconsideration until %(until)s on the application page: %(url)s"),
-        now, text=application.decision_text,
+        N_(
+            "Your application %(reference)s was refused.\n\nReasons: %(text)s\n\n"
+            "You may ask for reconsideration until %(until)s on the application page: %(url)s"
+        ),
+        now,
+        text=application.decision_text,
         until=application.reconsideration_until.isoformat() if application.reconsideration_until else "-",
         url=status_url,
     )
 
 
-def reconsidered(session: Session, application: Application, upheld: bool, text: str, status_url: str, now) -> None:  # type: ignore[no-untyped-def]
+def reconsidered(
+    session: Session, application: Application, upheld: bool, text: str, status_url: str, now
+) -> None:  # type: ignore[no-untyped-def]
     _queue(
-        session, application,
+        session,
+        application,
         N_("Application %(reference)s: reconsideration decided"),
         N_("The refusal of your application %(reference)s was upheld.\n\n%(text)s\n\n%(url)s")
         if upheld
-        else N_("The refusal of your application %(reference)s was overturned; the permit will now be issued.\n\n"
-                "%(text)s\n\n%(url)s"),
-        now, text=text, url=status_url,
+        else N_(
+            "The refusal of your application %(reference)s was overturned; the permit will now be issued.\n\n"
+            "%(text)s\n\n%(url)s"
+        ),
+        now,
+        text=text,
+        url=status_url,
     )

@@ -66,6 +66,8 @@ def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
 LATIN_NAME = Regexp(r"^[A-Za-z][A-Za-z '\-]*$", message=_l("Use Latin letters A–Z only (and space, hyphen, apostrophe)."))
 PHONE = Regexp(r"^\+?[0-9][0-9 ()\-]{5,28}$", message=_l("Enter a phone number: digits, with + and the country code."))
 DOCUMENT_NUMBER = Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]*$", message=_l("Use letters and digits only."))
+# codes and Latin names: capitals on phone keyboards, no spelling "corrections"
+CODE_INPUT = {"autocapitalize": "characters", "spellcheck": "false", "autocorrect": "off"}
 
 
 class _Subform(Form):
@@ -102,6 +104,7 @@ class ApplyForm(BaseForm):
     previous_permit_number = StringField(
         _l("Number of the permit you want to renew"),
         validators=[Optional(), Length(max=20)],
+        render_kw=CODE_INPUT,
         description=_l("As printed on the permit, for example TJ-2025-000123-4."),
     )
     # 2. personal data
@@ -114,10 +117,13 @@ class ApplyForm(BaseForm):
     surname_latin = StringField(
         _l("Surname(s) in Latin letters"),
         validators=[DataRequired(), Length(max=100), LATIN_NAME],
+        render_kw={"data-latin-from": "surname_national", **CODE_INPUT},
         description=_l("Filled in for you as in passports; correct it if your passport spells it differently."),
     )
     given_names_latin = StringField(
-        _l("Given name(s) in Latin letters"), validators=[DataRequired(), Length(max=100), LATIN_NAME]
+        _l("Given name(s) in Latin letters"),
+        validators=[DataRequired(), Length(max=100), LATIN_NAME],
+        render_kw={"data-latin-from": "given_names_national", **CODE_INPUT},
     )
     sex = RadioField(
         _l("Sex"), choices=_choices(SEX_LABELS), validators=[_required(_l("Choose one of the options."))]
@@ -142,7 +148,9 @@ class ApplyForm(BaseForm):
         default=TravelDocumentType.PASSPORT.value,
         validators=[_required(_l("Choose one of the options."))],
     )
-    document_number = StringField(_l("Document number"), validators=[DataRequired(), Length(max=30), DOCUMENT_NUMBER])
+    document_number = StringField(
+        _l("Document number"), validators=[DataRequired(), Length(max=30), DOCUMENT_NUMBER], render_kw=CODE_INPUT
+    )
     document_issuing_state = SelectField(_l("Issuing state"), validators=[DataRequired()])
     document_expiry = DateField(_l("Valid until"), validators=[_required(_l("Enter the expiry date."))])
     # 4. residence and family
@@ -166,6 +174,7 @@ class ApplyForm(BaseForm):
     family_reference = StringField(
         _l("Their permit number or application reference"),
         validators=[Optional(), Length(max=30)],
+        render_kw=CODE_INPUT,
         description=_l("For example TJ-2025-000123-4 or LBT-2026-000123."),
     )
     # 5. reason and fee
@@ -212,11 +221,13 @@ class StatusLoginForm(BaseForm):
     reference = StringField(
         _l("Reference"),
         validators=[DataRequired(), Length(max=20)],
+        render_kw=CODE_INPUT,
         description=_l("For example LBT-2026-000123."),
     )
     access_code = StringField(
         _l("Access code"),
         validators=[DataRequired(), Length(max=40)],
+        render_kw=CODE_INPUT,
         description=_l("The code you were given when you applied, for example ABCD-EFGH-JKLM-NPQR."),
     )
 

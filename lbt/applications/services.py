@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lbt.accounts import policy
 from lbt.accounts.models import Role, User
 from lbt.alerts.services import normalise_document_number, open_hits, screen
-from lbt.applications.eligibility import add_years, fee_exemption, residence_exempt, years_between
+from lbt.applications.eligibility import add_years, fee_exemption, years_between
 from lbt.applications.models import (
     Application,
     ApplicationDocument,
@@ -116,11 +116,17 @@ def validate_input(session: Session, data: ApplicationInput, today: date) -> Loc
     if data.birth_date >= today or years_between(data.birth_date, today) > MAX_AGE_YEARS:
         raise ValidationFailed(N_("Enter a real date of birth."), "birth_date")
     if data.document_expiry <= today:
-        raise ValidationFailed(N_("The travel document has expired: a valid travel document is required."), "document_expiry")
+        raise ValidationFailed(
+            N_("The travel document has expired: a valid travel document is required."), "document_expiry"
+        )
     if data.resident_since > today:
-        raise ValidationFailed(N_("The date you started living there cannot be in the future."), "resident_since")
+        raise ValidationFailed(
+            N_("The date you started living there cannot be in the future."), "resident_since"
+        )
     if data.resident_since < data.birth_date:
-        raise ValidationFailed(N_("The date you started living there is before your date of birth."), "resident_since")
+        raise ValidationFailed(
+            N_("The date you started living there is before your date of birth."), "resident_since"
+        )
     exempt = bool(data.family_relationship.strip()) and agreement.family_exempt_from_residence
     if not exempt and years_between(data.resident_since, today) < agreement.min_residence_years:
         raise ValidationFailed(
@@ -133,7 +139,9 @@ def validate_input(session: Session, data: ApplicationInput, today: date) -> Loc
     if data.reason == CrossingReason.OTHER.value and not data.reason_text.strip():
         raise ValidationFailed(N_("Describe your reason for crossing."), "reason_text")
     if data.kind is ApplicationKind.RENEWAL and not data.previous_permit_number.strip():
-        raise ValidationFailed(N_("Give the number of the permit you want to renew."), "previous_permit_number")
+        raise ValidationFailed(
+            N_("Give the number of the permit you want to renew."), "previous_permit_number"
+        )
     if data.family_relationship.strip() and not data.family_reference.strip():
         raise ValidationFailed(
             N_("Give the permit or application number of your family member."), "family_reference"
@@ -149,9 +157,18 @@ def validate_input(session: Session, data: ApplicationInput, today: date) -> Loc
     return locality
 
 
-def _event(application: Application, kind: EventKind, now: datetime, *, actor: User | None = None,
-           message: str = "", public: bool = True) -> ApplicationEvent:
-    event = ApplicationEvent(kind=kind, at=now, actor_id=actor.id if actor else None, message=message, is_public=public)
+def _event(
+    application: Application,
+    kind: EventKind,
+    now: datetime,
+    *,
+    actor: User | None = None,
+    message: str = "",
+    public: bool = True,
+) -> ApplicationEvent:
+    event = ApplicationEvent(
+        kind=kind, at=now, actor_id=actor.id if actor else None, message=message, is_public=public
+    )
     application.events.append(event)
     return event
 
@@ -227,7 +244,9 @@ def submit(
 
 def find_for_applicant(session: Session, reference: str, access_code: str) -> Application:
     """The applicant's own view: the reference and the access code must both match (one message for both)."""
-    application = session.scalar(select(Application).where(Application.reference == reference.strip().upper()))
+    application = session.scalar(
+        select(Application).where(Application.reference == reference.strip().upper())
+    )
     expected = application.access_code_hash if application else hash_access_code("x")
     if application is None or not hmac.compare_digest(expected, hash_access_code(access_code)):
         raise NotFound(N_("No application matches this reference and access code."))
@@ -246,15 +265,21 @@ def get_for_staff(session: Session, application_id: int, user: User) -> Applicat
 
 def _require(application: Application, *statuses: ApplicationStatus) -> None:
     if application.status not in statuses:
-        raise WrongState(N_("This cannot be done while the application is %(status)s."), status=application.status.value)
+        raise WrongState(
+            N_("This cannot be done while the application is %(status)s."), status=application.status.value
+        )
 
 
 def _require_officer(user: User, application: Application) -> None:
-    if user.role not in (Role.OFFICER, Role.SUPERVISOR) or not policy.can_see_agreement(user, application.agreement_id):
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR) or not policy.can_see_agreement(
+        user, application.agreement_id
+    ):
         raise AccessDenied(N_("Only an officer serving this agreement may decide this application."))
 
 
-def request_information(session: Session, application: Application, *, officer: User, message: str, now: datetime) -> ApplicationEvent:
+def request_information(
+    session: Session, application: Application, *, officer: User, message: str, now: datetime
+) -> ApplicationEvent:
     """The officer asks the applicant for more; the application waits for the answer."""
     _require_officer(officer, application)
     _require(application, ApplicationStatus.SUBMITTED)
@@ -267,7 +292,12 @@ def request_information(session: Session, application: Application, *, officer: 
 
 
 def answer_information(
-    session: Session, application: Application, *, text: str, documents: Sequence[tuple[DocumentKind, StoredFile]], now: datetime
+    session: Session,
+    application: Application,
+    *,
+    text: str,
+    documents: Sequence[tuple[DocumentKind, StoredFile]],
+    now: datetime,
 ) -> ApplicationEvent:
     _require(application, ApplicationStatus.INFO_REQUESTED)
     if not text.strip() and not documents:
@@ -290,7 +320,11 @@ def validity_bounds(application: Application, valid_from: date) -> ValidityBound
     """Art. 7: at least the minimum years, at most the maximum (first permits capped lower), and
     never past the travel document's expiry."""
     agreement = application.agreement
-    max_years = agreement.first_permit_max_years if application.kind is ApplicationKind.FIRST else agreement.validity_max_years
+    max_years = (
+        agreement.first_permit_max_years
+        if application.kind is ApplicationKind.FIRST
+        else agreement.validity_max_years
+    )
     min_until = add_years(valid_from, agreement.validity_min_years)
     max_until = min(add_years(valid_from, max_years), application.document_expiry)
     return ValidityBounds(valid_from, min_until, max_until)
@@ -315,7 +349,9 @@ def check_validity(application: Application, valid_from: date, valid_until: date
         )
     if valid_until > bounds.max_until:
         raise ValidationFailed(
-            N_("This permit may be valid until %(date)s at the latest."), "valid_until", date=bounds.max_until.isoformat()
+            N_("This permit may be valid until %(date)s at the latest."),
+            "valid_until",
+            date=bounds.max_until.isoformat(),
         )
 
 
@@ -343,8 +379,12 @@ def approve(
     exemption = fee_exemption(application, application.agreement, today)
     if application.agreement.fee_amount > 0 and exemption is None and fee_status is not FeeStatus.PAID:
         raise ValidationFailed(N_("The fee must be paid before the permit is issued."), "fee_status")
-    application.fee_status = FeeStatus.WAIVED if exemption or application.agreement.fee_amount == 0 else fee_status
-    application.fee_amount = 0 if application.fee_status is FeeStatus.WAIVED else application.agreement.fee_amount
+    application.fee_status = (
+        FeeStatus.WAIVED if exemption or application.agreement.fee_amount == 0 else fee_status
+    )
+    application.fee_amount = (
+        0 if application.fee_status is FeeStatus.WAIVED else application.agreement.fee_amount
+    )
     application.status = ApplicationStatus.APPROVED
     application.decided_at = now
     application.decided_by_id = officer.id
@@ -356,7 +396,13 @@ def approve(
 
 
 def refuse(
-    session: Session, application: Application, *, officer: User, reasons: Sequence[str], text: str, now: datetime
+    session: Session,
+    application: Application,
+    *,
+    officer: User,
+    reasons: Sequence[str],
+    text: str,
+    now: datetime,
 ) -> None:
     """Refusal with reasons the applicant can read; the reconsideration window opens."""
     _require_officer(officer, application)
@@ -373,7 +419,9 @@ def refuse(
     application.decided_by_id = officer.id
     application.refusal_reasons = list(dict.fromkeys(reasons))
     application.decision_text = text.strip()
-    application.reconsideration_until = now.date() + timedelta(days=application.agreement.reconsideration_days)
+    application.reconsideration_until = now.date() + timedelta(
+        days=application.agreement.reconsideration_days
+    )
     _event(application, EventKind.REFUSED, now, actor=officer, message=text.strip())
     session.flush()
 
@@ -387,7 +435,12 @@ def can_ask_reconsideration(application: Application, today: date) -> bool:
 
 
 def request_reconsideration(
-    session: Session, application: Application, *, text: str, documents: Sequence[tuple[DocumentKind, StoredFile]], now: datetime
+    session: Session,
+    application: Application,
+    *,
+    text: str,
+    documents: Sequence[tuple[DocumentKind, StoredFile]],
+    now: datetime,
 ) -> None:
     """The applicant asks, within the agreement's window, for the refusal to be looked at again (once)."""
     if not can_ask_reconsideration(application, now.date()):
@@ -405,11 +458,15 @@ def decide_reconsideration(
 ) -> None:
     """A supervisor who did not take the first decision upholds it (final) or overturns it (back to the
     queue for the permit to be issued)."""
-    if supervisor.role is not Role.SUPERVISOR or not policy.can_see_agreement(supervisor, application.agreement_id):
+    if supervisor.role is not Role.SUPERVISOR or not policy.can_see_agreement(
+        supervisor, application.agreement_id
+    ):
         raise AccessDenied(N_("Only a supervisor serving this agreement may decide a reconsideration."))
     _require(application, ApplicationStatus.RECONSIDERATION)
     if application.decided_by_id == supervisor.id:
-        raise AccessDenied(N_("The reconsideration must be decided by someone other than the first decision's author."))
+        raise AccessDenied(
+            N_("The reconsideration must be decided by someone other than the first decision's author.")
+        )
     if not text.strip():
         raise ValidationFailed(N_("Give the reasons for the decision."), "text")
     application.reconsideration_until = None  # one reconsideration only

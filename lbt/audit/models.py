@@ -76,7 +76,10 @@ APPEND_ONLY_DDL = {
     ],
 }
 DROP_APPEND_ONLY_DDL = {
-    "sqlite": ["DROP TRIGGER IF EXISTS audit_entries_no_update", "DROP TRIGGER IF EXISTS audit_entries_no_delete"],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS audit_entries_no_update",
+        "DROP TRIGGER IF EXISTS audit_entries_no_delete",
+    ],
     "postgresql": [
         "DROP TRIGGER IF EXISTS audit_entries_no_change ON audit_entries",
         "DROP FUNCTION IF EXISTS audit_entries_append_only()",

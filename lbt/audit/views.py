@@ -22,7 +22,10 @@ PAGE_SIZE = 50
 def entries() -> tuple[str, int] | str:
     session = get_session()
     form = AuditFilterForm(request.args)
-    form.entity_type.choices = [("", form.entity_type.choices[0][1]), *((t, t) for t in entity_types(session))]
+    form.entity_type.choices = [
+        ("", form.entity_type.choices[0][1]),
+        *((t, t) for t in entity_types(session)),
+    ]
     if request.args and not form.validate():
         return render_template("audit/entries.html", form=form, entries=[], next_url=None, decoded={}), 400
     filters = AuditFilter(
@@ -41,5 +44,7 @@ def entries() -> tuple[str, int] | str:
         form=form,
         entries=page,
         decoded=decoded,
-        next_url=url_for("audit.entries", **{**request.args.to_dict(), "before": page[-1].id}) if more else None,
+        next_url=url_for("audit.entries", **{**request.args.to_dict(), "before": page[-1].id})
+        if more
+        else None,
     )

@@ -48,4 +48,3 @@ def set_language() -> Response:
 def health() -> Response:
     get_session().connection()  # fails (500) when the database is unreachable
     return make_response("ok", 200, {"Content-Type": "text/plain"})
-

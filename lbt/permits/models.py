@@ -38,7 +38,9 @@ class Permit(Audited, Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
     issuing_state: Mapped[str] = mapped_column(String(2))
-    status: Mapped[PermitStatus] = mapped_column(enum_type(PermitStatus, "status"), default=PermitStatus.ACTIVE)
+    status: Mapped[PermitStatus] = mapped_column(
+        enum_type(PermitStatus, "status"), default=PermitStatus.ACTIVE
+    )
     status_reason: Mapped[str] = mapped_column(Text, default="")
     status_changed_at: Mapped[datetime | None]
     # holder, as printed

@@ -77,19 +77,29 @@ def card_data(permit: Permit, *, state: State, authority: str, public_url: str, 
 
 
 def render_permits(
-    session: Session, permits: Sequence[Permit], *, home_state: str, authority: str, public_url: str, files: FileStore
+    session: Session,
+    permits: Sequence[Permit],
+    *,
+    home_state: str,
+    authority: str,
+    public_url: str,
+    files: FileStore,
 ) -> bytes:
     state = session.scalar(select(State).where(State.code == permits[0].issuing_state)) if permits else None
     if state is None:
         raise ValueError("no permits to print")
     labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"))
-    cards = [card_data(p, state=state, authority=authority, public_url=public_url, files=files) for p in permits]
+    cards = [
+        card_data(p, state=state, authority=authority, public_url=public_url, files=files) for p in permits
+    ]
     return render_cards(cards, labels)
 
 
 def permits_to_print(session: Session, *, since: date | None, numbers: Sequence[str]) -> Sequence[Permit]:
     """A print batch: the given numbers, or everything issued since a day (oldest first)."""
-    query = select(Permit).options(joinedload(Permit.agreement), joinedload(Permit.locality), joinedload(Permit.photo))
+    query = select(Permit).options(
+        joinedload(Permit.agreement), joinedload(Permit.locality), joinedload(Permit.photo)
+    )
     if numbers:
         query = query.where(Permit.number.in_([n.strip().upper() for n in numbers]))
     if since is not None:

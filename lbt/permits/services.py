@@ -84,7 +84,12 @@ class PermitIssuer:
     key: SigningKey
 
     def __call__(
-        self, session: Session, application: Application, officer: User, valid_from: date, valid_until: date,
+        self,
+        session: Session,
+        application: Application,
+        officer: User,
+        valid_from: date,
+        valid_until: date,
         now: datetime,
     ) -> Permit:
         permit = Permit(
@@ -130,20 +135,31 @@ def find_by_number(session: Session, number: str) -> Permit | None:
 
 
 def permits_of_application(session: Session, application: Application) -> Sequence[Permit]:
-    return session.scalars(select(Permit).where(Permit.application_id == application.id).order_by(Permit.id)).all()
+    return session.scalars(
+        select(Permit).where(Permit.application_id == application.id).order_by(Permit.id)
+    ).all()
 
 
 def _require_officer(user: User, permit: Permit) -> None:
-    if user.role not in (Role.OFFICER, Role.SUPERVISOR) or not policy.can_see_agreement(user, permit.agreement_id):
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR) or not policy.can_see_agreement(
+        user, permit.agreement_id
+    ):
         raise AccessDenied(N_("Only an officer serving this agreement may change this permit."))
 
 
-def _change(permit: Permit, status: PermitStatus, reason: str, now: datetime, allowed_from: Sequence[PermitStatus]) -> None:
+def _change(
+    permit: Permit, status: PermitStatus, reason: str, now: datetime, allowed_from: Sequence[PermitStatus]
+) -> None:
     if permit.status in WITHDRAWN_STATUSES:
-        raise PermitWithdrawn(N_("Permit %(number)s is %(status)s: it can no longer be changed."),
-                              number=permit.number, status=permit.status.value)
+        raise PermitWithdrawn(
+            N_("Permit %(number)s is %(status)s: it can no longer be changed."),
+            number=permit.number,
+            status=permit.status.value,
+        )
     if permit.status not in allowed_from:
-        raise ValidationFailed(N_("Permit %(number)s is %(status)s."), number=permit.number, status=permit.status.value)
+        raise ValidationFailed(
+            N_("Permit %(number)s is %(status)s."), number=permit.number, status=permit.status.value
+        )
     if not reason.strip():
         raise ValidationFailed(N_("Give the reason."), "reason")
     permit.status = status
@@ -173,11 +189,15 @@ def annul(session: Session, permit: Permit, *, officer: User, reason: str, now: 
     _change(permit, PermitStatus.ANNULLED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED))
 
 
-def replace(session: Session, permit: Permit, *, officer: User, reason: str, key: SigningKey, now: datetime) -> Permit:
+def replace(
+    session: Session, permit: Permit, *, officer: User, reason: str, key: SigningKey, now: datetime
+) -> Permit:
     """A lost or damaged card: a new number with the same holder and validity; the old one is marked replaced."""
     _require_officer(officer, permit)
     if now.date() >= permit.valid_until:
-        raise ValidationFailed(N_("A permit on or past its last day cannot be replaced: apply for a renewal."))
+        raise ValidationFailed(
+            N_("A permit on or past its last day cannot be replaced: apply for a renewal.")
+        )
     _change(permit, PermitStatus.REPLACED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED))
     new = Permit(
         number=allocate_number(session, permit.issuing_state, now.year),

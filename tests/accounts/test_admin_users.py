@@ -177,8 +177,12 @@ def test_a_bad_new_user_is_refused_beside_the_field_and_nothing_is_stored(
 def test_the_edit_page_shows_the_users_current_scope(admin, users):
     page = admin.get(f"/admin/users/{users[Role.REPRESENTATIVE].id}").get_data(as_text=True)
     assert re.search(r'<option selected value="TJ">', page)
-    assert re.search(r'<input checked id="border_sections-\d+" name="border_sections" type="checkbox" value="SEC-1">', page)
-    assert re.search(r'<input id="border_sections-\d+" name="border_sections" type="checkbox" value="SEC-9">', page)
+    assert re.search(
+        r'<input checked id="border_sections-\d+" name="border_sections" type="checkbox" value="SEC-1">', page
+    )
+    assert re.search(
+        r'<input id="border_sections-\d+" name="border_sections" type="checkbox" value="SEC-9">', page
+    )
 
 
 def test_the_administrator_changes_a_users_role_and_scope(admin, db, users):
@@ -271,7 +275,9 @@ def test_a_bad_password_is_refused_beside_its_field_and_the_scope_is_still_shown
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "between 10 and 256 characters" in _field_error(page, "password")
-    assert re.search(r'<input checked id="border_sections-\d+" name="border_sections" type="checkbox" value="SEC-1">', page)  # the edit form beside it is intact
+    assert re.search(
+        r'<input checked id="border_sections-\d+" name="border_sections" type="checkbox" value="SEC-1">', page
+    )  # the edit form beside it is intact
     assert re.search(r'<option selected value="TJ">', page)
     assert _user(db, "representative").password_hash == hash_before  # type: ignore[union-attr]
 

@@ -60,7 +60,11 @@ def test_changing_the_password_ends_other_logins(login_as, app):
     second = login_as(Role.OFFICER)
     response = first.submit(
         "/account/password",
-        {"current_password": PASSWORD, "password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+        {
+            "current_password": PASSWORD,
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
     )
     assert response.status_code == 302
     assert first.get("/").status_code == 200
@@ -69,7 +73,9 @@ def test_changing_the_password_ends_other_logins(login_as, app):
 
 def test_a_short_new_password_is_refused_beside_its_field(login_as):
     client = login_as(Role.OFFICER)
-    response = client.submit("/account/password", {"current_password": PASSWORD, "password": "short", "confirm": "short"})
+    response = client.submit(
+        "/account/password", {"current_password": PASSWORD, "password": "short", "confirm": "short"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "between 10 and 256 characters" in page

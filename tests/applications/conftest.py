@@ -77,7 +77,9 @@ def valid_input(ref) -> ApplicationInput:  # type: ignore[no-untyped-def]
 def make_application(db, valid_input, stored_photo, stored_pdf, clock):  # type: ignore[no-untyped-def]
     def make(**changes: Any) -> Submitted:
         data = replace(valid_input, **changes)
-        return submit(db, data, photo=stored_photo, documents=[(DocumentKind.RESIDENCE_PROOF, stored_pdf)], now=clock())
+        return submit(
+            db, data, photo=stored_photo, documents=[(DocumentKind.RESIDENCE_PROOF, stored_pdf)], now=clock()
+        )
 
     return make
 

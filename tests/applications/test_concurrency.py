@@ -30,10 +30,18 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 def _seed(engine, tmp_path, valid_input) -> int:  # type: ignore[no-untyped-def]
     """Commit an agreement, an officer and THREADS submitted applications; return the officer's id."""
     with Session(engine) as session, session.begin():
-        tj, kg = make_state(session, "TJ", "TJK", "Tajikistan"), make_state(session, "KG", "KGZ", "Kyrgyzstan")
+        tj, kg = (
+            make_state(session, "TJ", "TJK", "Tajikistan"),
+            make_state(session, "KG", "KGZ", "Kyrgyzstan"),
+        )
         agreement = make_agreement(session, "TJ-KG", tj, kg)
         locality = Locality(
-            agreement=agreement, state=tj, name_national="Ворух", name_latin="Vorukh", district="Isfara", distance_km=2
+            agreement=agreement,
+            state=tj,
+            name_national="Ворух",
+            name_latin="Vorukh",
+            district="Isfara",
+            distance_km=2,
         )
         photo = FileStore(tmp_path / "uploads").save(check_photo(photo_bytes(), "p.jpg"))
         session.add_all([locality, photo])
@@ -64,10 +72,16 @@ def test_concurrent_approvals_get_distinct_permit_numbers(tmp_path, valid_input)
                         application = session.get_one(Application, application_id)
                         officer = session.get_one(User, officer_id)
                         approve(
-                            session, application, officer=officer, valid_from=date(2026, 12, 1),
-                            valid_until=date(2027, 12, 1), fee_status=FeeStatus.PAID, issue=issuer, now=NOW,
+                            session,
+                            application,
+                            officer=officer,
+                            valid_from=date(2026, 12, 1),
+                            valid_until=date(2027, 12, 1),
+                            fee_status=FeeStatus.PAID,
+                            issue=issuer,
+                            now=NOW,
                         )
-                except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+                except BaseException as error:
                     errors.append(error)
 
             threads = [threading.Thread(target=approve_one, args=(i,)) for i in application_ids]

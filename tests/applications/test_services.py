@@ -28,7 +28,10 @@ def test_submission_gives_a_reference_and_a_code_that_find_it(db, make_applicati
     assert application.decision_due == date(2026, 12, 22)  # 30 days
     assert application.document_number == "A1234567"
     assert application.search_name == "RAHIMOV FARRUKH"
-    assert services.find_for_applicant(db, application.reference.lower(), submitted.access_code.lower()) is application
+    assert (
+        services.find_for_applicant(db, application.reference.lower(), submitted.access_code.lower())
+        is application
+    )
     with pytest.raises(services.NotFound):
         services.find_for_applicant(db, application.reference, "WRONG-CODE")
     assert submitted.access_code not in application.access_code_hash
@@ -49,7 +52,9 @@ def test_submission_gives_a_reference_and_a_code_that_find_it(db, make_applicati
         ({"declaration_accepted": False}, "declaration_accepted", "declaration"),
     ],
 )
-def test_bad_input_is_refused_beside_its_field_and_stores_nothing(db, make_application, changes, field, message):
+def test_bad_input_is_refused_beside_its_field_and_stores_nothing(
+    db, make_application, changes, field, message
+):
     with pytest.raises(ValidationFailed, match=message) as caught:
         make_application(**changes)
     assert caught.value.field == field
@@ -66,18 +71,28 @@ def test_a_locality_outside_the_border_area_is_refused(db, make_application, ref
 
 def test_family_members_may_be_exempt_from_the_residence_minimum(make_application, ref):
     ref.agreement.family_exempt_from_residence = True
-    submitted = make_application(resident_since=date(2026, 1, 1), family_relationship="spouse", family_reference="TJ-2026-000001-0")
+    submitted = make_application(
+        resident_since=date(2026, 1, 1), family_relationship="spouse", family_reference="TJ-2026-000001-0"
+    )
     assert submitted.application.status is ApplicationStatus.SUBMITTED
 
 
-def test_request_information_then_answer_returns_it_to_the_queue(db, make_application, users, clock, stored_pdf):
+def test_request_information_then_answer_returns_it_to_the_queue(
+    db, make_application, users, clock, stored_pdf
+):
     application = make_application().application
-    services.request_information(db, application, officer=users[Role.OFFICER], message="Send proof of address.", now=clock())
+    services.request_information(
+        db, application, officer=users[Role.OFFICER], message="Send proof of address.", now=clock()
+    )
     assert application.status is ApplicationStatus.INFO_REQUESTED
     clock.advance(days=2)
     event = services.answer_information(db, application, text="Attached.", documents=[], now=clock())
     assert application.status is ApplicationStatus.SUBMITTED
-    assert [e.kind for e in application.events] == [EventKind.SUBMITTED, EventKind.INFO_REQUESTED, EventKind.INFO_ANSWERED]
+    assert [e.kind for e in application.events] == [
+        EventKind.SUBMITTED,
+        EventKind.INFO_REQUESTED,
+        EventKind.INFO_ANSWERED,
+    ]
     assert event.message == "Attached."
 
 
@@ -88,11 +103,19 @@ def test_an_officer_of_another_agreement_cannot_decide(db, make_application, use
         services.request_information(db, application, officer=users[Role.OFFICER], message="x", now=None)  # type: ignore[arg-type]
 
 
-def test_approval_issues_a_signed_permit_within_the_bounds(db, make_application, users, clock, issuer, keystore):
+def test_approval_issues_a_signed_permit_within_the_bounds(
+    db, make_application, users, clock, issuer, keystore
+):
     application = make_application().application
     permit = services.approve(
-        db, application, officer=users[Role.OFFICER], valid_from=date(2026, 12, 1), valid_until=date(2028, 11, 30),
-        fee_status=FeeStatus.PAID, issue=issuer, now=clock(),
+        db,
+        application,
+        officer=users[Role.OFFICER],
+        valid_from=date(2026, 12, 1),
+        valid_until=date(2028, 11, 30),
+        fee_status=FeeStatus.PAID,
+        issue=issuer,
+        now=clock(),
     )
     assert isinstance(permit, Permit)
     assert permit.number == "TJ-2026-000001-" + str(permits.check_digit("TJ2026000001"))
@@ -100,7 +123,11 @@ def test_approval_issues_a_signed_permit_within_the_bounds(db, make_application,
     assert application.status is ApplicationStatus.APPROVED
     assert application.fee_status is FeeStatus.PAID
     claims = PermitClaims.from_payload(verify(permit.token, jwks(keystore, set()), PERMIT_TYP))
-    assert (claims.permit_number, claims.surname, claims.valid_until) == (permit.number, "RAHIMOV", date(2028, 11, 30))
+    assert (claims.permit_number, claims.surname, claims.valid_until) == (
+        permit.number,
+        "RAHIMOV",
+        date(2028, 11, 30),
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,59 +139,138 @@ def test_approval_issues_a_signed_permit_within_the_bounds(db, make_application,
         (date(2026, 12, 1), date(2031, 7, 1), "travel document's expiry"),
     ],
 )
-def test_approval_refuses_validity_outside_the_agreement(db, make_application, users, clock, issuer, valid_from, valid_until, message):
+def test_approval_refuses_validity_outside_the_agreement(
+    db, make_application, users, clock, issuer, valid_from, valid_until, message
+):
     application = make_application().application
     with pytest.raises(ValidationFailed, match=message):
-        services.approve(db, application, officer=users[Role.OFFICER], valid_from=valid_from, valid_until=valid_until,
-                         fee_status=FeeStatus.PAID, issue=issuer, now=clock())
+        services.approve(
+            db,
+            application,
+            officer=users[Role.OFFICER],
+            valid_from=valid_from,
+            valid_until=valid_until,
+            fee_status=FeeStatus.PAID,
+            issue=issuer,
+            now=clock(),
+        )
     assert application.status is ApplicationStatus.SUBMITTED
 
 
 def test_the_fee_must_be_paid_unless_exempt(db, make_application, users, clock, issuer):
     application = make_application().application
     with pytest.raises(ValidationFailed, match="fee must be paid"):
-        services.approve(db, application, officer=users[Role.OFFICER], valid_from=date(2026, 12, 1),
-                         valid_until=date(2027, 12, 1), fee_status=FeeStatus.DUE, issue=issuer, now=clock())
-    minor = make_application(birth_date=date(2012, 1, 1), resident_since=date(2012, 1, 1), document_number="B7654321").application
-    services.approve(db, minor, officer=users[Role.OFFICER], valid_from=date(2026, 12, 1), valid_until=date(2027, 12, 1),
-                     fee_status=FeeStatus.DUE, issue=issuer, now=clock())
+        services.approve(
+            db,
+            application,
+            officer=users[Role.OFFICER],
+            valid_from=date(2026, 12, 1),
+            valid_until=date(2027, 12, 1),
+            fee_status=FeeStatus.DUE,
+            issue=issuer,
+            now=clock(),
+        )
+    minor = make_application(
+        birth_date=date(2012, 1, 1), resident_since=date(2012, 1, 1), document_number="B7654321"
+    ).application
+    services.approve(
+        db,
+        minor,
+        officer=users[Role.OFFICER],
+        valid_from=date(2026, 12, 1),
+        valid_until=date(2027, 12, 1),
+        fee_status=FeeStatus.DUE,
+        issue=issuer,
+        now=clock(),
+    )
     assert minor.fee_status is FeeStatus.WAIVED
 
 
-def test_an_alert_hit_blocks_approval_until_a_supervisor_clears_it(db, make_application, users, clock, issuer):
-    create_alert(db, AlertInput("Rahimov", "Farrukh", date(1985, 4, 12), "", "Entry ban 2024/17", None),
-                 supervisor=users[Role.SUPERVISOR], now=clock())
+def test_an_alert_hit_blocks_approval_until_a_supervisor_clears_it(
+    db, make_application, users, clock, issuer
+):
+    create_alert(
+        db,
+        AlertInput("Rahimov", "Farrukh", date(1985, 4, 12), "", "Entry ban 2024/17", None),
+        supervisor=users[Role.SUPERVISOR],
+        now=clock(),
+    )
     application = make_application().application
     hits = open_hits(db, application)
     assert len(hits) == 1
     assert not {item.code: item.ok for item in checklist(db, application, clock().date())}["alert_list"]
     with pytest.raises(ValidationFailed, match="alert-list hit"):
-        services.approve(db, application, officer=users[Role.OFFICER], valid_from=date(2026, 12, 1),
-                         valid_until=date(2027, 12, 1), fee_status=FeeStatus.PAID, issue=issuer, now=clock())
+        services.approve(
+            db,
+            application,
+            officer=users[Role.OFFICER],
+            valid_from=date(2026, 12, 1),
+            valid_until=date(2027, 12, 1),
+            fee_status=FeeStatus.PAID,
+            issue=issuer,
+            now=clock(),
+        )
     with pytest.raises(AccessDenied):
         clear_hit(db, hits[0], supervisor=users[Role.OFFICER], reason="namesake", now=clock())
-    clear_hit(db, hits[0], supervisor=users[Role.SUPERVISOR], reason="A namesake: different father's name.", now=clock())
-    services.approve(db, application, officer=users[Role.OFFICER], valid_from=date(2026, 12, 1),
-                     valid_until=date(2027, 12, 1), fee_status=FeeStatus.PAID, issue=issuer, now=clock())
+    clear_hit(
+        db,
+        hits[0],
+        supervisor=users[Role.SUPERVISOR],
+        reason="A namesake: different father's name.",
+        now=clock(),
+    )
+    services.approve(
+        db,
+        application,
+        officer=users[Role.OFFICER],
+        valid_from=date(2026, 12, 1),
+        valid_until=date(2027, 12, 1),
+        fee_status=FeeStatus.PAID,
+        issue=issuer,
+        now=clock(),
+    )
     assert application.status is ApplicationStatus.APPROVED
 
 
-def test_refusal_reconsideration_and_overturn_by_another_supervisor(db, make_application, users, clock, issuer):
+def test_refusal_reconsideration_and_overturn_by_another_supervisor(
+    db, make_application, users, clock, issuer
+):
     from tests.conftest import make_user
 
     application = make_application().application
     first = users[Role.SUPERVISOR]
-    services.refuse(db, application, officer=first, reasons=["residence_not_proven"], text="No proof of residence.", now=clock())
+    services.refuse(
+        db,
+        application,
+        officer=first,
+        reasons=["residence_not_proven"],
+        text="No proof of residence.",
+        now=clock(),
+    )
     assert application.reconsideration_until == date(2026, 12, 6)
     clock.advance(days=14)
-    services.request_reconsideration(db, application, text="Here is the certificate.", documents=[], now=clock())
+    services.request_reconsideration(
+        db, application, text="Here is the certificate.", documents=[], now=clock()
+    )
     with pytest.raises(AccessDenied, match="someone other"):
-        services.decide_reconsideration(db, application, supervisor=first, uphold=False, text="ok", now=clock())
+        services.decide_reconsideration(
+            db, application, supervisor=first, uphold=False, text="ok", now=clock()
+        )
     second = make_user(db, "supervisor2", Role.SUPERVISOR, agreements=list(first.agreements))
-    services.decide_reconsideration(db, application, supervisor=second, uphold=False, text="Proof is sufficient.", now=clock())
+    services.decide_reconsideration(
+        db, application, supervisor=second, uphold=False, text="Proof is sufficient.", now=clock()
+    )
     assert application.status is ApplicationStatus.SUBMITTED
-    services.approve(db, application, officer=users[Role.OFFICER], valid_from=date(2026, 12, 10),
-                     valid_until=date(2027, 12, 10), fee_status=FeeStatus.PAID, issue=issuer, now=clock())
+    services.approve(
+        db,
+        application,
+        officer=users[Role.OFFICER],
+        valid_from=date(2026, 12, 10),
+        valid_until=date(2027, 12, 10),
+        fee_status=FeeStatus.PAID,
+        issue=issuer,
+        now=clock(),
+    )
     assert application.status is ApplicationStatus.APPROVED
 
 
@@ -182,23 +288,37 @@ def test_upheld_refusal_is_final(db, make_application, users, clock):
     application = make_application().application
     services.refuse(db, application, officer=users[Role.OFFICER], reasons=["other"], text="x", now=clock())
     services.request_reconsideration(db, application, text="please", documents=[], now=clock())
-    services.decide_reconsideration(db, application, supervisor=users[Role.SUPERVISOR], uphold=True, text="Refusal stands.", now=clock())
+    services.decide_reconsideration(
+        db, application, supervisor=users[Role.SUPERVISOR], uphold=True, text="Refusal stands.", now=clock()
+    )
     assert application.status is ApplicationStatus.REFUSED
     assert not services.can_ask_reconsideration(application, clock().date())
     del make_user
 
 
-def test_permit_lifecycle_suspend_reinstate_revoke_and_replace(db, make_application, users, clock, issuer, keystore):
+def test_permit_lifecycle_suspend_reinstate_revoke_and_replace(
+    db, make_application, users, clock, issuer, keystore
+):
     officer = users[Role.OFFICER]
     application = make_application().application
-    permit = services.approve(db, application, officer=officer, valid_from=date(2026, 12, 1), valid_until=date(2027, 12, 1),
-                              fee_status=FeeStatus.PAID, issue=issuer, now=clock())
+    permit = services.approve(
+        db,
+        application,
+        officer=officer,
+        valid_from=date(2026, 12, 1),
+        valid_until=date(2027, 12, 1),
+        fee_status=FeeStatus.PAID,
+        issue=issuer,
+        now=clock(),
+    )
     permits.suspend(db, permit, officer=officer, reason="Under investigation.", now=clock())
     assert permit.status is PermitStatus.SUSPENDED
     with pytest.raises(ValidationFailed):
         permits.suspend(db, permit, officer=officer, reason="again", now=clock())
     permits.reinstate(db, permit, officer=officer, reason="Cleared.", now=clock())
-    new = permits.replace(db, permit, officer=officer, reason="Card lost.", key=keystore.active_key(), now=clock())
+    new = permits.replace(
+        db, permit, officer=officer, reason="Card lost.", key=keystore.active_key(), now=clock()
+    )
     assert permit.status is PermitStatus.REPLACED and new.replaces is permit and new.number != permit.number
     with pytest.raises(permits.PermitWithdrawn):
         permits.reinstate(db, permit, officer=officer, reason="x", now=clock())
@@ -209,16 +329,32 @@ def test_permit_lifecycle_suspend_reinstate_revoke_and_replace(db, make_applicat
 
 def test_expired_is_derived_from_the_date(db, make_application, users, clock, issuer):
     application = make_application().application
-    permit = services.approve(db, application, officer=users[Role.OFFICER], valid_from=date(2026, 12, 1),
-                              valid_until=date(2027, 12, 1), fee_status=FeeStatus.PAID, issue=issuer, now=clock())
+    permit = services.approve(
+        db,
+        application,
+        officer=users[Role.OFFICER],
+        valid_from=date(2026, 12, 1),
+        valid_until=date(2027, 12, 1),
+        fee_status=FeeStatus.PAID,
+        issue=issuer,
+        now=clock(),
+    )
     assert permit.effective_status(date(2027, 12, 1)) is PermitStatus.ACTIVE
     assert permit.effective_status(date(2027, 12, 2)) is PermitStatus.EXPIRED
 
 
 def test_renewal_checklist_ignores_the_permit_being_renewed(db, make_application, users, clock, issuer):
     application = make_application().application
-    permit = services.approve(db, application, officer=users[Role.OFFICER], valid_from=date(2026, 12, 1),
-                              valid_until=date(2027, 12, 1), fee_status=FeeStatus.PAID, issue=issuer, now=clock())
+    permit = services.approve(
+        db,
+        application,
+        officer=users[Role.OFFICER],
+        valid_from=date(2026, 12, 1),
+        valid_until=date(2027, 12, 1),
+        fee_status=FeeStatus.PAID,
+        issue=issuer,
+        now=clock(),
+    )
     renewal = make_application(kind=ApplicationKind.RENEWAL, previous_permit_number=permit.number).application
     items = {item.code: item.ok for item in checklist(db, renewal, clock().date())}
     assert items["other_permit"] is True

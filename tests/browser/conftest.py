@@ -60,7 +60,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     directory = tmp_path_factory.mktemp("live")
     with temporary_database(directory, "lbt_browser") as url:
         settings = Settings(
-            instance_path=directory / "instance", database_url=url, secret_key="b" * 40, public_url="http://127.0.0.1"
+            instance_path=directory / "instance",
+            database_url=url,
+            secret_key="b" * 40,
+            public_url="http://127.0.0.1",
         )
         app = create_app(settings)
         state = app.extensions["lbt"]
@@ -91,7 +94,7 @@ def browser():  # type: ignore[no-untyped-def]
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-    except Exception as error:  # noqa: BLE001 - any launch failure means "no usable browser"
+    except Exception as error:
         playwright.stop()
         _unavailable(f"Chromium did not start: {error}")
     yield browser
@@ -107,7 +110,9 @@ def page(browser):  # type: ignore[no-untyped-def]
     page.csp_violations = []  # type: ignore[attr-defined]
     page.on(
         "console",
-        lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text),
+        lambda message: (
+            "Content Security Policy" in message.text and page.csp_violations.append(message.text)
+        ),
     )
     yield page
     context.close()
