@@ -17,7 +17,7 @@ def _translations(locale: str) -> Translations:
     return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
 
 
-def translate(locale: str, message: str, **params: Any) -> str:
+def translate(locale: str, message: str, /, **params: Any) -> str:
     """``message`` (an English msgid) in ``locale``, with ``%(name)s`` parameters filled in."""
     text = _translations(locale if locale in LOCALES else "en").gettext(message)
     return text % params if params else text

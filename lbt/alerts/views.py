@@ -1,7 +1,123 @@
-"""The alert list for supervisors, and clearing alert-list hits."""
+"""The alert list for supervisors (officers may read it), and clearing alert-list hits."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from lbt.accounts.models import Role, User
+from lbt.alerts import services
+from lbt.alerts.forms import ALERT_STATE_LABELS, AlertFilterForm, AlertForm, ClearHitForm
+from lbt.alerts.models import Alert, AlertHit
+from lbt.applications import queries
+from lbt.applications.services import get_for_staff
+from lbt.errors import ValidationFailed
+from lbt.forms import ActionForm
+from lbt.reference.queries import Page
+from lbt.security import roles
+from lbt.web import form_page, get_session, now
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+
+PageResult = Response | str | tuple[str, int]
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _name(alert: Alert) -> str:
+    return f"{alert.surname_latin} {alert.given_names_latin}".strip() or alert.document_number
+
+
+def _page_url(number: int) -> str:
+    return url_for("alerts.index", **{**request.args.to_dict(), "page": number})
+
+
+@bp.get("/")
+@roles(Role.OFFICER, Role.SUPERVISOR)
+def index() -> tuple[str, int] | str:
+    session = get_session()
+    user = _user()
+    form = AlertFilterForm(request.args)
+    context = {
+        "form": form,
+        "today": now().date(),
+        "page_url": _page_url,
+        "state_of": queries.alert_state,
+        "state_labels": ALERT_STATE_LABELS,
+        "can_manage": user.role is Role.SUPERVISOR,
+        "open_hits": queries.open_hits(session, user),
+    }
+    if request.args and not form.validate():
+        empty: Page[object] = Page((), 1, queries.PER_PAGE, 0)
+        return render_template("alerts/index.html", page=empty, people={}, **context), 400
+    filters = queries.AlertFilter(search=form.q.data or "", include_lifted=bool(form.lifted.data))
+    page = queries.alerts(session, filters, page=form.page.data or 1)
+    people = queries.people(session, [alert.created_by_id for alert in page.items])
+    return render_template("alerts/index.html", page=page, people=people, **context)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(Role.SUPERVISOR)
+def new() -> PageResult:
+    form = AlertForm()
+    if form.validate_on_submit():
+        session = get_session()
+        data = services.AlertInput(
+            surname=form.surname.data or "",
+            given_names=form.given_names.data or "",
+            birth_date=form.birth_date.data,
+            document_number=form.document_number.data or "",
+            reason=form.reason.data or "",
+            valid_until=form.valid_until.data,
+        )
+        try:
+            alert = services.create_alert(session, data, supervisor=_user(), now=now())
+        except ValidationFailed as error:
+            session.rollback()
+            form.show_error(error)
+        else:
+            session.commit()
+            flash(_("%(name)s was added to the alert list.", name=_name(alert)), "success")
+            return redirect(url_for("alerts.index"))
+    return form_page("alerts/form.html", form)
+
+
+@bp.post("/<int:alert_id>/deactivate")
+@roles(Role.SUPERVISOR)
+def deactivate(alert_id: int) -> Response:
+    """Lift an alert: it no longer matches new applications (the hits it gave stay on record)."""
+    session = get_session()
+    alert = services.get_alert(session, alert_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.deactivate_alert(session, alert, supervisor=_user())
+    session.commit()
+    flash(_("The alert on %(name)s was lifted.", name=_name(alert)), "success")
+    return redirect(url_for("alerts.index"))
+
+
+@bp.route("/hits/<int:hit_id>/clear", methods=["GET", "POST"])
+@roles(Role.SUPERVISOR)
+def clear_hit(hit_id: int) -> PageResult:
+    """A supervisor of the application's agreement clears a hit (e.g. a namesake), with a reason."""
+    session = get_session()
+    hit = session.get(AlertHit, hit_id)
+    if hit is None:
+        abort(404)
+    application = get_for_staff(session, hit.application_id, _user())
+    form = ClearHitForm()
+    if form.validate_on_submit():
+        try:
+            services.clear_hit(session, hit, supervisor=_user(), reason=form.reason.data or "", now=now())
+        except ValidationFailed as error:
+            session.rollback()
+            form.show_error(error)
+        else:
+            session.commit()
+            flash(_("The alert-list hit on %(reference)s was cleared.", reference=application.reference), "success")
+            return redirect(url_for("applications.detail", application_id=application.id))
+    return form_page("alerts/clear_hit.html", form, hit=hit, application=application)

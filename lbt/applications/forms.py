@@ -11,12 +11,10 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from lbt.applications.models import (
     ApplicationKind,
@@ -28,7 +26,7 @@ from lbt.applications.models import (
     Sex,
     TravelDocumentType,
 )
-from lbt.forms import BaseForm
+from lbt.forms import BaseForm, CheckboxesField
 from lbt.labels import CROSSING_REASON_LABELS
 
 MESSAGE_LENGTH = 4000
@@ -167,12 +165,10 @@ class ApproveForm(BaseForm):
 
 
 class RefuseForm(BaseForm):
-    reasons = SelectMultipleField(
+    # no DataRequired: it would mark every check box "required"; the service asks for at least one reason
+    reasons = CheckboxesField(
         _l("Reasons for the refusal"),
         choices=lambda: [(key.value, label) for key, label in REFUSAL_REASON_LABELS.items()],
-        validators=[DataRequired(message=_l("Choose at least one reason for the refusal."))],
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
     )
     text = TextAreaField(
         _l("Explanation for the applicant"),

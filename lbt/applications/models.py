@@ -109,7 +109,7 @@ class Application(Audited, Base):
     given_names_national: Mapped[str] = mapped_column(String(100))
     surname_latin: Mapped[str] = mapped_column(String(100))
     given_names_latin: Mapped[str] = mapped_column(String(100))
-    search_name: Mapped[str] = mapped_column(String(210), index=True)  # upper-case Latin, for the queue
+    search_name: Mapped[str] = mapped_column(String(210))  # upper-case Latin, for the queue
     sex: Mapped[Sex] = mapped_column(enum_type(Sex, "sex"))
     birth_date: Mapped[date]
     birth_place: Mapped[str] = mapped_column(String(120))
@@ -158,6 +158,8 @@ class Application(Audited, Base):
     )
 
     __table_args__ = (
+        # prefix search (LIKE 'NAME%'): PostgreSQL needs pattern ops under a non-C collation
+        Index("ix_applications_search_name", "search_name", postgresql_ops={"search_name": "varchar_pattern_ops"}),
         Index("ix_applications_queue", "agreement_id", "status", "decision_due"),
         CheckConstraint("document_expiry > birth_date", name="document_after_birth"),
         CheckConstraint("resident_since >= birth_date", name="residence_after_birth"),

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
 from wtforms import Field, FieldList
+from wtforms.fields.choices import SelectChoice
 
 from lbt.applications import notify, services
 from lbt.applications.models import (
@@ -145,33 +146,40 @@ def _fill_choices(db: Session, form: ApplyForm, today: date) -> None:
         .where(Locality.is_active, Locality.agreement_id.in_([a.id for a in agreements]))
         .options(joinedload(Locality.state), joinedload(Locality.agreement))
     ).all()
-    groups: dict[str | None, list[Any]] = {None: [("", _("Choose…"))]}
-    for locality in sorted(
-        localities, key=lambda x: (x.agreement.code, _state_name(x.state), x.district, x.name_latin)
-    ):
-        group = f"{_state_name(locality.state)} · {locality.district}"
-        if len(agreements) > 1:
-            group = f"{locality.agreement.code}: {group}"
-        groups.setdefault(group, []).append(
-            (str(locality.id), f"{locality.name_latin} — {locality.name_national}",
-             {"data-agreement": str(locality.agreement_id)})
+    choose = SelectChoice("", _("Choose…"))
+    form.locality_id.choices = [choose] + [
+        SelectChoice(
+            str(locality.id),
+            f"{locality.name_latin} — {locality.name_national}",
+            {"data-agreement": str(locality.agreement_id)},
+            optgroup=(f"{locality.agreement.code}: " if len(agreements) > 1 else "")
+            + f"{_state_name(locality.state)} · {locality.district}",
         )
-    form.locality_id.choices = groups
-    form.reason.choices = [("", _("Choose…"))] + [
-        (reason.value, CROSSING_REASON_LABELS[reason],
-         _accepting(agreements, lambda a, r=reason: r is CrossingReason.OTHER or r.value in a.reasons))
+        for locality in sorted(
+            localities, key=lambda x: (x.agreement.code, _state_name(x.state), x.district, x.name_latin)
+        )
+    ]
+    form.reason.choices = [choose] + [
+        SelectChoice(
+            reason.value,
+            CROSSING_REASON_LABELS[reason],
+            _accepting(agreements, lambda a, r=reason: r is CrossingReason.OTHER or r.value in a.reasons),
+        )
         for reason in CrossingReason
         if reason is CrossingReason.OTHER or any(reason.value in a.reasons for a in agreements)
     ]
-    form.fee_exemption.choices = [("", _("No"))] + [
-        (exemption.value, FEE_EXEMPTION_LABELS[exemption],
-         _accepting(agreements, lambda a, e=exemption: e.value in a.fee_exemptions))
+    form.fee_exemption.choices = [SelectChoice("", _("No"))] + [
+        SelectChoice(
+            exemption.value,
+            FEE_EXEMPTION_LABELS[exemption],
+            _accepting(agreements, lambda a, e=exemption: e.value in a.fee_exemptions),
+        )
         for exemption in FeeExemption
         if any(exemption.value in a.fee_exemptions for a in agreements)
     ]
     states = sorted(db.scalars(select(State).where(State.is_active)), key=_state_name)
-    form.document_issuing_state.choices = [("", _("Choose…"))] + [(s.alpha3, _state_name(s)) for s in states]
-    form.nationality.choices = [*form.document_issuing_state.choices, (STATELESS, _("Stateless person"))]
+    form.document_issuing_state.choices = [choose] + [SelectChoice(s.alpha3, _state_name(s)) for s in states]
+    form.nationality.choices = [*form.document_issuing_state.choices, SelectChoice(STATELESS, _("Stateless person"))]
 
 
 # --- uploads kept between submissions ---------------------------------------------------------

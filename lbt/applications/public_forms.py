@@ -23,6 +23,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from lbt.applications.models import ApplicationKind, DocumentKind, Sex, TravelDocumentType
@@ -59,8 +60,8 @@ FAMILY_RELATIONSHIP_LABELS = {
 
 
 
-def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
-    return [(str(key), label) for key, label in labels.items()]
+def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    return [SelectChoice(str(key), label) for key, label in labels.items()]
 
 
 LATIN_NAME = Regexp(r"^[A-Za-z][A-Za-z '\-]*$", message=_l("Use Latin letters A–Z only (and space, hyphen, apostrophe)."))
@@ -83,8 +84,8 @@ class DocumentEntry(_Subform):
 
     kind = SelectField(
         _l("What is this document?"),
-        choices=[("", _l("Choose…"))]
-        + [(kind.value, label) for kind, label in DOCUMENT_KIND_LABELS.items() if kind is not DocumentKind.PHOTO],
+        choices=[SelectChoice("", _l("Choose…"))]
+        + [SelectChoice(kind.value, label) for kind, label in DOCUMENT_KIND_LABELS.items() if kind is not DocumentKind.PHOTO],
     )
     file = FileField(_l("File (PDF, JPEG or PNG)"))
 
@@ -167,7 +168,7 @@ class ApplyForm(BaseForm):
     )
     family_relationship = SelectField(
         _l("Do you apply as a family member of a resident?"),
-        choices=[("", _l("No")), *_choices(FAMILY_RELATIONSHIP_LABELS)],
+        choices=[SelectChoice("", _l("No")), *_choices(FAMILY_RELATIONSHIP_LABELS)],
         validators=[Optional()],
         description=_l("Some agreements exempt family members of an eligible resident from the minimum residence."),
     )

@@ -265,9 +265,7 @@ def get_for_staff(session: Session, application_id: int, user: User) -> Applicat
 
 def _require(application: Application, *statuses: ApplicationStatus) -> None:
     if application.status not in statuses:
-        raise WrongState(
-            N_("This cannot be done while the application is %(status)s."), status=application.status.value
-        )
+        raise WrongState(N_("This cannot be done at the application's present step."))
 
 
 def _require_officer(user: User, application: Application) -> None:

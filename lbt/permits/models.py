@@ -48,7 +48,7 @@ class Permit(Audited, Base):
     given_names_national: Mapped[str] = mapped_column(String(100))
     surname_latin: Mapped[str] = mapped_column(String(100))
     given_names_latin: Mapped[str] = mapped_column(String(100))
-    search_name: Mapped[str] = mapped_column(String(210), index=True)
+    search_name: Mapped[str] = mapped_column(String(210))
     sex: Mapped[Sex] = mapped_column(enum_type(Sex, "sex"))
     birth_date: Mapped[date]
     nationality: Mapped[str] = mapped_column(String(3))
@@ -74,6 +74,8 @@ class Permit(Audited, Base):
     replaces: Mapped[Permit | None] = relationship(remote_side=[id])
 
     __table_args__ = (
+        # prefix search (LIKE 'NAME%'): PostgreSQL needs pattern ops under a non-C collation
+        Index("ix_permits_search_name", "search_name", postgresql_ops={"search_name": "varchar_pattern_ops"}),
         CheckConstraint("valid_until > valid_from", name="validity_order"),
         CheckConstraint("max_stay_days BETWEEN 1 AND 90", name="max_stay"),
         Index("ix_permits_agreement_status", "agreement_id", "status", "valid_until"),

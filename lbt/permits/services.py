@@ -152,13 +152,14 @@ def _change(
 ) -> None:
     if permit.status in WITHDRAWN_STATUSES:
         raise PermitWithdrawn(
-            N_("Permit %(number)s is %(status)s: it can no longer be changed."),
+            N_(
+                "Permit %(number)s was withdrawn (revoked, annulled or replaced): it can no longer be changed."
+            ),
             number=permit.number,
-            status=permit.status.value,
         )
     if permit.status not in allowed_from:
         raise ValidationFailed(
-            N_("Permit %(number)s is %(status)s."), number=permit.number, status=permit.status.value
+            N_("This action does not apply to permit %(number)s in its present status."), number=permit.number
         )
     if not reason.strip():
         raise ValidationFailed(N_("Give the reason."), "reason")

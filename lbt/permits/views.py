@@ -2,18 +2,180 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from lbt.permits.models import Permit
+from lbt.accounts.models import Role, User
+from lbt.applications import queries
+from lbt.errors import ValidationFailed
+from lbt.i18n import translate_error
+from lbt.permits import services
+from lbt.permits.card import CardError
+from lbt.permits.forms import (
+    ANNUL,
+    PERMIT_STATUS_LABELS,
+    REINSTATE,
+    REPLACE,
+    REVOKE,
+    SUSPEND,
+    PermitChangeForm,
+    PermitFilterForm,
+    change_choices,
+)
+from lbt.permits.models import Permit, PermitStatus
+from lbt.permits.printing import render_permits
 from lbt.permits.signing import jwks
-from lbt.security import public
-from lbt.web import get_session, now, state
+from lbt.reference.queries import Page
+from lbt.security import public, roles
+from lbt.web import get_session, now, settings, state
 
 bp = Blueprint("permits", __name__)
+
+STAFF = (Role.OFFICER, Role.SUPERVISOR)
+PageResult = Response | str | tuple[str, int]
+Change = Callable[..., None]
+
+STATUS_CHANGES: dict[str, tuple[Change, str]] = {
+    SUSPEND: (services.suspend, "Permit %(number)s was suspended."),
+    REINSTATE: (services.reinstate, "Permit %(number)s was reinstated."),
+    REVOKE: (services.revoke, "Permit %(number)s was revoked."),
+    ANNUL: (services.annul, "Permit %(number)s was annulled."),
+}
+
+
+@bp.context_processor
+def permit_labels() -> dict[str, object]:
+    return {"permit_status_labels": PERMIT_STATUS_LABELS}
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _page_url(number: int) -> str:
+    return url_for("permits.index", **{**request.args.to_dict(), "page": number})
+
+
+@bp.get("/permits/")
+@roles(*STAFF)
+def index() -> tuple[str, int] | str:
+    session = get_session()
+    today = now().date()
+    form = PermitFilterForm(request.args)
+    context = {"form": form, "today": today, "page_url": _page_url}
+    if request.args and not form.validate():
+        return render_template("permits/index.html", page=Page((), 1, queries.PER_PAGE, 0), **context), 400
+    filters = queries.PermitFilter(
+        search=form.q.data or "", status=PermitStatus(form.status.data) if form.status.data else None
+    )
+    page = queries.permits(session, _user(), filters, today=today, page=form.page.data or 1)
+    return render_template("permits/index.html", page=page, **context)
+
+
+def _permit(permit_id: int) -> Permit:
+    """The permit, if it belongs to an agreement the user serves (else 404 or 403)."""
+    return services.get_for_staff(get_session(), permit_id, _user())
+
+
+def _detail(permit: Permit, form: PermitChangeForm | None = None) -> tuple[str, int]:
+    session = get_session()
+    today = now().date()
+    if form is None:
+        form = PermitChangeForm(formdata=None)
+        form.change.choices = change_choices(permit, today)
+    return render_template(
+        "permits/detail.html",
+        permit=permit,
+        form=form,
+        today=today,
+        effective=permit.effective_status(today),
+        replacement=queries.replacement_of(session, permit),
+        people=queries.people(session, [permit.issued_by_id]),
+        apply_url=settings().public_url + "/apply/",
+    ), 400 if form.errors else 200
+
+
+@bp.get("/permits/<int:permit_id>")
+@roles(*STAFF)
+def detail(permit_id: int) -> tuple[str, int]:
+    return _detail(_permit(permit_id))
+
+
+def _make_change(
+    session: Session, permit: Permit, change: str, reason: str, user: User, moment: datetime
+) -> tuple[Permit, str]:
+    """Do the change; gives the permit to show next (the new one after a replacement) and what to say."""
+    if change == REPLACE:
+        key = state().keystore.active_key()
+        new = services.replace(session, permit, officer=user, reason=reason, key=key, now=moment)
+        return new, _("Permit %(new)s replaces %(old)s.", new=new.number, old=permit.number)
+    act, message = STATUS_CHANGES[change]
+    act(session, permit, officer=user, reason=reason, now=moment)
+    return permit, _(message, number=permit.number)
+
+
+@bp.post("/permits/<int:permit_id>/change")
+@roles(*STAFF)
+def change(permit_id: int) -> PageResult:
+    """Suspend, reinstate, revoke, annul or replace, always with a reason (the audit log keeps it)."""
+    session = get_session()
+    permit = _permit(permit_id)
+    form = PermitChangeForm()
+    form.change.choices = change_choices(permit, now().date())
+    if form.validate_on_submit():
+        try:
+            chosen = form.change.data or ""
+            shown, message = _make_change(session, permit, chosen, form.reason.data or "", _user(), now())
+        except (ValidationFailed, services.PermitWithdrawn) as error:
+            session.rollback()
+            if isinstance(error, ValidationFailed):
+                form.show_error(error)
+            else:
+                form.form_errors.append(translate_error(error))
+        else:
+            session.commit()
+            flash(message, "success")
+            return redirect(url_for("permits.detail", permit_id=shown.id))
+    return _detail(permit, form)
+
+
+@bp.get("/permits/<int:permit_id>/card.pdf")
+@roles(*STAFF)
+def card(permit_id: int) -> Response:
+    """The printable card (ID-1, both sides) of one valid permit."""
+    session = get_session()
+    permit = _permit(permit_id)
+    if permit.effective_status(now().date()) is not PermitStatus.ACTIVE:
+        flash(_("Only a valid permit can be printed."), "error")
+        return redirect(url_for("permits.detail", permit_id=permit.id))
+    config = settings()
+    try:
+        pdf = render_permits(
+            session,
+            [permit],
+            home_state=config.home_state,
+            authority=config.issuing_authority,
+            public_url=config.public_url,
+            files=state().files,
+        )
+    except CardError as error:
+        flash(_("The card cannot be printed: %(problem)s", problem=str(error)), "error")
+        return redirect(url_for("permits.detail", permit_id=permit.id))
+    except FileNotFoundError:
+        flash(_("The card cannot be printed: the holder's photo is missing from the file store."), "error")
+        return redirect(url_for("permits.detail", permit_id=permit.id))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f"attachment; filename={permit.number}.pdf"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def kids_still_needed(today: date) -> set[str]:

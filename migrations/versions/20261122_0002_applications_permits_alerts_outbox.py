@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 10:20:27.635613
+Create Date: 2026-11-22 10:34:56.722566
 """
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_applications_document_number'), ['document_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_applications_locality_id'), ['locality_id'], unique=False)
         batch_op.create_index('ix_applications_queue', ['agreement_id', 'status', 'decision_due'], unique=False)
-        batch_op.create_index(batch_op.f('ix_applications_search_name'), ['search_name'], unique=False)
+        batch_op.create_index('ix_applications_search_name', ['search_name'], unique=False, postgresql_ops={'search_name': 'varchar_pattern_ops'})
 
     op.create_table('alert_hits',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -208,7 +208,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_permits_agreement_status', ['agreement_id', 'status', 'valid_until'], unique=False)
         batch_op.create_index(batch_op.f('ix_permits_application_id'), ['application_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_permits_document_number'), ['document_number'], unique=False)
-        batch_op.create_index(batch_op.f('ix_permits_search_name'), ['search_name'], unique=False)
+        batch_op.create_index('ix_permits_search_name', ['search_name'], unique=False, postgresql_ops={'search_name': 'varchar_pattern_ops'})
         batch_op.create_index('ix_permits_signing_kid_valid_until', ['signing_kid', 'valid_until'], unique=False)
 
     op.create_table('application_documents',
@@ -235,7 +235,7 @@ def downgrade() -> None:
     op.drop_table('application_documents')
     with op.batch_alter_table('permits', schema=None) as batch_op:
         batch_op.drop_index('ix_permits_signing_kid_valid_until')
-        batch_op.drop_index(batch_op.f('ix_permits_search_name'))
+        batch_op.drop_index('ix_permits_search_name', postgresql_ops={'search_name': 'varchar_pattern_ops'})
         batch_op.drop_index(batch_op.f('ix_permits_document_number'))
         batch_op.drop_index(batch_op.f('ix_permits_application_id'))
         batch_op.drop_index('ix_permits_agreement_status')
@@ -251,7 +251,7 @@ def downgrade() -> None:
 
     op.drop_table('alert_hits')
     with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_applications_search_name'))
+        batch_op.drop_index('ix_applications_search_name', postgresql_ops={'search_name': 'varchar_pattern_ops'})
         batch_op.drop_index('ix_applications_queue')
         batch_op.drop_index(batch_op.f('ix_applications_locality_id'))
         batch_op.drop_index(batch_op.f('ix_applications_document_number'))
