@@ -6,6 +6,7 @@ from lbt.alerts import models as alerts_models
 from lbt.applications import models as applications_models
 from lbt.audit import models as audit_models
 from lbt.audit.services import install_audit_listener
+from lbt.crossings import models as crossings_models
 from lbt.db import Base
 from lbt.notifications import models as notifications_models
 from lbt.permits import models as permits_models
@@ -21,6 +22,7 @@ __all__ = [
     "applications_models",
     "audit_models",
     "counters",
+    "crossings_models",
     "files",
     "notifications_models",
     "permits_models",

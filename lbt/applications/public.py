@@ -397,7 +397,13 @@ def submitted() -> Response | str:
     shown = web_session.pop(CONFIRMATION_KEY, None)
     if not isinstance(shown, dict):
         return redirect(url_for("apply.status_view"))
-    return render_template("apply/submitted.html", due=date.fromisoformat(shown["due"]), **shown)
+    return render_template(
+        "apply/submitted.html",
+        reference=shown.get("reference"),
+        code=shown.get("code"),
+        emailed=shown.get("emailed"),
+        due=date.fromisoformat(shown["due"]),
+    )
 
 
 # --- following the application ----------------------------------------------------------------

@@ -86,6 +86,7 @@ class DocumentEntry(_Subform):
         _l("What is this document?"),
         choices=[SelectChoice("", _l("Choose…"))]
         + [SelectChoice(kind.value, label) for kind, label in DOCUMENT_KIND_LABELS.items() if kind is not DocumentKind.PHOTO],
+        validators=[Optional()],  # needed only with a file: the view checks that
     )
     file = FileField(_l("File (PDF, JPEG or PNG)"))
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from lbt.accounts.models import Role
 from lbt.applications import services
@@ -70,13 +72,15 @@ def form_data(ref: Any, **changes: str) -> dict[str, str]:
 
 def send(client: Any, data: dict[str, Any], *, photo: bytes | None = None, photo_name: str = "me.jpg",
          documents: tuple[tuple[str, bytes, str], ...] = (), url: str = "/apply/") -> Any:
-    payload: dict[str, Any] = {"csrf_token": client.csrf_token(), **data}
+    payload = MultiDict({"csrf_token": client.csrf_token(), **data})
     if photo is not None:
-        payload["photo"] = (io.BytesIO(photo), photo_name)
+        payload["photo"] = FileStorage(io.BytesIO(photo), photo_name)
     for index, (kind, content, name) in enumerate(documents):
         payload[f"documents-{index}-kind"] = kind
-        payload[f"documents-{index}-file"] = (io.BytesIO(content), name)
-    return client.post(url, data=payload, content_type="multipart/form-data")
+        payload[f"documents-{index}-file"] = FileStorage(io.BytesIO(content), name)
+    # encoded in memory: the test client would spool a large body to a temporary file it never closes
+    boundary, body = encode_multipart(payload)
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def error_beside(page: str, field_id: str) -> str:
@@ -118,7 +122,7 @@ def stored_application(db: Any, reference: str) -> Application:
 
 def test_the_form_lists_the_border_area_and_the_agreements_reasons(client, ref):
     page = client.get("/apply/").get_data(as_text=True)
-    assert f'<optgroup label="Tajikistan · Isfara"><option data-agreement="{ref.agreement.id}" value="{ref.locality.id}">Vorukh — Ворух</option>' in page
+    assert f'<optgroup label="TJ-KG: Tajikistan · Isfara"><option data-agreement="{ref.agreement.id}" value="{ref.locality.id}">Vorukh — Ворух</option>' in page
     assert re.search(r'<option data-agreements="[\d ]+" value="family">Family ties</option>', page)
     assert 'value="education"' not in page  # no agreement in force accepts it
     assert 'type="date"' in page and 'autocomplete="family-name"' in page and 'inputmode="tel"' in page
@@ -229,8 +233,9 @@ def test_a_locality_outside_the_border_area_is_refused(client, ref, db):
         (b"\xff\xd8\xff\xe0 broken jpeg body", "me.jpg", "The file is not a readable image."),
         (PDF, "me.jpg", "The file is not a JPEG or PNG image."),
         (jpeg((200, 260)), "small.jpg", "The photo is too small: at least 300 × 385 pixels."),
-        (jpeg((460, 360)), "wide.jpg", "The photo must be portrait, about 35 × 45 mm (like a passport photo)."),
+        (jpeg((600, 460)), "wide.jpg", "The photo must be portrait, about 35 × 45 mm (like a passport photo)."),
     ],
+    ids=["too-many-bytes", "text", "broken-jpeg", "pdf", "too-small", "landscape"],
 )
 def test_a_bad_photo_is_refused_beside_the_photo_field(client, ref, db, photo, name, message):
     response = send(client, form_data(ref), photo=photo, photo_name=name)
@@ -246,6 +251,7 @@ def test_a_bad_photo_is_refused_beside_the_photo_field(client, ref, db, photo, n
         (b"MZ\x90\x00 an executable", "residence.pdf", "The file is not a PDF, JPEG or PNG file."),
         (b"\x89PNG\r\n\x1a\n not a png", "scan.png", "The file is not a readable image."),
     ],
+    ids=["truncated-pdf", "executable", "broken-png"],
 )
 def test_a_document_that_is_not_what_it_claims_is_refused(client, ref, db, content, name, message):
     response = send(client, form_data(ref), photo=jpeg(), documents=(("residence_proof", content, name),))
@@ -400,6 +406,7 @@ def test_an_information_request_is_shown_and_answering_returns_the_application(c
     assert error_beside(empty.get_data(as_text=True), "text") == "Write an answer or attach a document."
 
     clock.advance(days=1)
+    open_status(client, applied)  # the page closed while the person was away
     response = send(client, {"text": "Here is the certificate."}, url="/apply/status/answer",
                     documents=(("residence_proof", PDF, "certificate.pdf"),))
     assert response.status_code == 302
@@ -426,6 +433,7 @@ def test_a_refusal_shows_its_reasons_and_reconsideration_is_open_within_the_wind
     assert 'action="/apply/status/reconsideration"' in page
 
     clock.advance(days=14)  # the last day of the window
+    open_status(client, applied)
     response = send(client, {"text": "I attach the certificate."}, url="/apply/status/reconsideration",
                     documents=(("residence_proof", PDF, "certificate.pdf"),))
     assert response.status_code == 302
@@ -440,6 +448,7 @@ def test_reconsideration_is_gone_after_the_window(client, ref, db, users, clock)
     services.refuse(db, application, officer=users[Role.OFFICER], reasons=["other"], text="Refused.", now=clock())
     db.flush()
     clock.advance(days=15)
+    open_status(client, applied)
     page = client.get("/apply/status/view").get_data(as_text=True)
     assert 'action="/apply/status/reconsideration"' not in page
     assert "This decision can no longer be reconsidered." in page

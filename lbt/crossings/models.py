@@ -1,0 +1,79 @@
+"""Entries and exits recorded at crossing points (no stamps: the record is the proof), and misuse
+cases found from them (Reg. 1931/2006 Art. 17)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lbt.audit.models import Audited
+from lbt.db import Base, enum_type, utcnow
+from lbt.permits.models import Permit
+from lbt.reference.models import CrossingPoint
+
+
+class Direction(enum.StrEnum):
+    ENTRY = "entry"
+    EXIT = "exit"
+
+
+class Verdict(enum.StrEnum):
+    PASS = "pass"  # green: may pass
+    REFUSE = "refuse"  # red: may not
+    CHECK = "check"  # amber: check and decide
+
+
+class MisuseKind(enum.StrEnum):
+    OVERSTAY = "overstay"
+    LEFT_BORDER_AREA = "left_border_area"
+    RESALE_TRADE = "resale_trade"
+    OTHER = "other"
+
+
+class Crossing(Base):
+    """One entry or exit. Not audited row by row (10 million a year would swamp the log): the row
+    itself is the append-only record, with the officer, the verdict, and the client-made UUID."""
+
+    __tablename__ = "crossings"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)  # UUID made by the device: idempotency
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"))
+    crossing_point_id: Mapped[int] = mapped_column(ForeignKey("crossing_points.id"))
+    direction: Mapped[Direction] = mapped_column(enum_type(Direction, "direction"))
+    at: Mapped[datetime]  # when it happened (offline records keep their original time)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verdict: Mapped[Verdict] = mapped_column(enum_type(Verdict, "verdict"))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why an amber case was let through
+
+    permit: Mapped[Permit] = relationship()
+    crossing_point: Mapped[CrossingPoint] = relationship()
+
+    __table_args__ = (
+        Index("ix_crossings_permit_id_at", "permit_id", "at"),
+        Index("ix_crossings_crossing_point_id_at", "crossing_point_id", "at"),
+    )
+
+
+class MisuseCase(Audited, Base):
+    """A case of misuse and its penalty; counted in the six-monthly report to the partner state."""
+
+    __tablename__ = "misuse_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)
+    kind: Mapped[MisuseKind] = mapped_column(enum_type(MisuseKind, "kind"))
+    detected_at: Mapped[datetime]
+    crossing_id: Mapped[int | None] = mapped_column(ForeignKey("crossings.id"))
+    days_over: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(Text, default="")
+    penalty: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    permit: Mapped[Permit] = relationship()
+
+    __table_args__ = (Index("ix_misuse_cases_detected_at", "detected_at"),)

@@ -1,0 +1,196 @@
+"""Stay rules at their edges, with a set clock: 90 days per stay, 90 days in any 180."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lbt.accounts.models import Role
+from lbt.applications.models import FeeStatus
+from lbt.applications.services import approve
+from lbt.crossings import services
+from lbt.crossings.models import Direction, MisuseCase, Verdict
+from lbt.crossings.stays import Stay, days_present, stays_from
+from lbt.errors import AccessDenied, ValidationFailed
+
+START = date(2026, 12, 1)
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def permit(db, make_application, users, clock, issuer):  # type: ignore[no-untyped-def]
+    application = make_application().application
+    return approve(
+        db,
+        application,
+        officer=users[Role.OFFICER],
+        valid_from=START,
+        valid_until=date(2028, 11, 30),
+        fee_status=FeeStatus.PAID,
+        issue=issuer,
+        now=clock(),
+    )
+
+
+@pytest.fixture
+def cross(db, permit, ref, users):  # type: ignore[no-untyped-def]
+    def cross(direction: Direction, day: date, reason: str = "", offline: bool = False):  # type: ignore[no-untyped-def]
+        return services.record(
+            db,
+            client_id=str(uuid.uuid4()),
+            permit=permit,
+            crossing_point=ref.crossing_point,
+            direction=direction,
+            at=at(day),
+            officer=users[Role.BORDER_GUARD],
+            reason=reason,
+            offline=offline,
+            now=at(day, 12),
+        )
+
+    return cross
+
+
+def test_days_count_both_the_entry_and_the_exit_day():
+    assert Stay(date(2026, 1, 1), date(2026, 1, 1)).days(date(2026, 1, 5)) == 1
+    assert Stay(date(2026, 1, 1), None).days(date(2026, 3, 31)) == 90
+    assert (
+        days_present(
+            stays_from(
+                [
+                    (Direction.ENTRY, date(2026, 1, 1)),
+                    (Direction.EXIT, date(2026, 1, 3)),
+                    (Direction.ENTRY, date(2026, 1, 3)),
+                ]
+            ),
+            date(2026, 1, 1),
+            date(2026, 1, 4),
+        )
+        == 4
+    )
+
+
+def test_exit_on_day_90_of_a_stay_is_lawful_and_day_91_is_an_overstay(db, cross, permit):
+    cross(Direction.ENTRY, START)
+    recorded = cross(Direction.EXIT, START + timedelta(days=89))
+    assert recorded.crossing.verdict is Verdict.PASS and recorded.misuse is None
+
+
+def test_exit_on_day_91_records_a_misuse_case(db, cross):
+    cross(Direction.ENTRY, START)
+    recorded = cross(Direction.EXIT, START + timedelta(days=90), reason="Overstay noted; holder informed.")
+    assert recorded.crossing.verdict is Verdict.CHECK
+    assert recorded.misuse is not None and recorded.misuse.days_over == 1
+    assert db.scalar(select(MisuseCase.days_over)) == 1
+
+
+def test_an_amber_case_needs_a_written_reason(cross):
+    cross(Direction.ENTRY, START)
+    with pytest.raises(ValidationFailed, match="Say why"):
+        cross(Direction.EXIT, START + timedelta(days=95))
+
+
+def test_each_exit_restarts_the_stay_count(db, cross, permit, ref):
+    ref.agreement.rolling_window_days = ref.agreement.rolling_limit_days = None  # only the per-stay rule
+    cross(Direction.ENTRY, START)
+    cross(Direction.EXIT, START + timedelta(days=29))  # 30 days
+    back = START + timedelta(days=100)
+    cross(Direction.ENTRY, back)
+    assessment = services.assess(
+        db, permit, ref.crossing_point, Direction.EXIT, at(back + timedelta(days=59))
+    )
+    assert assessment.position.current_stay_days == 60
+    assert assessment.verdict is Verdict.PASS
+
+
+def test_the_rolling_window_refuses_entry_when_90_of_180_days_are_used(db, cross, permit, ref):
+    cross(Direction.ENTRY, START)
+    cross(Direction.EXIT, START + timedelta(days=59))  # 60 days
+    cross(Direction.ENTRY, START + timedelta(days=70), reason="Told: at most 30 days this time.")
+    cross(Direction.EXIT, START + timedelta(days=99))  # 30 more: 90 used
+    day = START + timedelta(days=110)
+    assessment = services.assess(db, permit, ref.crossing_point, Direction.ENTRY, at(day))
+    assert assessment.position.window_used == 90
+    assert assessment.verdict is Verdict.REFUSE
+    assert assessment.reasons[0].code == "stay_limit"
+    with pytest.raises(services.EntryRefused):
+        cross(Direction.ENTRY, day)
+    # 180 days after the first entry the first days fall out of the window: entry allowed again
+    later = START + timedelta(days=180)
+    assert (
+        services.assess(db, permit, ref.crossing_point, Direction.ENTRY, at(later)).verdict
+        is not Verdict.REFUSE
+    )
+
+
+def test_a_short_remaining_window_gives_amber_with_the_days_left(db, cross, permit, ref):
+    cross(Direction.ENTRY, START)
+    cross(Direction.EXIT, START + timedelta(days=79))  # 80 days used
+    assessment = services.assess(
+        db, permit, ref.crossing_point, Direction.ENTRY, at(START + timedelta(days=85))
+    )
+    assert assessment.verdict is Verdict.CHECK
+    assert assessment.days_allowed == 10
+
+
+def test_an_entry_without_an_exit_is_flagged_already_inside(db, cross, permit, ref):
+    cross(Direction.ENTRY, START)
+    assessment = services.assess(
+        db, permit, ref.crossing_point, Direction.ENTRY, at(START + timedelta(days=2))
+    )
+    assert "already_inside" in {reason.code for reason in assessment.reasons}
+
+
+def test_the_same_crossing_sent_twice_is_stored_once(db, permit, ref, users):
+    client_id = str(uuid.uuid4())
+    kwargs = dict(
+        client_id=client_id,
+        permit=permit,
+        crossing_point=ref.crossing_point,
+        direction=Direction.ENTRY,
+        at=at(START),
+        officer=users[Role.BORDER_GUARD],
+        now=at(START, 12),
+    )
+    first = services.record(db, **kwargs)
+    second = services.record(db, **kwargs)
+    assert second.duplicate and second.crossing.id == first.crossing.id
+    with pytest.raises(services.CrossingConflict):
+        services.record(db, **{**kwargs, "direction": Direction.EXIT})
+
+
+def test_offline_records_are_kept_even_when_the_server_would_refuse(db, cross, permit, users, clock):
+    from lbt.permits import services as permits
+
+    permits.revoke(db, permit, officer=users[Role.OFFICER], reason="Fraud.", now=clock())
+    recorded = cross(Direction.ENTRY, START, offline=True)
+    assert recorded.conflict and recorded.crossing.verdict is Verdict.REFUSE
+    with pytest.raises(services.EntryRefused, match="revoked"):
+        cross(Direction.EXIT, START + timedelta(days=1))
+
+
+def test_not_yet_valid_and_other_crossing_points_are_refused(db, permit, ref, users):
+    early = services.assess(db, permit, ref.crossing_point, Direction.ENTRY, at(START - timedelta(days=1)))
+    assert early.verdict is Verdict.REFUSE and early.reasons[0].code == "not_yet_valid"
+    elsewhere = services.assess(db, permit, ref.other_crossing_point, Direction.ENTRY, at(START))
+    assert elsewhere.verdict is Verdict.REFUSE and elsewhere.reasons[0].code == "crossing_point"
+
+
+def test_only_guards_posted_at_the_point_record(db, permit, ref, users):
+    with pytest.raises(AccessDenied):
+        services.record(
+            db,
+            client_id=str(uuid.uuid4()),
+            permit=permit,
+            crossing_point=ref.other_crossing_point,
+            direction=Direction.ENTRY,
+            at=at(START),
+            officer=users[Role.BORDER_GUARD],
+            now=at(START, 12),
+        )
