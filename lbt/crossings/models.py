@@ -21,7 +21,7 @@ class Direction(enum.StrEnum):
 
 
 class Verdict(enum.StrEnum):
-    PASS = "pass"  # green: may pass
+    PASS = "pass"  # noqa: S105 - green: may pass (not a password)
     REFUSE = "refuse"  # red: may not
     CHECK = "check"  # amber: check and decide
 
