@@ -1,0 +1,82 @@
+// The public permit check: verify the compact JWS in the URL fragment (ES256, RFC 7515/7518) with
+// WebCrypto against the published JWK Set. Nothing is sent to the server but the request for the keys.
+(function () {
+  "use strict";
+  var root = document.getElementById("check");
+  if (!root) { return; }
+  var result = document.getElementById("check-result");
+  var claimsList = document.getElementById("check-claims");
+  var validity = document.getElementById("check-validity");
+
+  function say(key, state) {
+    result.textContent = root.dataset[key];
+    result.className = "check__result check__result--" + state;
+  }
+
+  function b64urlBytes(text) {
+    var base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (base64.length % 4) { base64 += "="; }
+    var binary = atob(base64);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    return bytes;
+  }
+
+  function b64urlJson(text) {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(b64urlBytes(text)));
+  }
+
+  function show(claims) {
+    var values = {
+      pn: claims.pn, name: (claims.fn + " " + (claims.gn || "")).trim(), dob: claims.dob, iss: claims.iss,
+      agr: claims.agr, vf: claims.vf, vu: claims.vu, msd: String(claims.msd)
+    };
+    claimsList.querySelectorAll("[data-claim]").forEach(function (cell) {
+      cell.textContent = values[cell.dataset.claim] || "";
+    });
+    claimsList.hidden = false;
+    var today = new Date().toISOString().slice(0, 10);
+    validity.textContent = today > claims.vu ? root.dataset.textExpired
+      : today < claims.vf ? root.dataset.textNotYet : root.dataset.textInValidity;
+    validity.hidden = false;
+  }
+
+  async function check() {
+    var token = decodeURIComponent(window.location.hash.replace(/^#/, "")).trim();
+    if (!token) { say("textMissing", "info"); return; }
+    var parts = token.split(".");
+    if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts.join(""))) { say("textMalformed", "bad"); return; }
+    var header, claims, signature;
+    try {
+      header = b64urlJson(parts[0]);
+      signature = b64urlBytes(parts[2]);
+    } catch (error) { say("textMalformed", "bad"); return; }
+    if (header.alg !== "ES256" || !header.kid || !/lbt-permit\+jwt$/i.test(header.typ || "") || signature.length !== 64) {
+      say("textMalformed", "bad"); return;
+    }
+    var jwks;
+    try {
+      var response = await fetch(root.dataset.jwksUrl, { credentials: "omit" });
+      if (!response.ok) { throw new Error(String(response.status)); }
+      jwks = await response.json();
+    } catch (error) { say("textOffline", "info"); return; }
+    var jwk = (jwks.keys || []).filter(function (key) { return key.kid === header.kid; })[0];
+    if (!jwk) { say("textUnknownKey", "bad"); return; }
+    try {
+      var key = await crypto.subtle.importKey(
+        "jwk", { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, ext: true },
+        { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+      var signed = new TextEncoder().encode(parts[0] + "." + parts[1]);
+      var ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, signed);
+      if (!ok) { say("textForged", "bad"); return; }
+    } catch (error) { say("textForged", "bad"); return; }
+    try {
+      claims = b64urlJson(parts[1]);  // read only what the signature vouches for
+    } catch (error) { say("textMalformed", "bad"); return; }
+    say("textGenuine", "ok");
+    show(claims);
+  }
+
+  window.addEventListener("hashchange", check);
+  check();
+})();
