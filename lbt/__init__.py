@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.https,
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=60 * 1024 * 1024,  # a photo (5 MB) and five documents (10 MB each)
         WTF_CSRF_TIME_LIMIT=8 * 3600,  # a resident may take long over a form on a slow phone
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
     )

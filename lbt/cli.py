@@ -411,3 +411,28 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
     with open(output, "wb") as handle:
         handle.write(pdf)
     click.echo(f"{len(permits)} card(s) written to {output}.")
+
+
+# --- stored files -------------------------------------------------------------------------------
+
+
+@main.group("files")
+def files_group() -> None:
+    """Uploaded files."""
+
+
+@files_group.command("prune")
+@click.option(
+    "--hours", default=48, show_default=True, type=int, help="Keep unused uploads younger than this."
+)
+@with_appcontext
+def files_prune(hours: int) -> None:
+    """Delete uploads kept for forms that were never sent again (run daily)."""
+    from datetime import timedelta
+
+    from lbt.uploads import prune_unused
+
+    state = _state()
+    with state.database.transaction(_cli_actor()) as session:
+        count = prune_unused(session, state.files, state.clock() - timedelta(hours=hours))
+    click.echo(f"{count} unused upload(s) deleted.")

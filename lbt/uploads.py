@@ -10,9 +10,12 @@ import os
 import secrets
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select, union
+from sqlalchemy.orm import Session
 
 from lbt.errors import N_, ValidationFailed
 from lbt.files import StoredFile
@@ -147,3 +150,28 @@ class FileStore:
 
     def read(self, stored: StoredFile) -> bytes:
         return (self.directory / stored.stored_name).read_bytes()
+
+
+def unused_files(session: Session, older_than: datetime) -> list[StoredFile]:
+    """Uploads kept for a form that was never sent again: referenced by nothing, older than the cut-off."""
+    from lbt.applications.models import Application, ApplicationDocument
+    from lbt.permits.models import Permit
+
+    used = union(
+        select(Application.photo_file_id), select(ApplicationDocument.file_id), select(Permit.photo_file_id)
+    ).subquery()
+    query = select(StoredFile).where(
+        StoredFile.created_at < older_than, StoredFile.id.not_in(select(used.c[0]))
+    )
+    return list(session.scalars(query))
+
+
+def prune_unused(session: Session, store: FileStore, older_than: datetime) -> int:
+    """Delete unused uploads (rows and files); returns how many went."""
+    files = unused_files(session, older_than)
+    for stored in files:
+        session.delete(stored)
+    session.flush()
+    for stored in files:
+        (store.directory / stored.stored_name).unlink(missing_ok=True)
+    return len(files)
