@@ -15,13 +15,6 @@ from lbt.uploads import (
     check_photo,
     check_upload,
 )
-from tests.applications.conftest import (  # noqa: F401 - fixtures
-    make_application,
-    store,
-    stored_pdf,
-    stored_photo,
-    valid_input,
-)
 
 
 def image_bytes(width: int = 360, height: int = 460, kind: str = "JPEG", exif: bool = False) -> bytes:
@@ -110,23 +103,3 @@ def test_the_store_uses_a_random_private_name(tmp_path):
     assert stored.stored_name != "me.jpg" and len(stored.stored_name) == 32
     assert (tmp_path / stored.stored_name).stat().st_mode & 0o077 == 0
     assert store.read(stored)[:3] == b"\xff\xd8\xff"
-
-
-def test_unused_uploads_older_than_the_cut_off_are_pruned(db, make_application, store, clock):
-    from datetime import timedelta
-
-    from lbt.files import StoredFile
-    from lbt.uploads import prune_unused
-
-    used = make_application().application.photo
-    orphan = store.save(check_photo(image_bytes(), "left.jpg"))
-    orphan.created_at = clock() - timedelta(hours=50)
-    used.created_at = clock() - timedelta(hours=50)
-    fresh = store.save(check_photo(image_bytes(), "new.jpg"))
-    fresh.created_at = clock()
-    db.add_all([orphan, fresh])
-    db.flush()
-    assert prune_unused(db, store, clock() - timedelta(hours=48)) == 1
-    assert db.get(StoredFile, orphan.id) is None and db.get(StoredFile, used.id) is not None
-    assert not (store.directory / orphan.stored_name).exists()
-    assert (store.directory / fresh.stored_name).exists()
