@@ -23,9 +23,7 @@ class AlertFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(
-        _l("Search"), validators=[Optional(), Length(max=100)], description=_l("Name or travel document number")
-    )
+    q = StringField(_l("Surname or travel document number"), validators=[Optional(), Length(max=100)])
     lifted = BooleanField(_l("Include lifted alerts"))
     page = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
@@ -48,7 +46,9 @@ class AlertForm(BaseForm):
         validators=[DataRequired(), Length(max=TEXT_LENGTH)],
         description=_l("For example the decision behind the entry ban and its number."),
     )
-    valid_until = DateField(_l("Until"), validators=[Optional()], description=_l("Leave empty: until lifted."))
+    valid_until = DateField(
+        _l("Until"), validators=[Optional()], description=_l("Leave empty: until lifted.")
+    )
 
 
 class ClearHitForm(BaseForm):

@@ -118,6 +118,9 @@ def clear_hit(hit_id: int) -> PageResult:
             form.show_error(error)
         else:
             session.commit()
-            flash(_("The alert-list hit on %(reference)s was cleared.", reference=application.reference), "success")
+            flash(
+                _("The alert-list hit on %(reference)s was cleared.", reference=application.reference),
+                "success",
+            )
             return redirect(url_for("applications.detail", application_id=application.id))
     return form_page("alerts/clear_hit.html", form, hit=hit, application=application)

@@ -114,11 +114,7 @@ class QueueFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(
-        _l("Search"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("Reference, travel document number or name"),
-    )
+    q = StringField(_l("Reference, document number or surname"), validators=[Optional(), Length(max=100)])
     status = SelectField(
         _l("Status"),
         choices=lambda: [
@@ -128,10 +124,15 @@ class QueueFilterForm(BaseForm):
         ],
         validators=[Optional()],
     )
-    locality = SelectField(_l("Locality"), choices=lambda: [("", _l("All localities"))], validators=[Optional()])
+    locality = SelectField(
+        _l("Locality"), choices=lambda: [("", _l("All localities"))], validators=[Optional()]
+    )
     reason = SelectField(
         _l("Reason"),
-        choices=lambda: [("", _l("Any reason")), *((key.value, label) for key, label in CROSSING_REASON_LABELS.items())],
+        choices=lambda: [
+            ("", _l("Any reason")),
+            *((key.value, label) for key, label in CROSSING_REASON_LABELS.items()),
+        ],
         validators=[Optional()],
     )
     overdue = BooleanField(_l("Overdue only"))

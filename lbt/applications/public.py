@@ -1,38 +1,30 @@
 """Pages for residents (no account): apply, follow the application, answer, ask for reconsideration.
 
 Access to an application is by its reference and access code; a successful check keeps the application's
-id in the signed session cookie for a short while (one application per browser). Uploads that passed
-their checks survive a refused form: they are stored at once and carried to the next submission by a
-signed token, so nobody on a slow connection has to send a photo twice.
+id in the signed session cookie for a short while (one application per browser).
 """
 
 from __future__ import annotations
 
-import secrets
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import session as web_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
-from wtforms import Field, FieldList
 from wtforms.fields.choices import SelectChoice
 
 from lbt.applications import notify, services
 from lbt.applications.models import (
     Application,
-    ApplicationDocument,
     ApplicationKind,
     ApplicationStatus,
-    DocumentKind,
     EventKind,
     FeeStatus,
     RefusalReason,
@@ -43,34 +35,35 @@ from lbt.applications.public_forms import (
     DOCUMENT_KIND_LABELS,
     AnswerForm,
     ApplyForm,
+    Kept,
     ReconsiderationForm,
     StatusLoginForm,
+    error_list,
+    take_documents,
+    take_photo,
+    upload_limits,
 )
 from lbt.errors import NotFound, ValidationFailed
-from lbt.files import StoredFile
-from lbt.forms import ActionForm, BaseForm
+from lbt.forms import ActionForm
 from lbt.i18n import translate_error
 from lbt.labels import CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
+from lbt.permits.card import CardError
 from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.printing import render_permits
 from lbt.permits.services import permits_of_application
 from lbt.reference.models import Agreement, CrossingReason, FeeExemption, Locality, State
 from lbt.security import public
-from lbt.uploads import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, MAX_PHOTO_BYTES, CheckedFile, check_photo, check_upload
 from lbt.web import get_session, limiter, now, settings, state
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
+log = logging.getLogger(__name__)
 
 APPLY_LIMIT = "20 per minute; 200 per hour"  # generous: a village may share one mobile-network address
 STATUS_LOGIN_LIMIT = "10 per minute; 50 per hour"
-UPLOAD_SALT = "lbt-upload"
-UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 STATUS_MINUTES = 30  # the application page closes after this long without activity
 STATUS_KEY = "lbt_apply_status"
 CONFIRMATION_KEY = "lbt_apply_submitted"
-BROWSER_KEY = "lbt_apply_browser"
 STATELESS = "XXA"  # ICAO Doc 9303 code for a stateless person
-REQUEST_MARGIN_BYTES = 512 * 1024  # room for the text fields inside the request size limit
 
 STATUS_LABELS = {
     ApplicationStatus.SUBMITTED: _l("Submitted: waiting for a decision"),
@@ -96,7 +89,9 @@ EVENT_LABELS = {
 REFUSAL_REASON_LABELS = {
     RefusalReason.NO_VALID_TRAVEL_DOCUMENT: _l("No valid travel document"),
     RefusalReason.RESIDENCE_NOT_PROVEN: _l("Residence in the border area was not proven"),
-    RefusalReason.RESIDENCE_TOO_SHORT: _l("Residence in the border area is shorter than the agreement requires"),
+    RefusalReason.RESIDENCE_TOO_SHORT: _l(
+        "Residence in the border area is shorter than the agreement requires"
+    ),
     RefusalReason.OUTSIDE_BORDER_AREA: _l("The place of residence is outside the border area"),
     RefusalReason.NO_LEGITIMATE_REASON: _l("No legitimate reason to cross the border often"),
     RefusalReason.ENTRY_BAN: _l("An entry ban or alert concerns you"),
@@ -109,9 +104,13 @@ PERMIT_STATUS_LABELS = {
     PermitStatus.SUSPENDED: _l("Suspended"),
     PermitStatus.EXPIRED: _l("Expired"),
 }
-FEE_STATUS_LABELS = {FeeStatus.DUE: _l("to be paid"), FeeStatus.PAID: _l("paid"), FeeStatus.WAIVED: _l("waived")}
-# the name of a state in the reader's language where the record has it (Tajik readers read Russian names)
-LOCALE_OWN_STATE = {"tg": "TJ"}
+FEE_STATUS_LABELS = {
+    FeeStatus.DUE: _l("to be paid"),
+    FeeStatus.PAID: _l("paid"),
+    FeeStatus.WAIVED: _l("waived"),
+}
+# a state's own name is shown to readers of its national language; other readers of Cyrillic get the Russian one
+NATIONAL_NAME_LOCALE = {"TJ": "tg"}
 
 
 @bp.after_request
@@ -124,13 +123,11 @@ def _no_store(response: Response) -> Response:
 # --- choices from the reference data ----------------------------------------------------------
 
 
-def _state_name(state_record: State) -> str:
+def _state_name(record: State) -> str:
     locale = str(get_locale())
-    if locale == "ru" or (locale == "tg" and LOCALE_OWN_STATE["tg"] != state_record.code):
-        return state_record.name_ru
-    if locale == "tg":
-        return state_record.name_national
-    return state_record.name_en
+    if NATIONAL_NAME_LOCALE.get(record.code) == locale:
+        return record.name_national
+    return record.name_ru if locale in ("ru", "tg") else record.name_en
 
 
 def _accepting(agreements: Sequence[Agreement], accepts: Callable[[Agreement], bool]) -> dict[str, str]:
@@ -179,139 +176,10 @@ def _fill_choices(db: Session, form: ApplyForm, today: date) -> None:
     ]
     states = sorted(db.scalars(select(State).where(State.is_active)), key=_state_name)
     form.document_issuing_state.choices = [choose] + [SelectChoice(s.alpha3, _state_name(s)) for s in states]
-    form.nationality.choices = [*form.document_issuing_state.choices, SelectChoice(STATELESS, _("Stateless person"))]
-
-
-# --- uploads kept between submissions ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Kept:
-    """An upload that passed its checks, with the signed token that brings it back on the next submit."""
-
-    stored: StoredFile
-    token: str
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=UPLOAD_SALT)  # type: ignore[arg-type]
-
-
-def _browser_key() -> str:
-    """A random key in this browser's session: a token copied to another browser is worthless."""
-    key = web_session.get(BROWSER_KEY)
-    if not isinstance(key, str):
-        key = web_session[BROWSER_KEY] = secrets.token_urlsafe(16)
-    return key
-
-
-def _add_error(field: Field, message: str) -> None:
-    field.errors = [*field.errors, message]
-
-
-def _in_use(db: Session, stored: StoredFile) -> bool:
-    return (
-        db.scalar(select(Application.id).where(Application.photo_file_id == stored.id).limit(1)) is not None
-        or db.scalar(select(ApplicationDocument.id).where(ApplicationDocument.file_id == stored.id).limit(1))
-        is not None
-    )
-
-
-def _carried(db: Session, field: Field, token: str, purpose: str) -> Kept | None:
-    """The upload a token brings back; a tampered, expired or foreign token is ignored with a message."""
-    if not token:
-        return None
-    try:
-        payload = _serializer().loads(token, max_age=UPLOAD_MAX_AGE_SECONDS)
-    except BadSignature:
-        payload = None
-    stored = None
-    if (
-        isinstance(payload, dict)
-        and payload.get("purpose") == purpose
-        and payload.get("browser") == web_session.get(BROWSER_KEY)
-        and isinstance(payload.get("file"), int)
-    ):
-        stored = db.get(StoredFile, payload["file"])
-    if stored is None or _in_use(db, stored):
-        _add_error(field, _("The file you sent earlier could not be kept. Please choose it again."))
-        return None
-    return Kept(stored, token)
-
-
-def _received(
-    db: Session, field: Field, kept: Kept | None, check: Callable[[bytes, str], CheckedFile], max_bytes: int,
-    purpose: str,
-) -> Kept | None:
-    """A newly chosen file replaces the kept one once it passes its checks; if it fails, the kept one stays."""
-    upload = field.data
-    if not upload:
-        return kept
-    try:
-        checked = check(upload.stream.read(max_bytes + 1), upload.filename or "")
-    except ValidationFailed as error:
-        _add_error(field, translate_error(error))
-        return kept
-    stored = state().files.save(checked)
-    db.add(stored)
-    db.flush()
-    return Kept(stored, _serializer().dumps({"file": stored.id, "purpose": purpose, "browser": _browser_key()}))
-
-
-def _check_document(data: bytes, name: str) -> CheckedFile:
-    return check_upload(data, name, allowed=DOCUMENT_TYPES, max_bytes=MAX_DOCUMENT_BYTES)
-
-
-def _take_photo(db: Session, form: ApplyForm, uploads: dict[str, Kept]) -> StoredFile | None:
-    kept = _carried(db, form.photo, request.form.get("photo_token", ""), "photo")
-    kept = _received(db, form.photo, kept, check_photo, MAX_PHOTO_BYTES, "photo")
-    if kept is None:
-        if not form.photo.errors:
-            _add_error(form.photo, _("Add a photo of yourself."))
-        return None
-    uploads["photo"] = kept
-    return kept.stored
-
-
-def _take_documents(
-    db: Session, entries: FieldList, uploads: dict[str, Kept]
-) -> list[tuple[DocumentKind, StoredFile]]:
-    documents = []
-    for entry in entries:
-        row = entry.form
-        token = "" if request.form.get(f"{entry.name}-remove") else request.form.get(f"{entry.name}-token", "")
-        kept = _received(db, row.file, _carried(db, row.file, token, "document"), _check_document,
-                         MAX_DOCUMENT_BYTES, "document")
-        if kept is None:
-            continue
-        uploads[entry.name] = kept
-        if not row.kind.data and not row.kind.errors:
-            _add_error(row.kind, _("Say what this document is."))
-        if not row.kind.errors:
-            documents.append((DocumentKind(row.kind.data), kept.stored))
-    return documents
-
-
-def _errors(form: BaseForm) -> list[tuple[str, str]]:
-    """(field id, "label: message") of every error, for the summary that links to the fields."""
-    found = []
-    for field in form:
-        if isinstance(field, FieldList):
-            for number, entry in enumerate(field, start=1):
-                prefix = _("Document %(number)d", number=number)
-                found += [(sub.id, f"{prefix}, {sub.label.text}: {message}") for sub in entry.form for message in sub.errors]
-        else:
-            target = f"{field.id}-0" if field.type == "RadioField" else field.id
-            found += [(target, f"{field.label.text}: {message}") for message in field.errors]
-    return found
-
-
-def _upload_limits() -> dict[str, int]:
-    return {
-        "photo": MAX_PHOTO_BYTES,
-        "document": MAX_DOCUMENT_BYTES,
-        "total": int(current_app.config["MAX_CONTENT_LENGTH"]) - REQUEST_MARGIN_BYTES,
-    }
+    form.nationality.choices = [
+        *form.document_issuing_state.choices,
+        SelectChoice(STATELESS, _("Stateless person")),
+    ]
 
 
 # --- applying ---------------------------------------------------------------------------------
@@ -339,7 +207,9 @@ def _input(form: ApplyForm) -> services.ApplicationInput:
         document_expiry=form.document_expiry.data,
         address=form.address.data or "",
         resident_since=form.resident_since.data,
-        previous_permit_number=(form.previous_permit_number.data or "") if kind is ApplicationKind.RENEWAL else "",
+        previous_permit_number=(form.previous_permit_number.data or "")
+        if kind is ApplicationKind.RENEWAL
+        else "",
         family_relationship=relationship,
         family_reference=(form.family_reference.data or "") if relationship else "",
         reason=form.reason.data or "",
@@ -365,9 +235,9 @@ def index() -> Response | tuple[str, int]:
     uploads: dict[str, Kept] = {}
     if request.method == "POST":  # CSRF was checked before the view
         form.validate()
-        photo = _take_photo(db, form, uploads)
-        documents = _take_documents(db, form.documents, uploads)
-        if photo is not None and not _errors(form):
+        photo = take_photo(db, form, uploads)
+        documents = take_documents(db, form.documents, uploads)
+        if photo is not None and not error_list(form):
             try:
                 submitted = services.submit(db, _input(form), photo=photo, documents=documents, now=moment)
             except ValidationFailed as error:
@@ -385,8 +255,10 @@ def index() -> Response | tuple[str, int]:
                 _open_status(application)
                 return redirect(url_for("apply.submitted"))
         db.commit()  # keep the uploads that passed their checks
-    errors = _errors(form)
-    page = render_template("apply/form.html", form=form, uploads=uploads, errors=errors, limits=_upload_limits())
+    errors = error_list(form)
+    page = render_template(
+        "apply/form.html", form=form, uploads=uploads, errors=errors, limits=upload_limits()
+    )
     return page, 400 if errors or form.form_errors else 200
 
 
@@ -419,10 +291,15 @@ def _current_application() -> Application | None:
     if not isinstance(opened, dict):
         return None
     moment = now().timestamp()
-    application = get_session().get(Application, opened.get("id")) if isinstance(opened.get("id"), int) else None
+    application = (
+        get_session().get(Application, opened.get("id")) if isinstance(opened.get("id"), int) else None
+    )
     if application is None or not isinstance(opened.get("until"), int | float) or opened["until"] < moment:
         web_session.pop(STATUS_KEY, None)
-        flash(_("For your safety the application page was closed. Enter the reference and access code again."), "info")
+        flash(
+            _("For your safety the application page was closed. Enter the reference and access code again."),
+            "info",
+        )
         return None
     _open_status(application)  # the time limit counts from the last activity
     return application
@@ -447,19 +324,26 @@ def status_login() -> Response | tuple[str, int]:
         else:
             _open_status(application)
             return redirect(url_for("apply.status_view"))
-    errors = _errors(form)
+    errors = error_list(form)
     page = render_template("apply/status_login.html", form=form, errors=errors)
     return page, 400 if errors or form.form_errors else 200
 
 
 def _current_permit(db: Session, application: Application) -> Permit | None:
-    usable = [p for p in permits_of_application(db, application) if p.status in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED)]
+    usable = [
+        p
+        for p in permits_of_application(db, application)
+        if p.status in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED)
+    ]
     return usable[-1] if usable else None
 
 
 def _status_page(
-    application: Application, *, answer_form: AnswerForm | None = None,
-    reconsider_form: ReconsiderationForm | None = None, uploads: dict[str, Kept] | None = None,
+    application: Application,
+    *,
+    answer_form: AnswerForm | None = None,
+    reconsider_form: ReconsiderationForm | None = None,
+    uploads: dict[str, Kept] | None = None,
 ) -> tuple[str, int]:
     db = get_session()
     today = now().date()
@@ -468,21 +352,22 @@ def _status_page(
     requests = [event for event in events if event.kind is EventKind.INFO_REQUESTED]
     answer_form = answer_form or AnswerForm(formdata=None)
     reconsider_form = reconsider_form or ReconsiderationForm(formdata=None)
-    errors = _errors(answer_form) + _errors(reconsider_form)
+    errors = error_list(answer_form) + error_list(reconsider_form)
     page = render_template(
         "apply/status.html",
         application=application,
         events=events,
-        open_request=requests[-1] if requests and application.status is ApplicationStatus.INFO_REQUESTED else None,
+        open_request=requests[-1]
+        if requests and application.status is ApplicationStatus.INFO_REQUESTED
+        else None,
         can_reconsider=services.can_ask_reconsideration(application, today),
         permit=permit,
         permit_status=permit.effective_status(today) if permit else None,
         answer_form=answer_form,
         reconsider_form=reconsider_form,
-        logout_form=ActionForm(formdata=None),
         uploads=uploads or {},
         errors=errors,
-        limits=_upload_limits(),
+        limits=upload_limits(),
         status_labels=STATUS_LABELS,
         event_labels=EVENT_LABELS,
         refusal_labels=REFUSAL_REASON_LABELS,
@@ -502,7 +387,9 @@ def status_view() -> Response | tuple[str, int]:
     return _status_page(application)
 
 
-def _send(form: AnswerForm | ReconsiderationForm, action: Callable[..., object], done: str) -> Response | tuple[str, int]:
+def _send(
+    form: AnswerForm | ReconsiderationForm, action: Callable[..., object], done: str
+) -> Response | tuple[str, int]:
     """An answer or a reconsideration request: text and documents; accepted uploads survive an error."""
     application = _current_application()
     if application is None:
@@ -510,8 +397,8 @@ def _send(form: AnswerForm | ReconsiderationForm, action: Callable[..., object],
     db = get_session()
     form.validate()
     uploads: dict[str, Kept] = {}
-    documents = _take_documents(db, form.documents, uploads)
-    if not _errors(form):
+    documents = take_documents(db, form.documents, uploads)
+    if not error_list(form):
         try:
             action(db, application, text=form.text.data or "", documents=documents, now=now())
         except ValidationFailed as error:
@@ -542,7 +429,9 @@ def answer() -> Response | tuple[str, int]:
 @limiter.limit(APPLY_LIMIT)
 def reconsideration() -> Response | tuple[str, int]:
     return _send(
-        ReconsiderationForm(), services.request_reconsideration, _("Your request for reconsideration was sent.")
+        ReconsiderationForm(),
+        services.request_reconsideration,
+        _("Your request for reconsideration was sent."),
     )
 
 
@@ -576,10 +465,19 @@ def permit_pdf() -> Response:
     if permit is None:
         abort(404)
     config = settings()
-    pdf = render_permits(
-        db, [permit], home_state=config.home_state, authority=config.issuing_authority,
-        public_url=config.public_url, files=state().files,
-    )
+    try:
+        pdf = render_permits(
+            db,
+            [permit],
+            home_state=config.home_state,
+            authority=config.issuing_authority,
+            public_url=config.public_url,
+            files=state().files,
+        )
+    except (CardError, FileNotFoundError):
+        log.exception("permit %s of %s could not be rendered", permit.number, application.reference)
+        flash(_("The copy of your permit cannot be made just now. Please try again later."), "error")
+        return redirect(url_for("apply.status_view"))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="permit-{permit.number}.pdf"'
     return response

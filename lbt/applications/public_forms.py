@@ -1,19 +1,32 @@
-"""Forms of the resident pages: the application, the status login, answers and reconsideration.
+"""Forms of the resident pages (the application, the status login, answers and reconsideration) and
+the uploads they carry.
 
-They check shape only (required, lengths, formats, date order); the rules of the agreement are the
+The forms check shape only (required, lengths, formats, date order); the rules of the agreement are the
 service's job. Choices that come from the database (localities, states, reasons) are filled in by the view.
+Uploads that passed their checks survive a refused form: they are stored at once and carried to the next
+submission by a signed token, so nobody on a slow connection has to send a photo twice.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app, request
+from flask import session as web_session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -26,12 +39,34 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from lbt.applications.models import ApplicationKind, DocumentKind, Sex, TravelDocumentType
+from lbt.applications.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationKind,
+    DocumentKind,
+    Sex,
+    TravelDocumentType,
+)
+from lbt.errors import ValidationFailed
+from lbt.files import StoredFile
 from lbt.forms import BaseForm
-from lbt.i18n import FORM_TRANSLATIONS
+from lbt.i18n import FORM_TRANSLATIONS, translate_error
+from lbt.uploads import (
+    DOCUMENT_TYPES,
+    MAX_DOCUMENT_BYTES,
+    MAX_PHOTO_BYTES,
+    CheckedFile,
+    check_photo,
+    check_upload,
+)
+from lbt.web import state
 
 MAX_APPLICATION_DOCUMENTS = 5
 MAX_ANSWER_DOCUMENTS = 3
+UPLOAD_SALT = "lbt-upload"
+UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+BROWSER_KEY = "lbt_apply_browser"
+REQUEST_MARGIN_BYTES = 512 * 1024  # room for the text fields inside the request size limit
 
 KIND_LABELS = {
     ApplicationKind.FIRST: _l("My first permit"),
@@ -59,13 +94,16 @@ FAMILY_RELATIONSHIP_LABELS = {
 }
 
 
-
 def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
     return [SelectChoice(str(key), label) for key, label in labels.items()]
 
 
-LATIN_NAME = Regexp(r"^[A-Za-z][A-Za-z '\-]*$", message=_l("Use Latin letters A–Z only (and space, hyphen, apostrophe)."))
-PHONE = Regexp(r"^\+?[0-9][0-9 ()\-]{5,28}$", message=_l("Enter a phone number: digits, with + and the country code."))
+LATIN_NAME = Regexp(
+    r"^[A-Za-z][A-Za-z '\-]*$", message=_l("Use Latin letters A–Z only (and space, hyphen, apostrophe).")
+)
+PHONE = Regexp(
+    r"^\+?[0-9][0-9 ()\-]{5,28}$", message=_l("Enter a phone number: digits, with + and the country code.")
+)
 DOCUMENT_NUMBER = Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]*$", message=_l("Use letters and digits only."))
 # codes and Latin names: capitals on phone keyboards, no spelling "corrections"
 CODE_INPUT = {"autocapitalize": "characters", "spellcheck": "false", "autocorrect": "off"}
@@ -85,7 +123,11 @@ class DocumentEntry(_Subform):
     kind = SelectField(
         _l("What is this document?"),
         choices=[SelectChoice("", _l("Choose…"))]
-        + [SelectChoice(kind.value, label) for kind, label in DOCUMENT_KIND_LABELS.items() if kind is not DocumentKind.PHOTO],
+        + [
+            SelectChoice(kind.value, label)
+            for kind, label in DOCUMENT_KIND_LABELS.items()
+            if kind is not DocumentKind.PHOTO
+        ],
         validators=[Optional()],  # needed only with a file: the view checks that
     )
     file = FileField(_l("File (PDF, JPEG or PNG)"))
@@ -120,7 +162,9 @@ class ApplyForm(BaseForm):
         _l("Surname(s) in Latin letters"),
         validators=[DataRequired(), Length(max=100), LATIN_NAME],
         render_kw={"data-latin-from": "surname_national", **CODE_INPUT},
-        description=_l("Filled in for you as in passports; correct it if your passport spells it differently."),
+        description=_l(
+            "Filled in for you as in passports; correct it if your passport spells it differently."
+        ),
     )
     given_names_latin = StringField(
         _l("Given name(s) in Latin letters"),
@@ -140,7 +184,11 @@ class ApplyForm(BaseForm):
     )
     email = EmailField(
         _l("Email (optional)"),
-        validators=[Optional(), Length(max=254), Email(message=_l("Enter an email address like name@example.org."))],
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email(message=_l("Enter an email address like name@example.org.")),
+        ],
         description=_l("We send your reference and access code there, and news about your application."),
     )
     # 3. travel document
@@ -151,7 +199,9 @@ class ApplyForm(BaseForm):
         validators=[_required(_l("Choose one of the options."))],
     )
     document_number = StringField(
-        _l("Document number"), validators=[DataRequired(), Length(max=30), DOCUMENT_NUMBER], render_kw=CODE_INPUT
+        _l("Document number"),
+        validators=[DataRequired(), Length(max=30), DOCUMENT_NUMBER],
+        render_kw=CODE_INPUT,
     )
     document_issuing_state = SelectField(_l("Issuing state"), validators=[DataRequired()])
     document_expiry = DateField(_l("Valid until"), validators=[_required(_l("Enter the expiry date."))])
@@ -165,13 +215,17 @@ class ApplyForm(BaseForm):
     resident_since = DateField(
         _l("Living there since"),
         validators=[_required(_l("Enter the date you started living there."))],
-        description=_l("The date you started living in the border area (approximate day if you do not know it)."),
+        description=_l(
+            "The date you started living in the border area (approximate day if you do not know it)."
+        ),
     )
     family_relationship = SelectField(
         _l("Do you apply as a family member of a resident?"),
         choices=[SelectChoice("", _l("No")), *_choices(FAMILY_RELATIONSHIP_LABELS)],
         validators=[Optional()],
-        description=_l("Some agreements exempt family members of an eligible resident from the minimum residence."),
+        description=_l(
+            "Some agreements exempt family members of an eligible resident from the minimum residence."
+        ),
     )
     family_reference = StringField(
         _l("Their permit number or application reference"),
@@ -189,7 +243,9 @@ class ApplyForm(BaseForm):
     fee_exemption = SelectField(
         _l("Are you exempt from the fee?"),
         validators=[Optional()],
-        description=_l("Minors and pensioners are recognised by their date of birth; others must show proof."),
+        description=_l(
+            "Minors and pensioners are recognised by their date of birth; others must show proof."
+        ),
     )
     # 6. photo and documents
     photo = FileField(
@@ -236,12 +292,169 @@ class StatusLoginForm(BaseForm):
 
 class AnswerForm(BaseForm):
     text = TextAreaField(_l("Your answer"), validators=[Optional(), Length(max=5000)])
-    documents = FieldList(FormField(DocumentEntry), min_entries=MAX_ANSWER_DOCUMENTS, max_entries=MAX_ANSWER_DOCUMENTS)
+    documents = FieldList(
+        FormField(DocumentEntry), min_entries=MAX_ANSWER_DOCUMENTS, max_entries=MAX_ANSWER_DOCUMENTS
+    )
 
 
 class ReconsiderationForm(BaseForm):
     text = TextAreaField(
         _l("Why should the decision be reconsidered?"),
-        validators=[DataRequired(message=_l("Explain why the decision should be reconsidered.")), Length(max=5000)],
+        validators=[
+            DataRequired(message=_l("Explain why the decision should be reconsidered.")),
+            Length(max=5000),
+        ],
     )
-    documents = FieldList(FormField(DocumentEntry), min_entries=MAX_ANSWER_DOCUMENTS, max_entries=MAX_ANSWER_DOCUMENTS)
+    documents = FieldList(
+        FormField(DocumentEntry), min_entries=MAX_ANSWER_DOCUMENTS, max_entries=MAX_ANSWER_DOCUMENTS
+    )
+
+
+# --- uploads kept between submissions ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kept:
+    """An upload that passed its checks, with the signed token that brings it back on the next submit."""
+
+    stored: StoredFile
+    token: str
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=UPLOAD_SALT)  # type: ignore[arg-type]
+
+
+def _browser_key() -> str:
+    """A random key in this browser's session: a token copied to another browser is worthless."""
+    key = web_session.get(BROWSER_KEY)
+    if not isinstance(key, str):
+        key = web_session[BROWSER_KEY] = secrets.token_urlsafe(16)
+    return key
+
+
+def _add_error(field: Field, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+def _in_use(db: Session, stored: StoredFile) -> bool:
+    return (
+        db.scalar(select(Application.id).where(Application.photo_file_id == stored.id).limit(1)) is not None
+        or db.scalar(select(ApplicationDocument.id).where(ApplicationDocument.file_id == stored.id).limit(1))
+        is not None
+    )
+
+
+def _carried(db: Session, field: Field, token: str, purpose: str) -> Kept | None:
+    """The upload a token brings back; a tampered, expired or foreign token is ignored with a message."""
+    if not token:
+        return None
+    try:
+        payload = _serializer().loads(token, max_age=UPLOAD_MAX_AGE_SECONDS)
+    except BadSignature:
+        payload = None
+    stored = None
+    if (
+        isinstance(payload, dict)
+        and payload.get("purpose") == purpose
+        and payload.get("browser") == web_session.get(BROWSER_KEY)
+        and isinstance(payload.get("file"), int)
+    ):
+        stored = db.get(StoredFile, payload["file"])
+    if stored is None or _in_use(db, stored):
+        _add_error(field, _("The file you sent earlier could not be kept. Please choose it again."))
+        return None
+    return Kept(stored, token)
+
+
+def _received(
+    db: Session,
+    field: Field,
+    kept: Kept | None,
+    check: Callable[[bytes, str], CheckedFile],
+    max_bytes: int,
+    purpose: str,
+) -> Kept | None:
+    """A newly chosen file replaces the kept one once it passes its checks; if it fails, the kept one stays."""
+    upload = field.data
+    if not upload:
+        return kept
+    try:
+        checked = check(upload.stream.read(max_bytes + 1), upload.filename or "")
+    except ValidationFailed as error:
+        _add_error(field, translate_error(error))
+        return kept
+    stored = state().files.save(checked)
+    db.add(stored)
+    db.flush()
+    return Kept(
+        stored, _serializer().dumps({"file": stored.id, "purpose": purpose, "browser": _browser_key()})
+    )
+
+
+def _check_document(data: bytes, name: str) -> CheckedFile:
+    return check_upload(data, name, allowed=DOCUMENT_TYPES, max_bytes=MAX_DOCUMENT_BYTES)
+
+
+def take_photo(db: Session, form: ApplyForm, uploads: dict[str, Kept]) -> StoredFile | None:
+    kept = _carried(db, form.photo, request.form.get("photo_token", ""), "photo")
+    kept = _received(db, form.photo, kept, check_photo, MAX_PHOTO_BYTES, "photo")
+    if kept is None:
+        if not form.photo.errors:
+            _add_error(form.photo, _("Add a photo of yourself."))
+        return None
+    uploads["photo"] = kept
+    return kept.stored
+
+
+def take_documents(
+    db: Session, entries: FieldList, uploads: dict[str, Kept]
+) -> list[tuple[DocumentKind, StoredFile]]:
+    documents = []
+    for entry in entries:
+        row = entry.form
+        token = (
+            "" if request.form.get(f"{entry.name}-remove") else request.form.get(f"{entry.name}-token", "")
+        )
+        kept = _received(
+            db,
+            row.file,
+            _carried(db, row.file, token, "document"),
+            _check_document,
+            MAX_DOCUMENT_BYTES,
+            "document",
+        )
+        if kept is None:
+            continue
+        uploads[entry.name] = kept
+        if not row.kind.data and not row.kind.errors:
+            _add_error(row.kind, _("Say what this document is."))
+        if not row.kind.errors:
+            documents.append((DocumentKind(row.kind.data), kept.stored))
+    return documents
+
+
+def error_list(form: BaseForm) -> list[tuple[str, str]]:
+    """(field id, "label: message") of every error, for the summary that links to the fields."""
+    found = []
+    for field in form:
+        if isinstance(field, FieldList):
+            for number, entry in enumerate(field, start=1):
+                prefix = _("Document %(number)d", number=number)
+                found += [
+                    (sub.id, f"{prefix}, {sub.label.text}: {message}")
+                    for sub in entry.form
+                    for message in sub.errors
+                ]
+        else:
+            target = f"{field.id}-0" if field.type == "RadioField" else field.id
+            found += [(target, f"{field.label.text}: {message}") for message in field.errors]
+    return found
+
+
+def upload_limits() -> dict[str, int]:
+    return {
+        "photo": MAX_PHOTO_BYTES,
+        "document": MAX_DOCUMENT_BYTES,
+        "total": int(current_app.config["MAX_CONTENT_LENGTH"]) - REQUEST_MARGIN_BYTES,
+    }

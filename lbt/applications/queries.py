@@ -44,16 +44,18 @@ def search_condition(
     exact: Iterable[InstrumentedAttribute[str]] = (),
 ) -> ColumnElement[bool]:
     """One search box for a reference or permit number (exact), a travel document number (as stored:
-    upper-case, letters and digits only) or a name: every word, transliterated, found in the Latin name.
-    Names have no digits, so a query with digits is not read as a name."""
+    upper-case, letters and digits only) or the start of a name, surname first, transliterated. The name
+    is matched by prefix so that the pattern index on ``search_name`` serves it; names have no digits,
+    so a query with digits is not read as a name."""
     text = search.strip()
     conditions: list[ColumnElement[bool]] = [column == text.upper() for column in exact]
     number = normalise_document_number(text)
     if number:
         conditions.append(document_number == number)
-    words = to_latin(text).split()
-    if words and not any(char.isdigit() for char in text):
-        conditions.append(and_(*(name.contains(word, autoescape=True) for word in words)))
+    key = to_latin(text)
+    if key and not any(char.isdigit() for char in text):
+        # to_latin leaves only A-Z, space, hyphen and apostrophe: nothing LIKE would read as a wildcard
+        conditions.append(name.like(f"{key}%"))
     return or_(*conditions) if conditions else false()
 
 
@@ -76,7 +78,13 @@ def is_overdue(application: Application, today: date) -> bool:
 
 
 def queue(
-    session: Session, user: User, filters: QueueFilter, *, today: date, page: int = 1, per_page: int = PER_PAGE
+    session: Session,
+    user: User,
+    filters: QueueFilter,
+    *,
+    today: date,
+    page: int = 1,
+    per_page: int = PER_PAGE,
 ) -> Page[Application]:
     """Applications of the user's agreements, the most urgent first (decision deadline, then arrival)."""
     query = (
@@ -189,7 +197,13 @@ def _effective_status_is(status: PermitStatus, today: date) -> ColumnElement[boo
 
 
 def permits(
-    session: Session, user: User, filters: PermitFilter, *, today: date, page: int = 1, per_page: int = PER_PAGE
+    session: Session,
+    user: User,
+    filters: PermitFilter,
+    *,
+    today: date,
+    page: int = 1,
+    per_page: int = PER_PAGE,
 ) -> Page[Permit]:
     """Permits of the user's agreements, the newest first."""
     query = (
@@ -202,7 +216,10 @@ def permits(
     if filters.search.strip():
         query = query.where(
             search_condition(
-                filters.search, name=Permit.search_name, document_number=Permit.document_number, exact=[Permit.number]
+                filters.search,
+                name=Permit.search_name,
+                document_number=Permit.document_number,
+                exact=[Permit.number],
             )
         )
     return _paginate(session, query.order_by(Permit.issued_at.desc(), Permit.id.desc()), page, per_page)
@@ -256,10 +273,9 @@ def open_hits(session: Session, user: User, *, limit: int = OPEN_HITS_SHOWN) -> 
 
 
 def alert_state(alert: Alert, today: date) -> str:
-    """"active", "expired" (past its end date) or "lifted" (deactivated by a supervisor)."""
+    """The alert's state today: active, expired (past its end date) or lifted (by a supervisor)."""
     if not alert.is_active:
         return "lifted"
     if alert.valid_until is not None and alert.valid_until < today:
         return "expired"
     return "active"
-

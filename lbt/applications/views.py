@@ -92,7 +92,9 @@ def queue() -> tuple[str, int] | str:
     form.locality.choices = [form.locality.choices[0], *queries.locality_options(session, user)]
     context = {"form": form, "today": today, "is_overdue": queries.is_overdue, "page_url": _page_url}
     if request.args and not form.validate():
-        return render_template("applications/queue.html", page=Page((), 1, queries.PER_PAGE, 0), **context), 400
+        return render_template(
+            "applications/queue.html", page=Page((), 1, queries.PER_PAGE, 0), **context
+        ), 400
     status = form.status.data or ""
     filters = queries.QueueFilter(
         search=form.q.data or "",
@@ -145,16 +147,16 @@ def _detail(application: Application, status: int = 200, **posted: BaseForm) -> 
     session = get_session()
     today = now().date()
     file = queries.application_file(session, application, today)
-    forms: dict[str, BaseForm] = {
+    approve_form = posted.get("approve_form") or ApproveForm(
+        formdata=None, data=_approve_defaults(application, today, file.fee_exemption)
+    )
+    _show_validity_bounds(application, approve_form, today)  # type: ignore[arg-type]
+    forms = {
         "info_form": posted.get("info_form") or RequestInformationForm(formdata=None),
-        "approve_form": posted.get("approve_form")
-        or ApproveForm(formdata=None, data=_approve_defaults(application, today, file.fee_exemption)),
+        "approve_form": approve_form,
         "refuse_form": posted.get("refuse_form") or RefuseForm(formdata=None),
         "reconsider_form": posted.get("reconsider_form") or ReconsiderationForm(formdata=None),
     }
-    approve_form = forms["approve_form"]
-    assert isinstance(approve_form, ApproveForm)
-    _show_validity_bounds(application, approve_form, today)
     if any(form.errors for form in posted.values()):
         status = max(status, 400)
     return render_template(
@@ -208,15 +210,20 @@ def document(application_id: int, document_id: int) -> Response:
     if found is None or found.application_id != application.id:
         abort(404)  # a document of another application is not reached by changing the id
     extension = EXTENSIONS.get(found.file.content_type, "")
-    return _send(found.file, download_name=f"{application.reference}-{found.kind.value}-{found.id}{extension}")
+    return _send(
+        found.file, download_name=f"{application.reference}-{found.kind.value}-{found.id}{extension}"
+    )
 
 
 # --- decisions ------------------------------------------------------------------------------------
 
-Action = Callable[[User, datetime], tuple[str, str]]  # does the step; gives the flash message and the next page
+# does the step (service and mail); gives the message to flash and the page to go to
+Action = Callable[[User, datetime], tuple[str, str]]
 
 
-def _decide(application: Application, name: str, form: BaseForm, act: Action, *refusals: type[DomainError]) -> PageResult:
+def _decide(
+    application: Application, name: str, form: BaseForm, act: Action, *refusals: type[DomainError]
+) -> PageResult:
     """Validate the form, do the step and queue its mail, commit once; a refusal is shown beside its field."""
     if form.validate_on_submit():
         session = get_session()
@@ -292,7 +299,9 @@ def refuse(application_id: int) -> PageResult:
     def act(user: User, moment: datetime) -> tuple[str, str]:
         session = get_session()
         reasons = form.reasons.data or []
-        services.refuse(session, application, officer=user, reasons=reasons, text=form.text.data or "", now=moment)
+        services.refuse(
+            session, application, officer=user, reasons=reasons, text=form.text.data or "", now=moment
+        )
         notify.refused(session, application, _status_url(), moment)
         return _("The application was refused; the applicant can read the reasons."), _back(application)
 
@@ -309,7 +318,9 @@ def reconsider(application_id: int) -> PageResult:
         session = get_session()
         upheld = form.decision.data == UPHOLD
         text = form.text.data or ""
-        services.decide_reconsideration(session, application, supervisor=user, uphold=upheld, text=text, now=moment)
+        services.decide_reconsideration(
+            session, application, supervisor=user, uphold=upheld, text=text, now=moment
+        )
         notify.reconsidered(session, application, upheld, text.strip(), _status_url(), moment)
         message = (
             _("The refusal was upheld.")

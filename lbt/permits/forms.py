@@ -50,14 +50,13 @@ class PermitFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(
-        _l("Search"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("Permit number, travel document number or name"),
-    )
+    q = StringField(_l("Permit number, document number or surname"), validators=[Optional(), Length(max=100)])
     status = SelectField(
         _l("Status"),
-        choices=lambda: [("", _l("Any status")), *((status.value, label) for status, label in PERMIT_STATUS_LABELS.items())],
+        choices=lambda: [
+            ("", _l("Any status")),
+            *((status.value, label) for status, label in PERMIT_STATUS_LABELS.items()),
+        ],
         validators=[Optional()],
     )
     page = IntegerField(validators=[Optional(), NumberRange(min=1)])

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role, User
 from lbt.applications import queries
-from lbt.errors import ValidationFailed
+from lbt.errors import N_, ValidationFailed
 from lbt.i18n import translate_error
 from lbt.permits import services
 from lbt.permits.card import CardError
@@ -43,10 +43,10 @@ PageResult = Response | str | tuple[str, int]
 Change = Callable[..., None]
 
 STATUS_CHANGES: dict[str, tuple[Change, str]] = {
-    SUSPEND: (services.suspend, "Permit %(number)s was suspended."),
-    REINSTATE: (services.reinstate, "Permit %(number)s was reinstated."),
-    REVOKE: (services.revoke, "Permit %(number)s was revoked."),
-    ANNUL: (services.annul, "Permit %(number)s was annulled."),
+    SUSPEND: (services.suspend, N_("Permit %(number)s was suspended.")),
+    REINSTATE: (services.reinstate, N_("Permit %(number)s was reinstated.")),
+    REVOKE: (services.revoke, N_("Permit %(number)s was revoked.")),
+    ANNUL: (services.annul, N_("Permit %(number)s was annulled.")),
 }
 
 

@@ -354,7 +354,14 @@
       return "";
     }
     if (control.tagName === "SELECT") {
-      return control.value ? control.options[control.selectedIndex].textContent.trim() : "";
+      // an optional select's empty choice says something too ("No")
+      return control.selectedIndex >= 0 ? control.options[control.selectedIndex].textContent.trim() : "";
+    }
+    if (control.type === "date" && control.value) {
+      return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        dateStyle: "long",
+        timeZone: "UTC"
+      }).format(new Date(control.value + "T00:00:00Z"));
     }
     return control.value.trim();
   }
@@ -387,9 +394,10 @@
       list.className = "review__list";
       step.querySelectorAll(".field").forEach(function (field) {
         var row = field.closest(".document");
-        if (!isShown(field) || (row && !row.querySelector("input[type=file]").files.length &&
-                                !row.querySelector(".upload__kept"))) {
-          return;
+        var hidden = field.closest("[hidden]");
+        if ((hidden && hidden !== step) || (row && !row.querySelector("input[type=file]").files.length &&
+                                             !row.querySelector(".upload__kept"))) {
+          return; // a field the person cannot see now, or an empty document row
         }
         var value = valueOf(field);
         var term = document.createElement("dt");
@@ -419,6 +427,11 @@
     var progressText = document.createElement("p");
     progressText.className = "progress__text";
     progressText.setAttribute("aria-live", "polite");
+    var progressCount = document.createElement("span");
+    var progressName = document.createElement("span");
+    progressName.className = "visually-hidden"; // the step's heading shows it; screen readers hear it here
+    progressText.append(progressCount, progressName);
+    var intro = document.querySelector(".apply-intro");
     var bar = document.createElement("ol");
     bar.className = "progress__bar";
     bar.setAttribute("aria-hidden", "true");
@@ -435,8 +448,11 @@
         bar.children[position].className = position < index ? "is-done" : position === index ? "is-current" : "";
       });
       var title = steps[index].querySelector(".step__title");
-      progressText.textContent =
-        text(form, "Step", { n: index + 1, total: steps.length }) + ": " + title.textContent.trim();
+      progressCount.textContent = text(form, "Step", { n: index + 1, total: steps.length });
+      progressName.textContent = ": " + title.textContent.trim();
+      if (intro) {
+        intro.hidden = index > 0; // read once, before the first step
+      }
       if (index === steps.length - 1) {
         buildReview(form, steps, show);
       }

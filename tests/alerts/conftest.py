@@ -1,5 +1,6 @@
-"""The application factories of tests/applications, for the alert-list pages."""
+"""The application factories of tests/applications (through the permit pages' conftest), for the
+alert-list pages."""
 
 from __future__ import annotations
 
-from tests.applications.conftest import *  # noqa: F403
+from tests.permits.conftest import *  # noqa: F403

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +10,6 @@ from sqlalchemy import select
 from lbt.accounts.models import Role
 from lbt.alerts.models import Alert, AlertHit
 from lbt.alerts.services import AlertInput, create_alert
-from lbt.reference.models import Locality
 
 
 def page(response) -> str:  # type: ignore[no-untyped-def]
@@ -21,8 +19,10 @@ def page(response) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def ban(db, users, clock) -> Alert:  # type: ignore[no-untyped-def]
     return create_alert(
-        db, AlertInput("Rahimov", "Farrukh", date(1985, 4, 12), "", "Entry ban 2024/17", None),
-        supervisor=users[Role.SUPERVISOR], now=clock(),
+        db,
+        AlertInput("Rahimov", "Farrukh", date(1985, 4, 12), "", "Entry ban 2024/17", None),
+        supervisor=users[Role.SUPERVISOR],
+        now=clock(),
     )
 
 
@@ -39,8 +39,14 @@ def test_a_supervisor_adds_an_alert_and_finds_it(db, login_as):
     assert client.get("/alerts/new").status_code == 200
     response = client.submit(
         "/alerts/new",
-        {"surname": "Каримов", "given_names": "Али", "birth_date": "1990-02-03", "document_number": "tj 765 4321",
-         "reason": "Court order 12/2026", "valid_until": "2030-01-01"},
+        {
+            "surname": "Каримов",
+            "given_names": "Али",
+            "birth_date": "1990-02-03",
+            "document_number": "tj 765 4321",
+            "reason": "Court order 12/2026",
+            "valid_until": "2030-01-01",
+        },
     )
     assert response.status_code == 302
     alert = db.scalar(select(Alert))
@@ -102,14 +108,8 @@ def test_clearing_a_hit_needs_a_reason(db, login_as, hit):
     assert hit.cleared_at is None
 
 
-def test_a_hit_on_another_agreement_cannot_be_cleared(db, ref, login_as, ban, make_application):
-    locality = Locality(
-        agreement=ref.other_agreement, state=ref.tj, name_national="Ошоба", name_latin="Oshoba",
-        district="Asht", distance_km=Decimal("4"),
-    )
-    db.add(locality)
-    db.flush()
-    application = make_application(locality_id=locality.id).application
+def test_a_hit_on_another_agreement_cannot_be_cleared(db, login_as, ban, foreign_locality, make_application):
+    application = make_application(locality_id=foreign_locality.id).application
     foreign = db.scalar(select(AlertHit).where(AlertHit.application_id == application.id))
     assert foreign is not None
     client = login_as(Role.SUPERVISOR)

@@ -70,8 +70,15 @@ def form_data(ref: Any, **changes: str) -> dict[str, str]:
     return data
 
 
-def send(client: Any, data: dict[str, Any], *, photo: bytes | None = None, photo_name: str = "me.jpg",
-         documents: tuple[tuple[str, bytes, str], ...] = (), url: str = "/apply/") -> Any:
+def send(
+    client: Any,
+    data: dict[str, Any],
+    *,
+    photo: bytes | None = None,
+    photo_name: str = "me.jpg",
+    documents: tuple[tuple[str, bytes, str], ...] = (),
+    url: str = "/apply/",
+) -> Any:
     payload = MultiDict({"csrf_token": client.csrf_token(), **data})
     if photo is not None:
         payload["photo"] = FileStorage(io.BytesIO(photo), photo_name)
@@ -99,8 +106,12 @@ class Applied:
 
 
 def apply(client: Any, ref: Any, **changes: str) -> Applied:
-    response = send(client, form_data(ref, **changes), photo=jpeg(),
-                    documents=(("residence_proof", PDF, "residence.pdf"),))
+    response = send(
+        client,
+        form_data(ref, **changes),
+        photo=jpeg(),
+        documents=(("residence_proof", PDF, "residence.pdf"),),
+    )
     assert response.status_code == 302, error_summary(response.get_data(as_text=True))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     reference = re.search(r"data-reference>([^<]+)<", page).group(1)  # type: ignore[union-attr]
@@ -122,7 +133,10 @@ def stored_application(db: Any, reference: str) -> Application:
 
 def test_the_form_lists_the_border_area_and_the_agreements_reasons(client, ref):
     page = client.get("/apply/").get_data(as_text=True)
-    assert f'<optgroup label="TJ-KG: Tajikistan · Isfara"><option data-agreement="{ref.agreement.id}" value="{ref.locality.id}">Vorukh — Ворух</option>' in page
+    assert (
+        f'<optgroup label="TJ-KG: Tajikistan · Isfara"><option data-agreement="{ref.agreement.id}" value="{ref.locality.id}">Vorukh — Ворух</option>'
+        in page
+    )
     assert re.search(r'<option data-agreements="[\d ]+" value="family">Family ties</option>', page)
     assert 'value="education"' not in page  # no agreement in force accepts it
     assert 'type="date"' in page and 'autocomplete="family-name"' in page and 'inputmode="tel"' in page
@@ -130,7 +144,9 @@ def test_the_form_lists_the_border_area_and_the_agreements_reasons(client, ref):
 
 
 def test_a_complete_application_gives_a_reference_and_a_code_shown_once(client, ref, db):
-    response = send(client, form_data(ref), photo=jpeg(), documents=(("residence_proof", PDF, "residence.pdf"),))
+    response = send(
+        client, form_data(ref), photo=jpeg(), documents=(("residence_proof", PDF, "residence.pdf"),)
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/apply/submitted"
 
@@ -142,13 +158,21 @@ def test_a_complete_application_gives_a_reference_and_a_code_shown_once(client, 
 
     application = stored_application(db, "LBT-2026-000001")
     assert application.status is ApplicationStatus.SUBMITTED
-    assert (application.surname_latin, application.locality_id, application.preferred_locale) == ("RAHIMOV", ref.locality.id, "en")
-    assert [(d.kind, d.file.content_type) for d in application.documents] == [(DocumentKind.RESIDENCE_PROOF, "application/pdf")]
+    assert (application.surname_latin, application.locality_id, application.preferred_locale) == (
+        "RAHIMOV",
+        ref.locality.id,
+        "en",
+    )
+    assert [(d.kind, d.file.content_type) for d in application.documents] == [
+        (DocumentKind.RESIDENCE_PROOF, "application/pdf")
+    ]
     assert services.find_for_applicant(db, "LBT-2026-000001", code) is application
 
     mail = db.scalar(select(OutboxMessage))
     assert mail.recipient == "farrukh@example.org"
-    assert "LBT-2026-000001" in mail.body and code in mail.body and "http://localhost/apply/status" in mail.body
+    assert (
+        "LBT-2026-000001" in mail.body and code in mail.body and "http://localhost/apply/status" in mail.body
+    )
 
     again = client.get("/apply/submitted", follow_redirects=True).get_data(as_text=True)
     assert code not in again  # shown once; the page now is the application's own page
@@ -183,7 +207,9 @@ def test_an_empty_form_answers_each_field_and_stores_nothing(client, ref, db):
     assert error_beside(page, "locality_id") == "Choose your locality from the list."
     assert error_beside(page, "photo") == "Add a photo of yourself."
     assert error_beside(page, "declaration_accepted") == "You must accept the declaration."
-    assert '<a href="#surname_national">Surname(s): This field is required.</a>' in page  # the summary links to it
+    assert (
+        '<a href="#surname_national">Surname(s): This field is required.</a>' in page
+    )  # the summary links to it
     assert count(db, Application) == 0
 
 
@@ -191,22 +217,44 @@ def test_an_empty_form_answers_each_field_and_stores_nothing(client, ref, db):
     ("changes", "field", "message"),
     [
         ({"birth_date": "1985-02-31"}, "birth_date", "Not a valid date value."),
-        ({"document_expiry": "1980-01-01"}, "document_expiry", "The expiry date must be after the date of birth."),
+        (
+            {"document_expiry": "1980-01-01"},
+            "document_expiry",
+            "The expiry date must be after the date of birth.",
+        ),
         ({"birth_date": "2027-01-01"}, "birth_date", "Enter a real date of birth."),
-        ({"resident_since": "2025-01-01"}, "resident_since", "You must have lived in the border area for at least 3 years."),
-        ({"document_expiry": "2026-11-01"}, "document_expiry", "The travel document has expired: a valid travel document is required."),
+        (
+            {"resident_since": "2025-01-01"},
+            "resident_since",
+            "You must have lived in the border area for at least 3 years.",
+        ),
+        (
+            {"document_expiry": "2026-11-01"},
+            "document_expiry",
+            "The travel document has expired: a valid travel document is required.",
+        ),
         ({"kind": "renewal"}, "previous_permit_number", "Give the number of the permit you want to renew."),
         ({"reason": "other", "reason_text": ""}, "reason_text", "Describe your reason for crossing."),
-        ({"family_relationship": "spouse"}, "family_reference", "Give the permit or application number of your family member."),
+        (
+            {"family_relationship": "spouse"},
+            "family_reference",
+            "Give the permit or application number of your family member.",
+        ),
         ({"fee_exemption": "student"}, "fee_exemption", "Not a valid choice."),
-        ({"surname_latin": "Рахимов"}, "surname_latin", "Use Latin letters A–Z only (and space, hyphen, apostrophe)."),
+        (
+            {"surname_latin": "Рахимов"},
+            "surname_latin",
+            "Use Latin letters A–Z only (and space, hyphen, apostrophe).",
+        ),
         ({"phone": "call me"}, "phone", "Enter a phone number: digits, with + and the country code."),
         ({"email": "farrukh-at-example"}, "email", "Enter an email address like name@example.org."),
         ({"locality_id": "999999"}, "locality_id", "Not a valid choice."),
         ({"consent": ""}, "consent", "Your consent is needed to process the application."),
     ],
 )
-def test_bad_input_is_refused_beside_its_field_and_stores_no_application(client, ref, db, changes, field, message):
+def test_bad_input_is_refused_beside_its_field_and_stores_no_application(
+    client, ref, db, changes, field, message
+):
     response = send(client, form_data(ref, **changes), photo=jpeg())
     assert response.status_code == 400
     assert error_beside(response.get_data(as_text=True), field) == message
@@ -233,7 +281,11 @@ def test_a_locality_outside_the_border_area_is_refused(client, ref, db):
         (b"\xff\xd8\xff\xe0 broken jpeg body", "me.jpg", "The file is not a readable image."),
         (PDF, "me.jpg", "The file is not a JPEG or PNG image."),
         (jpeg((200, 260)), "small.jpg", "The photo is too small: at least 300 × 385 pixels."),
-        (jpeg((600, 460)), "wide.jpg", "The photo must be portrait, about 35 × 45 mm (like a passport photo)."),
+        (
+            jpeg((600, 460)),
+            "wide.jpg",
+            "The photo must be portrait, about 35 × 45 mm (like a passport photo).",
+        ),
     ],
     ids=["too-many-bytes", "text", "broken-jpeg", "pdf", "too-small", "landscape"],
 )
@@ -268,13 +320,28 @@ def test_a_document_needs_its_kind(client, ref, db):
 
 def test_after_an_error_everything_entered_stays_and_the_uploads_are_reused(client, ref, db):
     response = send(
-        client, form_data(ref, resident_since="2025-01-01", family_relationship="", reason_text="Visiting my sister & her kids"),
-        photo=jpeg(), documents=(("residence_proof", PDF, "residence.pdf"),),
+        client,
+        form_data(
+            ref,
+            resident_since="2025-01-01",
+            family_relationship="",
+            reason_text="Visiting my sister & her kids",
+        ),
+        photo=jpeg(),
+        documents=(("residence_proof", PDF, "residence.pdf"),),
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    for value in ('value="Раҳимов"', 'value="RAHIMOV"', 'value="1985-04-12"', 'value="A1234567"', 'value="+992 92 123 4567"',
-                  f'selected value="{ref.locality.id}"', 'value="Vorukh, Navruz street 5"', 'value="2025-01-01"'):
+    for value in (
+        'value="Раҳимов"',
+        'value="RAHIMOV"',
+        'value="1985-04-12"',
+        'value="A1234567"',
+        'value="+992 92 123 4567"',
+        f'selected value="{ref.locality.id}"',
+        'value="Vorukh, Navruz street 5"',
+        'value="2025-01-01"',
+    ):
         assert value in page
     assert re.search(r'<input checked id="sex-1" name="sex" required type="radio" value="M">', page)
     assert "Visiting my sister &amp; her kids</textarea>" in page
@@ -285,7 +352,11 @@ def test_after_an_error_everything_entered_stays_and_the_uploads_are_reused(clie
     document_token = re.search(TOKEN_RE.format(name="documents-0-token"), page).group(1)  # type: ignore[union-attr]
     assert count(db, StoredFile) == 2  # kept although the form was refused
 
-    data = form_data(ref, photo_token=photo_token, **{"documents-0-token": document_token, "documents-0-kind": "residence_proof"})
+    data = form_data(
+        ref,
+        photo_token=photo_token,
+        **{"documents-0-token": document_token, "documents-0-kind": "residence_proof"},
+    )
     assert send(client, data).status_code == 302  # no new upload needed
     application = stored_application(db, "LBT-2026-000001")
     assert application.photo.original_name == "me.jpg"
@@ -294,11 +365,18 @@ def test_after_an_error_everything_entered_stays_and_the_uploads_are_reused(clie
 
 
 def test_a_kept_document_can_be_removed(client, ref, db):
-    page = send(client, form_data(ref, birth_date=""), photo=jpeg(),
-                documents=(("residence_proof", PDF, "residence.pdf"),)).get_data(as_text=True)
+    page = send(
+        client,
+        form_data(ref, birth_date=""),
+        photo=jpeg(),
+        documents=(("residence_proof", PDF, "residence.pdf"),),
+    ).get_data(as_text=True)
     data = form_data(ref, photo_token=re.search(TOKEN_RE.format(name="photo_token"), page).group(1))  # type: ignore[union-attr]
-    data |= {"documents-0-token": re.search(TOKEN_RE.format(name="documents-0-token"), page).group(1),  # type: ignore[union-attr]
-             "documents-0-kind": "residence_proof", "documents-0-remove": "1"}
+    data |= {
+        "documents-0-token": re.search(TOKEN_RE.format(name="documents-0-token"), page).group(1),  # type: ignore[union-attr]
+        "documents-0-kind": "residence_proof",
+        "documents-0-remove": "1",
+    }
     assert send(client, data).status_code == 302
     assert stored_application(db, "LBT-2026-000001").documents == []
 
@@ -315,15 +393,21 @@ def test_a_tampered_or_foreign_upload_token_is_ignored_with_a_message(client, ap
     foreign = send(other_browser, form_data(ref, photo_token=token))
     assert foreign.status_code == 400 and kept in error_beside(foreign.get_data(as_text=True), "photo")
 
-    document_as_photo = send(client, form_data(ref, **{"photo_token": "", "documents-0-token": token, "documents-0-kind": "other"}))
+    document_as_photo = send(
+        client, form_data(ref, **{"photo_token": "", "documents-0-token": token, "documents-0-kind": "other"})
+    )
     assert kept in error_beside(document_as_photo.get_data(as_text=True), "documents-0-file")
     assert count(db, Application) == 0
 
 
 def test_a_new_photo_replaces_the_kept_one(client, ref, db):
-    page = send(client, form_data(ref, birth_date=""), photo=jpeg(), photo_name="old.jpg").get_data(as_text=True)
+    page = send(client, form_data(ref, birth_date=""), photo=jpeg(), photo_name="old.jpg").get_data(
+        as_text=True
+    )
     token = re.search(TOKEN_RE.format(name="photo_token"), page).group(1)  # type: ignore[union-attr]
-    assert send(client, form_data(ref, photo_token=token), photo=jpeg(), photo_name="new.jpg").status_code == 302
+    assert (
+        send(client, form_data(ref, photo_token=token), photo=jpeg(), photo_name="new.jpg").status_code == 302
+    )
     assert stored_application(db, "LBT-2026-000001").photo.original_name == "new.jpg"
 
 
@@ -331,7 +415,9 @@ def test_a_new_photo_replaces_the_kept_one(client, ref, db):
 
 
 def open_status(client: Any, applied: Applied) -> Any:
-    return client.submit("/apply/status", {"reference": applied.reference.lower(), "access_code": applied.code.lower()})
+    return client.submit(
+        "/apply/status", {"reference": applied.reference.lower(), "access_code": applied.code.lower()}
+    )
 
 
 def test_the_reference_and_code_open_the_status_page(client, app, ref):
@@ -351,8 +437,12 @@ def test_the_reference_and_code_open_the_status_page(client, app, ref):
 def test_a_wrong_code_and_a_wrong_reference_get_the_same_answer(client, app, ref):
     applied = apply(client, ref)
     other = app.test_client()
-    wrong_code = other.submit("/apply/status", {"reference": applied.reference, "access_code": "AAAA-BBBB-CCCC-DDDD"})
-    wrong_reference = other.submit("/apply/status", {"reference": "LBT-2026-999999", "access_code": applied.code})
+    wrong_code = other.submit(
+        "/apply/status", {"reference": applied.reference, "access_code": "AAAA-BBBB-CCCC-DDDD"}
+    )
+    wrong_reference = other.submit(
+        "/apply/status", {"reference": "LBT-2026-999999", "access_code": applied.code}
+    )
     assert wrong_code.status_code == wrong_reference.status_code == 400
     assert NOT_FOUND in wrong_code.get_data(as_text=True)
     assert NOT_FOUND in wrong_reference.get_data(as_text=True)
@@ -361,7 +451,12 @@ def test_a_wrong_code_and_a_wrong_reference_get_the_same_answer(client, app, ref
 
 def test_the_status_login_is_rate_limited(client, ref):
     for _attempt in range(10):
-        assert client.submit("/apply/status", {"reference": "LBT-2026-000001", "access_code": "WRONG"}).status_code == 400
+        assert (
+            client.submit(
+                "/apply/status", {"reference": "LBT-2026-000001", "access_code": "WRONG"}
+            ).status_code
+            == 400
+        )
     refused = client.submit("/apply/status", {"reference": "LBT-2026-000001", "access_code": "WRONG"})
     assert refused.status_code == 429
     assert "Too many requests" in refused.get_data(as_text=True)
@@ -395,7 +490,9 @@ def test_the_status_page_closes_after_inactivity_and_on_logout(client, ref, cloc
 def test_an_information_request_is_shown_and_answering_returns_the_application(client, ref, db, users, clock):
     applied = apply(client, ref)
     application = stored_application(db, applied.reference)
-    services.request_information(db, application, officer=users[Role.OFFICER], message="Send proof of address.", now=clock())
+    services.request_information(
+        db, application, officer=users[Role.OFFICER], message="Send proof of address.", now=clock()
+    )
     db.flush()
     page = client.get("/apply/status/view").get_data(as_text=True)
     assert "More information is needed from you" in page
@@ -407,25 +504,39 @@ def test_an_information_request_is_shown_and_answering_returns_the_application(c
 
     clock.advance(days=1)
     open_status(client, applied)  # the page closed while the person was away
-    response = send(client, {"text": "Here is the certificate."}, url="/apply/status/answer",
-                    documents=(("residence_proof", PDF, "certificate.pdf"),))
+    response = send(
+        client,
+        {"text": "Here is the certificate."},
+        url="/apply/status/answer",
+        documents=(("residence_proof", PDF, "certificate.pdf"),),
+    )
     assert response.status_code == 302
     application = stored_application(db, applied.reference)
     assert application.status is ApplicationStatus.SUBMITTED
     answer = application.events[-1]
     assert (answer.kind, answer.message) == (EventKind.INFO_ANSWERED, "Here is the certificate.")
-    assert [d.file.original_name for d in application.documents if d.event_id == answer.id] == ["certificate.pdf"]
+    assert [d.file.original_name for d in application.documents if d.event_id == answer.id] == [
+        "certificate.pdf"
+    ]
     page = client.get("/apply/status/view").get_data(as_text=True)
     assert "Your answer was sent." in page and 'action="/apply/status/answer"' not in page
     history = re.findall(r"<strong>([^<]+)</strong>", page)
     assert history == ["Application received", "More information requested", "You answered"]
 
 
-def test_a_refusal_shows_its_reasons_and_reconsideration_is_open_within_the_window(client, ref, db, users, clock):
+def test_a_refusal_shows_its_reasons_and_reconsideration_is_open_within_the_window(
+    client, ref, db, users, clock
+):
     applied = apply(client, ref)
     application = stored_application(db, applied.reference)
-    services.refuse(db, application, officer=users[Role.OFFICER], reasons=["residence_not_proven", "other"],
-                    text="No proof of residence was sent.", now=clock())
+    services.refuse(
+        db,
+        application,
+        officer=users[Role.OFFICER],
+        reasons=["residence_not_proven", "other"],
+        text="No proof of residence was sent.",
+        now=clock(),
+    )
     db.flush()
     page = client.get("/apply/status/view").get_data(as_text=True)
     assert "Residence in the border area was not proven" in page
@@ -434,8 +545,12 @@ def test_a_refusal_shows_its_reasons_and_reconsideration_is_open_within_the_wind
 
     clock.advance(days=14)  # the last day of the window
     open_status(client, applied)
-    response = send(client, {"text": "I attach the certificate."}, url="/apply/status/reconsideration",
-                    documents=(("residence_proof", PDF, "certificate.pdf"),))
+    response = send(
+        client,
+        {"text": "I attach the certificate."},
+        url="/apply/status/reconsideration",
+        documents=(("residence_proof", PDF, "certificate.pdf"),),
+    )
     assert response.status_code == 302
     application = stored_application(db, applied.reference)
     assert application.status is ApplicationStatus.RECONSIDERATION
@@ -445,7 +560,9 @@ def test_a_refusal_shows_its_reasons_and_reconsideration_is_open_within_the_wind
 def test_reconsideration_is_gone_after_the_window(client, ref, db, users, clock):
     applied = apply(client, ref)
     application = stored_application(db, applied.reference)
-    services.refuse(db, application, officer=users[Role.OFFICER], reasons=["other"], text="Refused.", now=clock())
+    services.refuse(
+        db, application, officer=users[Role.OFFICER], reasons=["other"], text="Refused.", now=clock()
+    )
     db.flush()
     clock.advance(days=15)
     open_status(client, applied)
@@ -461,8 +578,16 @@ def test_reconsideration_is_gone_after_the_window(client, ref, db, users, clock)
 def test_an_approved_application_offers_the_permit_as_a_pdf(client, ref, db, users, clock, issuer):
     applied = apply(client, ref)
     application = stored_application(db, applied.reference)
-    permit = services.approve(db, application, officer=users[Role.OFFICER], valid_from=date(2026, 12, 1),
-                              valid_until=date(2028, 11, 30), fee_status=FeeStatus.PAID, issue=issuer, now=clock())
+    permit = services.approve(
+        db,
+        application,
+        officer=users[Role.OFFICER],
+        valid_from=date(2026, 12, 1),
+        valid_until=date(2028, 11, 30),
+        fee_status=FeeStatus.PAID,
+        issue=issuer,
+        now=clock(),
+    )
     db.flush()
     page = client.get("/apply/status/view").get_data(as_text=True)
     assert "Approved: your permit was issued" in page

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from lbt.accounts.models import Role
-from lbt.applications import services
-from lbt.applications.models import FeeStatus
 from lbt.audit.models import AuditEntry
 from lbt.permits.models import Permit, PermitStatus
-from lbt.reference.models import Locality
 from tests.conftest import make_user
+from tests.permits.conftest import add_locality, issue_permit, statements_to_show
 
 
 def page(response) -> str:  # type: ignore[no-untyped-def]
@@ -25,28 +22,23 @@ def page(response) -> str:  # type: ignore[no-untyped-def]
 def audited_changes(db, permit: Permit) -> list[dict]:  # type: ignore[no-untyped-def]
     entries = db.scalars(
         select(AuditEntry.changes)
-        .where(AuditEntry.entity_type == "permits", AuditEntry.entity_id == str(permit.id), AuditEntry.action == "update")
+        .where(
+            AuditEntry.entity_type == "permits",
+            AuditEntry.entity_id == str(permit.id),
+            AuditEntry.action == "update",
+        )
         .order_by(AuditEntry.id)
     ).all()
     return [json.loads(entry) for entry in entries]
 
 
 @pytest.fixture
-def foreign_permit(db, ref, make_application, clock, issuer) -> Permit:  # type: ignore[no-untyped-def]
-    locality = Locality(
-        agreement=ref.other_agreement, state=ref.tj, name_national="Ошоба", name_latin="Oshoba",
-        district="Asht", distance_km=Decimal("4"),
-    )
-    db.add(locality)
-    db.flush()
-    application = make_application(locality_id=locality.id, surname_latin="OSHOBAEV", document_number="Z9999999").application
+def foreign_permit(db, ref, foreign_locality, make_application, clock, issuer) -> Permit:  # type: ignore[no-untyped-def]
+    application = make_application(
+        locality_id=foreign_locality.id, surname_latin="OSHOBAEV", document_number="Z9999999"
+    ).application
     officer = make_user(db, "asht-officer", Role.OFFICER, agreements=[ref.other_agreement])
-    issued = services.approve(
-        db, application, officer=officer, valid_from=date(2026, 12, 1), valid_until=date(2027, 12, 1),
-        fee_status=FeeStatus.PAID, issue=issuer, now=clock(),
-    )
-    assert isinstance(issued, Permit)
-    return issued
+    return issue_permit(db, application, officer, issuer, clock(), valid_until=date(2027, 12, 1))
 
 
 def test_the_list_shows_only_permits_of_the_officers_agreements(login_as, permit, foreign_permit):
@@ -60,7 +52,24 @@ def test_the_list_shows_only_permits_of_the_officers_agreements(login_as, permit
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("query", ["number", "a1234567", "rahimov", "Фаррух"])
+def test_the_list_costs_the_same_queries_for_2_permits_as_for_6(
+    db, ref, login_as, connection, make_application, users, clock, issuer
+):
+    def add(serial: int) -> None:  # each in its own locality: a lazy load per row would show
+        locality = add_locality(db, ref.agreement, ref.tj, f"Village {serial}", f"Деҳа {serial}")
+        application = make_application(locality_id=locality.id, document_number=f"Q{serial:07d}").application
+        issue_permit(db, application, users[Role.OFFICER], issuer, clock())
+
+    client = login_as(Role.OFFICER)
+    for serial in range(2):
+        add(serial)
+    few = statements_to_show(client, connection, "/permits/")
+    for serial in range(2, 6):
+        add(serial)
+    assert statements_to_show(client, connection, "/permits/") == few
+
+
+@pytest.mark.parametrize("query", ["number", "a1234567", "rahimov", "Раҳимов Ф"])
 def test_permits_are_found_by_number_document_or_name(login_as, permit, query):
     term = permit.number.lower() if query == "number" else query
     text = page(login_as(Role.OFFICER).get("/permits/", query_string={"q": term}))
@@ -90,12 +99,16 @@ def test_the_permit_page_shows_the_holder_validity_rules_and_renewal(login_as, p
 
 def test_suspend_then_reinstate_each_with_a_reason_and_an_audit_entry(db, login_as, permit):
     client = login_as(Role.OFFICER)
-    response = client.submit(f"/permits/{permit.id}/change", {"change": "suspend", "reason": "Misuse under inquiry."})
+    response = client.submit(
+        f"/permits/{permit.id}/change", {"change": "suspend", "reason": "Misuse under inquiry."}
+    )
     assert response.status_code == 302
     db.expire_all()
     assert (permit.status, permit.status_reason) == (PermitStatus.SUSPENDED, "Misuse under inquiry.")
     assert "Misuse under inquiry." in page(client.get(f"/permits/{permit.id}"))
-    response = client.submit(f"/permits/{permit.id}/change", {"change": "reinstate", "reason": "Inquiry closed."})
+    response = client.submit(
+        f"/permits/{permit.id}/change", {"change": "reinstate", "reason": "Inquiry closed."}
+    )
     assert response.status_code == 302
     db.expire_all()
     assert permit.status is PermitStatus.ACTIVE
@@ -107,7 +120,9 @@ def test_suspend_then_reinstate_each_with_a_reason_and_an_audit_entry(db, login_
     assert "officer" in actors
 
 
-@pytest.mark.parametrize(("change", "status"), [("revoke", PermitStatus.REVOKED), ("annul", PermitStatus.ANNULLED)])
+@pytest.mark.parametrize(
+    ("change", "status"), [("revoke", PermitStatus.REVOKED), ("annul", PermitStatus.ANNULLED)]
+)
 def test_revoke_and_annul_void_the_permit_and_are_audited(db, login_as, permit, change, status):
     client = login_as(Role.SUPERVISOR)
     response = client.submit(f"/permits/{permit.id}/change", {"change": change, "reason": "Stayed 120 days."})
@@ -142,7 +157,9 @@ def test_replace_issues_a_new_number_and_marks_the_old_one_replaced(db, login_as
 
 
 def test_a_change_without_a_reason_is_refused_and_changes_nothing(db, login_as, permit):
-    response = login_as(Role.OFFICER).submit(f"/permits/{permit.id}/change", {"change": "revoke", "reason": ""})
+    response = login_as(Role.OFFICER).submit(
+        f"/permits/{permit.id}/change", {"change": "revoke", "reason": ""}
+    )
     assert response.status_code == 400
     assert "This field is required." in page(response)
     db.expire_all()
@@ -151,7 +168,9 @@ def test_a_change_without_a_reason_is_refused_and_changes_nothing(db, login_as, 
 
 
 def test_a_change_the_status_does_not_allow_is_refused(db, login_as, permit):
-    response = login_as(Role.OFFICER).submit(f"/permits/{permit.id}/change", {"change": "reinstate", "reason": "x"})
+    response = login_as(Role.OFFICER).submit(
+        f"/permits/{permit.id}/change", {"change": "reinstate", "reason": "x"}
+    )
     assert response.status_code == 400
     db.expire_all()
     assert permit.status is PermitStatus.ACTIVE
@@ -162,6 +181,8 @@ def test_other_roles_may_not_open_the_permit_pages(db, login_as, permit, role):
     client = login_as(role)
     for url in ("/permits/", f"/permits/{permit.id}", f"/permits/{permit.id}/card.pdf"):
         assert client.get(url).status_code == 403, url
-    assert client.submit(f"/permits/{permit.id}/change", {"change": "revoke", "reason": "x"}).status_code == 403
+    assert (
+        client.submit(f"/permits/{permit.id}/change", {"change": "revoke", "reason": "x"}).status_code == 403
+    )
     db.expire_all()
     assert permit.status is PermitStatus.ACTIVE
