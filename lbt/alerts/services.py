@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
 from lbt.alerts.models import Alert, AlertHit
-from lbt.applications.models import Application
+from lbt.applications.models import OPEN_STATUSES, Application, ApplicationEvent, EventKind
 from lbt.errors import N_, AccessDenied, NotFound, ValidationFailed
 from lbt.transliteration import search_key, to_latin
 
@@ -63,7 +63,28 @@ def create_alert(session: Session, data: AlertInput, *, supervisor: User, now: d
     )
     session.add(alert)
     session.flush()
+    screen_open_applications(session, alert, now)
     return alert
+
+
+def screen_open_applications(session: Session, alert: Alert, now: datetime) -> list[AlertHit]:
+    """A new alert also catches applications already waiting for a decision."""
+    match = and_(
+        Application.search_name == alert.search_name,
+        or_(literal(alert.birth_date is None), Application.birth_date == alert.birth_date),
+    )
+    if alert.document_number:
+        match = or_(match, Application.document_number == alert.document_number)
+    open_ones = session.scalars(
+        select(Application.id).where(Application.status.in_(OPEN_STATUSES), match)
+    ).all()
+    hits = [
+        AlertHit(application_id=application_id, alert_id=alert.id, found_at=now)
+        for application_id in open_ones
+    ]
+    session.add_all(hits)
+    session.flush()
+    return hits
 
 
 def deactivate_alert(session: Session, alert: Alert, *, supervisor: User) -> None:
@@ -147,3 +168,13 @@ def clear_hit(session: Session, hit: AlertHit, *, supervisor: User, reason: str,
     hit.cleared_at = now
     hit.cleared_by_id = supervisor.id
     hit.clear_reason = reason.strip()
+    application = session.get_one(Application, hit.application_id)
+    application.events.append(
+        ApplicationEvent(
+            kind=EventKind.ALERT_CLEARED,
+            at=now,
+            actor_id=supervisor.id,
+            message=hit.clear_reason,
+            is_public=False,
+        )
+    )

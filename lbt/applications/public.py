@@ -49,7 +49,7 @@ from lbt.i18n import translate_error
 from lbt.labels import CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
 from lbt.permits.card import CardError
 from lbt.permits.models import Permit, PermitStatus
-from lbt.permits.printing import render_permits
+from lbt.permits.printing import card_pdf
 from lbt.permits.services import permits_of_application
 from lbt.reference.models import Agreement, CrossingReason, FeeExemption, Locality, State
 from lbt.security import public
@@ -464,16 +464,8 @@ def permit_pdf() -> Response:
     permit = _current_permit(db, application)
     if permit is None:
         abort(404)
-    config = settings()
     try:
-        pdf = render_permits(
-            db,
-            [permit],
-            home_state=config.home_state,
-            authority=config.issuing_authority,
-            public_url=config.public_url,
-            files=state().files,
-        )
+        pdf = card_pdf(db, permit, settings=settings(), files=state().files)
     except (CardError, FileNotFoundError):
         log.exception("permit %s of %s could not be rendered", permit.number, application.reference)
         flash(_("The copy of your permit cannot be made just now. Please try again later."), "error")

@@ -15,6 +15,7 @@ from lbt.permits.card import CardData, CardLabels, render_cards
 from lbt.permits.models import Permit
 from lbt.permits.signing import qr_url
 from lbt.reference.models import Agreement, State
+from lbt.settings import Settings
 from lbt.uploads import FileStore
 
 # the language printed beside English on a card issued by each state
@@ -105,3 +106,15 @@ def permits_to_print(session: Session, *, since: date | None, numbers: Sequence[
     if since is not None:
         query = query.where(Permit.issued_at >= datetime.combine(since, time.min, tzinfo=UTC))
     return session.scalars(query.order_by(Permit.issued_at, Permit.id)).unique().all()
+
+
+def card_pdf(session: Session, permit: Permit, *, settings: Settings, files: FileStore) -> bytes:
+    """One permit's card (front and back) as printed for the officer and copied for the holder."""
+    return render_permits(
+        session,
+        [permit],
+        home_state=settings.home_state,
+        authority=settings.issuing_authority,
+        public_url=settings.public_url,
+        files=files,
+    )

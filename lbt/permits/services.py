@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from lbt.accounts import policy
@@ -228,3 +228,13 @@ def replace(
     session.add(new)
     session.flush()
     return new
+
+
+def kids_in_use(session: Session, kids: Sequence[str], today: date) -> set[str]:
+    """The signing keys (by kid) of which a permit is still valid: one indexed EXISTS per key, so the
+    cost does not grow with the number of permits."""
+    return {
+        kid
+        for kid in kids
+        if session.scalar(select(exists().where(Permit.signing_kid == kid, Permit.valid_until >= today)))
+    }

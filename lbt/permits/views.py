@@ -8,7 +8,6 @@ from datetime import date, datetime
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -30,7 +29,8 @@ from lbt.permits.forms import (
     change_choices,
 )
 from lbt.permits.models import Permit, PermitStatus
-from lbt.permits.printing import render_permits
+from lbt.permits.printing import card_pdf
+from lbt.permits.services import kids_in_use
 from lbt.permits.signing import jwks
 from lbt.reference.queries import Page
 from lbt.security import public, roles
@@ -155,16 +155,8 @@ def card(permit_id: int) -> Response:
     if permit.effective_status(now().date()) is not PermitStatus.ACTIVE:
         flash(_("Only a valid permit can be printed."), "error")
         return redirect(url_for("permits.detail", permit_id=permit.id))
-    config = settings()
     try:
-        pdf = render_permits(
-            session,
-            [permit],
-            home_state=config.home_state,
-            authority=config.issuing_authority,
-            public_url=config.public_url,
-            files=state().files,
-        )
+        pdf = card_pdf(session, permit, settings=settings(), files=state().files)
     except CardError as error:
         flash(_("The card cannot be printed: %(problem)s", problem=str(error)), "error")
         return redirect(url_for("permits.detail", permit_id=permit.id))
@@ -180,8 +172,8 @@ def card(permit_id: int) -> Response:
 
 def kids_still_needed(today: date) -> set[str]:
     """Keys that signed a permit still valid today stay published (retired or not)."""
-    session = get_session()
-    return set(session.scalars(select(Permit.signing_kid).where(Permit.valid_until >= today).distinct()))
+    kids = [record.kid for record in state().keystore.public_keys()]
+    return kids_in_use(get_session(), kids, today)
 
 
 @bp.get("/.well-known/jwks.json")

@@ -360,3 +360,25 @@ def test_renewal_checklist_ignores_the_permit_being_renewed(db, make_application
     assert items["other_permit"] is True
     other = make_application().application
     assert {item.code: item.ok for item in checklist(db, other, clock().date())}["other_permit"] is False
+
+
+def test_a_new_alert_catches_applications_already_waiting(db, make_application, users, clock):
+    waiting = make_application().application
+    assert not open_hits(db, waiting)
+    create_alert(
+        db,
+        AlertInput("", "", None, "A 1234567", "Document reported stolen", None),
+        supervisor=users[Role.SUPERVISOR],
+        now=clock(),
+    )
+    hits = open_hits(db, waiting)
+    assert len(hits) == 1
+    clear_hit(
+        db,
+        hits[0],
+        supervisor=users[Role.SUPERVISOR],
+        reason="The holder found it; report withdrawn.",
+        now=clock(),
+    )
+    db.flush()
+    assert waiting.events[-1].kind is EventKind.ALERT_CLEARED and not waiting.events[-1].is_public
