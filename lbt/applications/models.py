@@ -159,7 +159,11 @@ class Application(Audited, Base):
 
     __table_args__ = (
         # prefix search (LIKE 'NAME%'): PostgreSQL needs pattern ops under a non-C collation
-        Index("ix_applications_search_name", "search_name", postgresql_ops={"search_name": "varchar_pattern_ops"}),
+        Index(
+            "ix_applications_search_name",
+            "search_name",
+            postgresql_ops={"search_name": "varchar_pattern_ops"},
+        ),
         Index("ix_applications_queue", "agreement_id", "status", "decision_due"),
         CheckConstraint("document_expiry > birth_date", name="document_after_birth"),
         CheckConstraint("resident_since >= birth_date", name="residence_after_birth"),

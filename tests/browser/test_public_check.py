@@ -15,9 +15,17 @@ pytestmark = pytest.mark.browser
 def token(live_server) -> str:  # type: ignore[no-untyped-def]
     key = KeyStore(live_server.instance_path / "keys").active_key()
     claims = PermitClaims(
-        permit_number="TJ-2026-000042-7", surname="RAHIMOV", given_names="FARRUKH", birth_date=date(1985, 4, 12),
-        document_number="A1234567", issuing_state="TJ", agreement_code="TJ-KG-LBT", valid_from=date(2026, 1, 1),
-        valid_until=date(2099, 12, 31), max_stay_days=30, issued_at=datetime(2026, 1, 1, tzinfo=UTC),
+        permit_number="TJ-2026-000042-7",
+        surname="RAHIMOV",
+        given_names="FARRUKH",
+        birth_date=date(1985, 4, 12),
+        document_number="A1234567",
+        issuing_state="TJ",
+        agreement_code="TJ-KG-LBT",
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2099, 12, 31),
+        max_stay_days=30,
+        issued_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     return sign(claims.to_payload(), key, PERMIT_TYP)
 
