@@ -200,3 +200,33 @@ def test_keys_rotate_keeps_the_old_key_published_while_its_permits_are_valid(dem
     assert [key["kid"] for key in after][1:] == [before[0]["kid"]]
     assert all("d" not in key for key in after)
     assert "retired" in run(demo_app, "keys", "list").output
+
+
+def test_mail_send_delivers_the_outbox_to_the_smtp_server_and_status_reports_it(tmp_path):
+    from dataclasses import replace
+
+    from lbt.notifications.services import queue_message
+    from tests.notifications.conftest import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    try:
+        for app in _app(tmp_path):
+            state = app.extensions["lbt"]
+            app.extensions["lbt"].settings = replace(state.settings, mail=server.settings())
+            assert run(app, "db", "upgrade").exit_code == 0
+            with state.database.transaction() as session:
+                queue_message(
+                    session,
+                    recipient="resident@example.org",
+                    subject="Ариза қабул шуд",
+                    body="Рақами ариза: LBT-2026-000001",
+                    now=state.clock(),
+                )
+            assert "waiting 1 (due 1)" in run(app, "mail", "status").output
+            sent = run(app, "mail", "send")
+            assert sent.exit_code == 0 and "1 sent" in sent.output, sent.output
+            assert [r.message["Subject"] for r in server.received] == ["Ариза қабул шуд"]
+            assert "waiting 0" in run(app, "mail", "status").output
+    finally:
+        server.stop()
