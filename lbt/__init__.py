@@ -69,7 +69,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     limiter.init_app(app)
 
-    CSRFProtect(app)
+    # CSRF is checked in one hook (lbt.security) so that bearer-token API calls, which carry no
+    # cookies and cannot be forged cross-site, are the only requests without it
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.extensions["lbt_csrf"] = CSRFProtect(app)
     login_manager = LoginManager(app)
     login_manager.session_protection = "strong"
 
@@ -78,6 +81,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         from lbt.accounts.services import load_session_user
 
         return load_session_user(get_session(), session_id)
+
+    @login_manager.request_loader
+    def load_bearer(request):  # type: ignore[no-untyped-def]
+        from lbt.api.services import user_for_token
+        from lbt.security import bearer_token
+
+        token = bearer_token(request)
+        return user_for_token(get_session(), token, state.clock()) if token else None
 
     init_i18n(app)
     init_navigation(app)
@@ -93,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from lbt.accounts.views import bp as accounts
     from lbt.alerts.views import bp as alerts
+    from lbt.api.views import bp as api
     from lbt.applications.public import bp as apply
     from lbt.applications.views import bp as applications
     from lbt.audit.views import bp as audit
@@ -101,5 +113,5 @@ def _register_blueprints(app: Flask) -> None:
     from lbt.permits.views import bp as permits
     from lbt.reference.views import bp as reference
 
-    for blueprint in (home, accounts, reference, audit, apply, applications, permits, alerts, verify):
+    for blueprint in (home, accounts, reference, audit, apply, applications, permits, alerts, verify, api):
         app.register_blueprint(blueprint)

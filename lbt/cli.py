@@ -436,3 +436,76 @@ def files_prune(hours: int) -> None:
     with state.database.transaction(_cli_actor()) as session:
         count = prune_unused(session, state.files, state.clock() - timedelta(hours=hours))
     click.echo(f"{count} unused upload(s) deleted.")
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """Bearer tokens for the JSON API."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for, e.g. the device.")
+@with_appcontext
+def tokens_create(username: str, name: str) -> None:
+    """Make a token that acts as USERNAME (with its role and scope); it is shown once."""
+    from lbt.accounts.services import find_user
+    from lbt.api.services import create_token
+    from lbt.errors import DomainError
+
+    state = _state()
+    try:
+        with state.database.transaction(_cli_actor()) as session:
+            user = find_user(session, username)
+            if user is None:
+                _fail(f"no user named {username!r}")
+                return
+            token, plain = create_token(session, user, name=name, now=state.clock())
+            click.echo(
+                f"Token #{token.id} for {user.username} ({user.role.value}); keep it secret, it is shown once:"
+            )
+            click.echo(plain)
+    except DomainError as error:
+        _fail(str(error))
+
+
+@tokens_group.command("list")
+@click.argument("username")
+@with_appcontext
+def tokens_list(username: str) -> None:
+    """The tokens of USERNAME: id, name, created, last used, revoked."""
+    from lbt.accounts.services import find_user
+    from lbt.api.services import tokens_of
+
+    with _state().database.transaction(_cli_actor()) as session:
+        user = find_user(session, username)
+        if user is None:
+            _fail(f"no user named {username!r}")
+            return
+        for token in tokens_of(session, user):
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            revoked = f"  revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else ""
+            click.echo(
+                f"#{token.id}  {token.name or '-'}  created {token.created_at:%Y-%m-%d}  last used {used}{revoked}"
+            )
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    from lbt.api.models import ApiToken
+    from lbt.api.services import revoke_token
+
+    state = _state()
+    with state.database.transaction(_cli_actor()) as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            _fail(f"no token #{token_id}")
+            return
+        revoke_token(session, token, state.clock())
+    click.echo(f"Token #{token_id} revoked.")

@@ -3,6 +3,7 @@
 from lbt import counters, files
 from lbt.accounts import models as accounts_models
 from lbt.alerts import models as alerts_models
+from lbt.api import models as api_models
 from lbt.applications import models as applications_models
 from lbt.audit import models as audit_models
 from lbt.audit.services import install_audit_listener
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "alerts_models",
+    "api_models",
     "applications_models",
     "audit_models",
     "counters",

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask.wrappers import Request
 from flask_login import current_user
 
 from lbt.accounts.models import Role
@@ -64,6 +65,22 @@ def any_user(view: F) -> F:
 
 def access_of(view: Callable[..., Any]) -> Any:
     return getattr(view, ACCESS_ATTRIBUTE, None)
+
+
+def bearer_token(req: Request) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header (API clients), if any."""
+    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _check_csrf() -> None:
+    """Every state-changing request carries a CSRF token, except API calls with a bearer token:
+    browsers never add that header cross-site, so such calls cannot be forged."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True) or request.endpoint in (None, "static"):
+        return
+    if request.path.startswith("/api/") and bearer_token(request):
+        return
+    current_app.extensions["lbt_csrf"].protect()
 
 
 def _check_access() -> Response | None:
@@ -120,5 +137,6 @@ def _security_headers(response: Response) -> Response:
 
 
 def init_security(app: Flask) -> None:
+    app.before_request(_check_csrf)
     app.before_request(_check_access)
     app.after_request(_security_headers)

@@ -230,3 +230,18 @@ def test_mail_send_delivers_the_outbox_to_the_smtp_server_and_status_reports_it(
             assert "waiting 0" in run(app, "mail", "status").output
     finally:
         server.stop()
+
+
+def test_tokens_create_list_and_revoke(demo_app):
+    created = run(demo_app, "tokens", "create", "guard", "--name", "tablet 1")
+    assert created.exit_code == 0, created.output
+    plain = created.output.strip().splitlines()[-1]
+    assert plain.startswith("lbt_")
+    client = demo_app.test_client()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/revocations", headers=headers).status_code == 200
+    listing = run(demo_app, "tokens", "list", "guard").output
+    assert "tablet 1" in listing and plain not in listing
+    token_id = listing.split()[0].lstrip("#")
+    assert run(demo_app, "tokens", "revoke", token_id).exit_code == 0
+    assert client.get("/api/v1/revocations", headers=headers).status_code == 401

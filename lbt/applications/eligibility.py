@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -96,7 +96,7 @@ def checklist(session: Session, application: Application, today: date) -> list[C
                 {"years": years, "minimum": agreement.min_residence_years},
             )
         )
-    minimum_until = add_years(today, agreement.validity_min_years)
+    minimum_until = add_years(today, agreement.validity_min_years) - timedelta(days=1)
     items.append(
         CheckItem(
             "travel_document",

@@ -323,8 +323,9 @@ def validity_bounds(application: Application, valid_from: date) -> ValidityBound
         if application.kind is ApplicationKind.FIRST
         else agreement.validity_max_years
     )
-    min_until = add_years(valid_from, agreement.validity_min_years)
-    max_until = min(add_years(valid_from, max_years), application.document_expiry)
+    # valid_until is the last valid day: one year from 1 December runs until 30 November
+    min_until = add_years(valid_from, agreement.validity_min_years) - timedelta(days=1)
+    max_until = min(add_years(valid_from, max_years) - timedelta(days=1), application.document_expiry)
     return ValidityBounds(valid_from, min_until, max_until)
 
 

@@ -176,11 +176,16 @@ def kids_still_needed(today: date) -> set[str]:
     return kids_in_use(get_session(), kids, today)
 
 
+def published_jwks() -> dict[str, list[dict[str, str]]]:
+    """What /.well-known/jwks.json publishes: the active key and every key a valid permit needs."""
+    return jwks(state().keystore, kids_still_needed(now().date()))
+
+
 @bp.get("/.well-known/jwks.json")
 @public
 def jwks_document() -> Response:
     """RFC 7517 JWK Set of the permit signing keys; cached briefly by phones and crossing points."""
-    response = jsonify(jwks(state().keystore, kids_still_needed(now().date())))
+    response = jsonify(published_jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -135,7 +135,7 @@ def test_approval_issues_a_signed_permit_within_the_bounds(
     [
         (date(2026, 11, 1), date(2027, 11, 1), "cannot start in the past"),
         (date(2026, 12, 1), date(2027, 6, 1), "at least 1 year"),
-        (date(2026, 12, 1), date(2029, 12, 1), "until 2028-12-01 at the latest"),  # first permit: 2 years
+        (date(2026, 12, 1), date(2029, 12, 1), "until 2028-11-30 at the latest"),  # first permit: 2 years
         (date(2026, 12, 1), date(2031, 7, 1), "travel document's expiry"),
     ],
 )

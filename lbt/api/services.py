@@ -1,0 +1,53 @@
+"""Creating, checking and revoking API bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lbt.accounts.models import User
+from lbt.api.models import ApiToken
+from lbt.errors import N_, ValidationFailed
+
+TOKEN_PREFIX = "lbt_"  # noqa: S105 - a prefix, not a secret
+LAST_USED_PRECISION = timedelta(minutes=5)  # do not write on every request
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "ignore")).hexdigest()
+
+
+def create_token(session: Session, user: User, *, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """A new token (256 random bits); the plain text is returned once and never stored."""
+    if not user.is_active:
+        raise ValidationFailed(N_("The user is deactivated."))
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip()[:100], token_hash=_digest(plain), created_at=now)
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def user_for_token(session: Session, plain: str, now: datetime) -> User | None:
+    """The active user behind a token that is not revoked, or None."""
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        token.last_used_at = now
+    return token.user
+
+
+def revoke_token(session: Session, token: ApiToken, now: datetime) -> None:
+    token.revoked_at = token.revoked_at or now
+
+
+def tokens_of(session: Session, user: User) -> Sequence[ApiToken]:
+    return session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()

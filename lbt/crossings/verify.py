@@ -1,0 +1,68 @@
+"""The verdict for a scanned QR: first the signature (against the published keys), then the permit
+on record, then the rules at this crossing point (``services.assess``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lbt.crossings.models import Direction, Verdict
+from lbt.crossings.services import Assessment, Reason, assess
+from lbt.errors import N_
+from lbt.permits.models import Permit
+from lbt.permits.services import find_by_number
+from lbt.permits.signing import (
+    PERMIT_TYP,
+    InvalidSignature,
+    MalformedToken,
+    PermitClaims,
+    UnknownKey,
+    token_from_qr,
+    verify,
+)
+from lbt.reference.models import CrossingPoint
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    claims: PermitClaims | None = None
+    permit: Permit | None = None
+    assessment: Assessment | None = None
+
+
+def _red(code: str, message: str, **rest: Any) -> TokenVerdict:
+    return TokenVerdict(Verdict.REFUSE, (Reason(code, message),), **rest)
+
+
+def verify_scan(
+    session: Session,
+    text: str,
+    jwks: Mapping[str, Any],
+    *,
+    crossing_point: CrossingPoint,
+    direction: Direction,
+    at: datetime,
+) -> TokenVerdict:
+    try:
+        token = token_from_qr(text)
+        claims = PermitClaims.from_payload(verify(token, jwks, PERMIT_TYP))
+    except InvalidSignature:
+        return _red(
+            "signature_invalid",
+            N_("Not genuine: the signature does not match. The permit was changed or forged."),
+        )
+    except UnknownKey:
+        return _red("unknown_key", N_("Not genuine: it was signed with a key this service does not know."))
+    except (MalformedToken, ValueError):
+        return _red("not_lbt", N_("This is not an LBT permit code."))
+    permit = find_by_number(session, claims.permit_number)
+    if permit is None or permit.token != token:
+        return _red("not_on_record", N_("No permit with this number is on record."), claims=claims)
+    assessment = assess(session, permit, crossing_point, direction, at)
+    return TokenVerdict(assessment.verdict, assessment.reasons, claims, permit, assessment)
