@@ -109,9 +109,10 @@ def _register_blueprints(app: Flask) -> None:
     from lbt.applications.views import bp as applications
     from lbt.audit.views import bp as audit
     from lbt.crossings.public import bp as verify
+    from lbt.crossings.views import bp as crossings
     from lbt.home.views import bp as home
     from lbt.permits.views import bp as permits
     from lbt.reference.views import bp as reference
 
-    for blueprint in (home, accounts, reference, audit, apply, applications, permits, alerts, verify, api):
+    for blueprint in (home, accounts, reference, audit, apply, applications, permits, alerts, verify, api, crossings):
         app.register_blueprint(blueprint)

@@ -12,6 +12,7 @@ from lbt.db import Base
 from lbt.notifications import models as notifications_models
 from lbt.permits import models as permits_models
 from lbt.reference import models as reference_models
+from lbt.representatives import models as representatives_models
 
 # whoever loads the models also gets them audited (the app, the CLI, tests of services)
 install_audit_listener()
@@ -29,4 +30,5 @@ __all__ = [
     "notifications_models",
     "permits_models",
     "reference_models",
+    "representatives_models",
 ]

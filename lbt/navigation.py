@@ -15,6 +15,8 @@ MENU = (
     ("applications.queue", _l("Applications")),
     ("permits.index", _l("Permits")),
     ("alerts.index", _l("Alert list")),
+    ("crossings.verify", _l("Check a permit")),
+    ("crossings.log", _l("Crossings")),
     ("accounts.users", _l("Users")),
     ("reference.states", _l("States")),
     ("reference.agreements", _l("Agreements")),

@@ -1,0 +1,3 @@
+"""Border representatives: the register, meetings, protocols, decisions, actions, incidents."""
+
+from __future__ import annotations
