@@ -177,10 +177,10 @@ def test_a_representative_sees_only_their_border_sections(login_as, ref):
 
 def test_a_deactivated_users_open_session_is_refused_at_once(login_as, users, db):
     client = login_as(Role.OFFICER)
-    assert client.get("/").status_code == 200
+    assert client.get("/applications/").status_code == 200
     users[Role.OFFICER].is_active = False
     db.flush()
-    response = client.get("/")
+    response = client.get("/applications/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -21,7 +23,7 @@ bp = Blueprint("home", __name__)
 @public
 def index() -> Response | str:
     if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login"))
+        return render_template("home/public.html")
     summary = home_summary(get_session(), current_user)
     return render_template(f"home/{Role(current_user.role).value}.html", summary=summary)
 
@@ -33,7 +35,10 @@ def set_language() -> Response:
     form = ActionForm()
     locale = request.form.get("locale", "")
     target = request.form.get("next", "")
-    response = make_response(redirect(target if is_safe_next(target) else url_for("home.index")))
+    if not is_safe_next(target):
+        target = request.referrer if is_safe_next(_local(request.referrer)) else url_for("home.index")
+        target = _local(target) or url_for("home.index")
+    response = make_response(redirect(target))
     if form.validate() and locale in LOCALES:
         response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
         if current_user.is_authenticated:
@@ -41,6 +46,16 @@ def set_language() -> Response:
             set_locale(session, current_user, locale)
             session.commit()
     return response
+
+
+def _local(url: str | None) -> str:
+    """The path, query and fragment of a URL on this site ("" for another site)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return ""
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 @bp.get("/healthz")

@@ -253,7 +253,7 @@ def test_setting_a_password_ends_the_users_other_logins(admin, login_as, client,
     assert "The password of officer was set." in admin.get(response.headers["Location"]).get_data(
         as_text=True
     )
-    assert officer_client.get("/").headers["Location"].startswith("/login")
+    assert officer_client.get("/account/password").headers["Location"].startswith("/login")
     assert client.login("officer", PASSWORD).status_code == 401
     assert client.login("officer", NEW_PASSWORD).status_code == 302
 
@@ -315,7 +315,7 @@ def test_deactivating_a_user_stops_their_open_session_at_once(admin, login_as, c
     response = admin.submit(f"/admin/users/{users[Role.BORDER_GUARD].id}/deactivate")
     assert response.status_code == 302
     assert "User guard was deactivated." in admin.get(response.headers["Location"]).get_data(as_text=True)
-    assert guard_client.get("/").headers["Location"].startswith("/login")
+    assert guard_client.get("/account/password").headers["Location"].startswith("/login")
     assert client.login("guard", PASSWORD).status_code == 401
     assert not _user(db, "guard").is_active  # type: ignore[union-attr]
     assert "Inactive" in admin.get("/admin/users").get_data(as_text=True)

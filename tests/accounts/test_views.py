@@ -68,7 +68,7 @@ def test_changing_the_password_ends_other_logins(login_as, app):
     )
     assert response.status_code == 302
     assert first.get("/").status_code == 200
-    assert second.get("/", follow_redirects=False).headers["Location"].startswith("/login")
+    assert second.get("/account/password", follow_redirects=False).headers["Location"].startswith("/login")
 
 
 def test_a_short_new_password_is_refused_beside_its_field(login_as):
@@ -79,3 +79,17 @@ def test_a_short_new_password_is_refused_beside_its_field(login_as):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "between 10 and 256 characters" in page
+
+
+def test_visitors_without_an_account_find_the_application_and_the_staff_login(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/apply/"' in page and 'href="/apply/status"' in page and 'href="/login"' in page
+
+
+def test_the_language_switch_goes_back_to_the_page_it_was_used_on(client):
+    response = client.submit("/language", {"locale": "ru", "next": "/apply/status"})
+    assert response.headers["Location"] == "/apply/status"
+    back = client.submit("/language", {"locale": "tg", "next": ""}, headers={"Referer": "http://localhost/apply/"})
+    assert back.headers["Location"] == "/apply/"
+    elsewhere = client.submit("/language", {"locale": "en"}, headers={"Referer": "https://evil.example/x"})
+    assert elsewhere.headers["Location"] == "/"
