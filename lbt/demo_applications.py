@@ -74,7 +74,7 @@ def load_demo_applications(
             "Садыкова", "Назира", date(1993, 10, 12), "", "Entry ban until 2027 (demo)", date(2027, 12, 31)
         ),
         supervisor=supervisor,
-        now=now,
+        now=now - timedelta(days=60),  # on the list before anyone applied
     )
     for index, (surname, given, sex, born, place, goal) in enumerate(PEOPLE):
         photo = files.save(check_photo(demo_photo(surname[0] + given[0], index), "photo.jpg"))
@@ -169,7 +169,7 @@ def _advance(
             services.request_reconsideration(
                 session,
                 application,
-                text="I have lived there since 2004; see the attached letter.",
+                text="I have lived there since 2004; the village council can confirm it.",
                 documents=[],
                 now=now,
             )
