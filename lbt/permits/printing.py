@@ -49,6 +49,10 @@ def card_labels(locale: str) -> CardLabels:
     return CardLabels.bilingual(national, english)
 
 
+def _both(national: str, english: str) -> str:
+    return english if national == english else f"{national} / {english}"
+
+
 def card_data(permit: Permit, *, state: State, authority: str, public_url: str, files: FileStore) -> CardData:
     agreement: Agreement = permit.agreement
     locality = permit.locality
@@ -64,12 +68,12 @@ def card_data(permit: Permit, *, state: State, authority: str, public_url: str, 
         residence_national=locality.name_national,
         residence_latin=locality.name_latin,
         district=locality.district,
-        issuing_state=state.name_en,
+        issuing_state=_both(state.name_national, state.name_en),
         issuing_authority=authority or f"Border service of {state.name_en}",
         issued_on=permit.issued_at.date(),
         valid_from=permit.valid_from,
         valid_until=permit.valid_until,
-        border_area=f"{state.name_en} ({agreement.code})",
+        border_area=f"{_both(state.name_national, state.name_en)} ({agreement.code})",
         document_number=permit.document_number,
         max_stay_days=permit.max_stay_days,
         photo=files.read(permit.photo),
