@@ -139,7 +139,7 @@ def _advance(
                 now=now - timedelta(days=1),
             )
     if goal in ("approved", "suspended", "revoked"):
-        start = now.date() + timedelta(days=1)
+        start = now.date()
         permit = services.approve(
             session,
             application,

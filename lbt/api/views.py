@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from lbt.accounts.models import Role
 from lbt.crossings.models import Direction
 from lbt.crossings.services import CrossingConflict, EntryRefused, record
-from lbt.crossings.verify import verify_scan
+from lbt.crossings.verify import permit_facts, stay_facts, verify_scan
 from lbt.errors import DomainError
 from lbt.i18n import translate_error
 from lbt.permits.models import Permit
@@ -81,26 +81,8 @@ def verify() -> tuple[Response, int] | Response:
         "checked_at": moment.isoformat(),
     }
     if result.permit is not None and result.assessment is not None:
-        permit, position = result.permit, result.assessment.position
-        body["permit"] = {
-            "number": permit.number,
-            "surname": {"national": permit.surname_national, "latin": permit.surname_latin},
-            "given_names": {"national": permit.given_names_national, "latin": permit.given_names_latin},
-            "birth_date": permit.birth_date.isoformat(),
-            "document_number": permit.document_number,
-            "valid_from": permit.valid_from.isoformat(),
-            "valid_until": permit.valid_until.isoformat(),
-            "status": permit.effective_status(moment.date()).value,
-        }
-        body["stay"] = {
-            "inside": position.inside,
-            "current_stay_days": position.current_stay_days,
-            "max_stay_days": position.max_stay_days,
-            "window_days": position.window_days,
-            "window_limit": position.window_limit,
-            "window_used": position.window_used,
-            "days_allowed": result.assessment.days_allowed,
-        }
+        body["permit"] = permit_facts(result.permit, moment)
+        body["stay"] = stay_facts(result.assessment)
     session.commit()
     return jsonify(body)
 

@@ -66,3 +66,31 @@ def verify_scan(
         return _red("not_on_record", N_("No permit with this number is on record."), claims=claims)
     assessment = assess(session, permit, crossing_point, direction, at)
     return TokenVerdict(assessment.verdict, assessment.reasons, claims, permit, assessment)
+
+
+def permit_facts(permit: Permit, moment: datetime) -> dict[str, Any]:
+    """What the guard compares with the person and the travel document (JSON-ready)."""
+    return {
+        "number": permit.number,
+        "surname": {"national": permit.surname_national, "latin": permit.surname_latin},
+        "given_names": {"national": permit.given_names_national, "latin": permit.given_names_latin},
+        "birth_date": permit.birth_date.isoformat(),
+        "document_number": permit.document_number,
+        "valid_from": permit.valid_from.isoformat(),
+        "valid_until": permit.valid_until.isoformat(),
+        "status": permit.effective_status(moment.date()).value,
+    }
+
+
+def stay_facts(assessment: Assessment) -> dict[str, Any]:
+    """Days used in the current stay and in the rolling window (JSON-ready)."""
+    position = assessment.position
+    return {
+        "inside": position.inside,
+        "current_stay_days": position.current_stay_days,
+        "max_stay_days": position.max_stay_days,
+        "window_days": position.window_days,
+        "window_limit": position.window_limit,
+        "window_used": position.window_used,
+        "days_allowed": assessment.days_allowed,
+    }

@@ -1,7 +1,185 @@
-"""The border guard's pages: the verification page and the crossing logs."""
+"""The border guard's pages: the verification page and the crossing logs. A guard acts only at the
+crossing points they are posted to, and sees only permits of the agreements those points serve."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from lbt.accounts.models import Role, User
+from lbt.crossings import queries
+from lbt.crossings.models import Direction
+from lbt.crossings.services import Assessment, Reason, assess
+from lbt.crossings.verify import permit_facts, stay_facts
+from lbt.permits.models import Permit
+from lbt.permits.services import find_by_number
+from lbt.reference.models import CrossingPoint
+from lbt.security import require, roles
+from lbt.web import get_session, now, state
 
 bp = Blueprint("crossings", __name__, url_prefix="/crossings")
+
+GUARD = Role.BORDER_GUARD
+
+
+def _guard() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _serves(guard: User, permit: Permit) -> bool:
+    """Object check: the permit's agreement is that of one of the guard's crossing points."""
+    return permit.agreement_id in queries.agreement_ids(guard)
+
+
+def _guarded_permit(permit_id: int) -> Permit:
+    permit = get_session().get(Permit, permit_id)
+    if permit is None:
+        abort(404)
+    require(_serves(_guard(), permit))
+    return permit
+
+
+def _page_arg(name: str) -> int:
+    return max(request.args.get(name, 1, type=int) or 1, 1)
+
+
+def _problem(message: str, status: int = 400) -> tuple[Response, int]:
+    return jsonify(error=message, status=status), status
+
+
+@bp.get("/verify")
+@roles(GUARD)
+def verify() -> str:
+    return render_template("crossings/verify.html", points=_guard().crossing_points)
+
+
+def _reasons(reasons: tuple[Reason, ...]) -> list[dict[str, str]]:
+    return [{"code": reason.code, "message": _(reason.message, **reason.params)} for reason in reasons]
+
+
+def _verdict_body(permit: Permit, assessment: Assessment, moment: datetime) -> dict[str, Any]:
+    """What the guard compares with the person: the same fields as POST /api/v1/verify, with links."""
+    return {
+        "verdict": assessment.verdict.value,
+        "reasons": _reasons(assessment.reasons),
+        "checked_at": moment.isoformat(),
+        "permit": {"id": permit.id, **permit_facts(permit, moment)},
+        "stay": stay_facts(assessment),
+        "photo_url": url_for("crossings.photo", permit_id=permit.id),
+        "history_url": url_for("crossings.permit_history", permit_id=permit.id),
+    }
+
+
+def _refusal(code: str, message: str, moment: datetime) -> Response:
+    return jsonify(
+        verdict="refuse", reasons=[{"code": code, "message": message}], checked_at=moment.isoformat()
+    )
+
+
+@bp.post("/verify-number")
+@roles(GUARD)
+def verify_number() -> Response | tuple[Response, int]:
+    """A permit number typed in (a damaged card, no camera): the same checks as a scanned QR."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("number"), str) or not data["number"].strip():
+        return _problem(_("Enter a permit number."))
+    guard = _guard()
+    points: list[CrossingPoint] = list(guard.crossing_points)
+    code = data.get("crossing_point")
+    point = (
+        points[0] if code is None and len(points) == 1 else next((p for p in points if p.code == code), None)
+    )
+    if point is None:
+        return _problem(_("Choose one of your crossing points."))
+    direction = data.get("direction", "entry")
+    if direction not in ("entry", "exit"):
+        return _problem(_("Choose entry or exit."))
+    session = get_session()
+    moment = now()
+    permit = find_by_number(session, data["number"])
+    if permit is None:
+        return _refusal("not_on_record", _("No permit with this number is on record."), moment)
+    if not _serves(guard, permit):
+        # a permit of another agreement: say no, without showing whose it is
+        return _refusal("crossing_point", _("This permit may not be used at this crossing point."), moment)
+    assessment = assess(session, permit, point, Direction(direction), moment)
+    body = _verdict_body(permit, assessment, moment)
+    session.commit()
+    return jsonify(body)
+
+
+def _photo_response(permit: Permit) -> Response:
+    try:
+        data = state().files.read(permit.photo)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(
+        io.BytesIO(data), mimetype=permit.photo.content_type, conditional=False, etag=False, max_age=0
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/permits/<int:permit_id>/photo")
+@roles(GUARD)
+def photo(permit_id: int) -> Response:
+    return _photo_response(_guarded_permit(permit_id))
+
+
+@bp.get("/permits/number/<number>/photo")
+@roles(GUARD)
+def photo_by_number(number: str) -> Response:
+    """The photo for a scanned QR (the API's verdict names the permit by number)."""
+    permit = find_by_number(get_session(), number)
+    if permit is None:
+        abort(404)
+    require(_serves(_guard(), permit))
+    return _photo_response(permit)
+
+
+@bp.get("/permits/<int:permit_id>")
+@roles(GUARD)
+def permit_history(permit_id: int) -> str:
+    permit = _guarded_permit(permit_id)
+    page = queries.permit_crossings(get_session(), permit.id, page=_page_arg("page"))
+    return render_template(
+        "crossings/log_permit.html",
+        permit=permit,
+        page=page,
+        today=now().date(),
+        page_url=lambda number: url_for("crossings.permit_history", permit_id=permit.id, page=number),
+    )
+
+
+def _log_url(name: str) -> Any:
+    def page_url(number: int) -> str:
+        return url_for("crossings.log", **{**request.args.to_dict(), name: number})
+
+    return page_url
+
+
+@bp.get("/log")
+@roles(GUARD)
+def log() -> str:
+    session = get_session()
+    guard = _guard()
+    today = now().date()
+    agreements = queries.agreement_ids(guard)
+    return render_template(
+        "crossings/log.html",
+        today=today,
+        log_days=queries.LOG_DAYS,
+        points=guard.crossing_points,
+        counts=queries.daily_counts(session, queries.point_ids(guard), today, page=_page_arg("days_page")),
+        inside=queries.people_inside(session, agreements, page=_page_arg("inside_page")),
+        misuse=queries.misuse_cases(session, agreements, page=_page_arg("misuse_page")),
+        counts_url=_log_url("days_page"),
+        inside_url=_log_url("inside_page"),
+        misuse_url=_log_url("misuse_page"),
+    )

@@ -1,0 +1,278 @@
+"""A border guard on a phone checks a permit on the live server: by its number, and by showing the
+printed card to a (fake) camera; the verdict is shown and the entry is recorded exactly once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from lbt import create_app
+from lbt.accounts.models import User
+from lbt.applications.models import ApplicationKind, FeeStatus, Sex, TravelDocumentType
+from lbt.applications.services import ApplicationInput, approve, submit, validity_bounds
+from lbt.crossings.models import Crossing
+from lbt.demo_applications import demo_photo
+from lbt.permits.models import Permit
+from lbt.permits.printing import card_pdf
+from lbt.permits.services import PermitIssuer
+from lbt.reference.models import Locality
+from lbt.settings import Settings
+from lbt.uploads import check_photo
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
+from tests.dbutil import server_url
+
+pytestmark = pytest.mark.browser
+
+
+def live_database_url(live_server: LiveServer) -> str:
+    """The live server's database (its fixture keeps the URL to itself): the one file or database
+    that tests/dbutil.py made for it in this process."""
+    base = server_url()
+    if base is None:
+        (found,) = live_server.instance_path.parent.glob("lbt_browser-*.sqlite3")
+        return f"sqlite:///{found}"
+    admin = create_engine(make_url(base))
+    try:
+        with admin.connect() as connection:
+            name = connection.scalar(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                {"prefix": f"lbt_browser_{os.getpid()}_%"},
+            )
+    finally:
+        admin.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class LiveData:
+    settings: Settings
+    number: str  # a permit of its own, valid from today (the demo permits start tomorrow)
+    card_back: Image.Image
+
+    def crossings_of(self, number: str) -> int:
+        app = create_app(self.settings)
+        database = app.extensions["lbt"].database
+        try:
+            with database.transaction() as session:
+                return session.scalar(
+                    select(func.count())
+                    .select_from(Crossing)
+                    .join(Permit, Permit.id == Crossing.permit_id)
+                    .where(Permit.number == number)
+                )
+        finally:
+            database.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_data(live_server: LiveServer) -> LiveData:
+    """A new application approved today, so that no other test's crossings change its verdict."""
+    settings = Settings(
+        instance_path=live_server.instance_path,
+        database_url=live_database_url(live_server),
+        secret_key="b" * 40,
+        public_url="http://127.0.0.1",
+    )
+    app = create_app(settings)
+    state = app.extensions["lbt"]
+    now = datetime.now(UTC)
+    try:
+        with state.database.transaction() as session:
+            locality = session.scalars(select(Locality).order_by(Locality.id)).first()
+            officer = session.scalar(select(User).where(User.username == "officer"))
+            assert locality is not None and officer is not None
+            photo = state.files.save(check_photo(demo_photo("ТК", 2), "photo.jpg"))
+            session.add(photo)
+            data = ApplicationInput(
+                locality_id=locality.id,
+                kind=ApplicationKind.FIRST,
+                surname_national="Тошматов",
+                given_names_national="Камол",
+                surname_latin="TOSHMATOV",
+                given_names_latin="KAMOL",
+                sex=Sex.MALE,
+                birth_date=date(1980, 2, 3),
+                birth_place=locality.name_latin,
+                nationality="KGZ",
+                phone="+996 770 555 123",
+                document_type=TravelDocumentType.PASSPORT,
+                document_number="AC9990001",
+                document_issuing_state="KGZ",
+                document_expiry=date(2034, 6, 30),
+                address=f"{locality.name_latin}, 1 Manas street",
+                resident_since=date(2004, 5, 1),
+                reason="family",
+                reason_text="Visiting relatives across the border.",
+                declaration_accepted=True,
+                preferred_locale="ru",
+            )
+            application = submit(session, data, photo=photo, documents=[], now=now).application
+            permit = approve(
+                session,
+                application,
+                officer=officer,
+                valid_from=now.date(),
+                valid_until=validity_bounds(application, now.date()).max_until,
+                fee_status=FeeStatus.PAID,
+                issue=PermitIssuer(settings.home_state, state.keystore.active_key()),
+                now=now,
+            )
+            assert isinstance(permit, Permit)
+            pdf = card_pdf(session, permit, settings=settings, files=state.files)
+            number = permit.number
+    finally:
+        state.database.dispose()
+    return LiveData(settings, number, render_back(pdf))
+
+
+def render_back(pdf: bytes) -> Image.Image:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        back = document[1]
+        return back.render(scale=960 / back.get_width()).to_pil().convert("RGB")
+    finally:
+        document.close()
+
+
+def write_y4m(image: Image.Image, path: Path, frames: int = 10) -> Path:
+    """A still video for Chromium's fake camera: the card on a white 960×720 frame, YUV 4:2:0."""
+    frame = Image.new("RGB", (960, 720), "white")
+    frame.paste(image, ((960 - image.width) // 2, (720 - image.height) // 2))
+    y, u, v = frame.convert("YCbCr").split()
+    half = (frame.width // 2, frame.height // 2)
+    planes = y.tobytes() + u.resize(half).tobytes() + v.resize(half).tobytes()
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{frame.width} H{frame.height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + planes)
+    return path
+
+
+def verdict(page) -> str:  # type: ignore[no-untyped-def]
+    page.locator("#verify-result").wait_for(state="visible")
+    return page.locator("#verdict-title").inner_text()
+
+
+def record_entry(page) -> str:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="Record entry").click()
+    status = page.locator("#verdict-recorded")
+    status.filter(has_not_text="Recording").wait_for()
+    return status.inner_text()
+
+
+def choose_point(page, code: str) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_label("Crossing point").select_option(code)
+
+
+def test_a_typed_permit_number_gets_its_verdict_and_the_entry_is_recorded_once(
+    page, live_server, live_data, tmp_path
+):
+    log_in(page, live_server, "guard")
+    page.goto(f"{live_server.url}/crossings/verify")
+    choose_point(page, "TJ-KG-01")
+    page.get_by_label("Permit number").fill(live_data.number)
+    page.get_by_role("button", name="Check", exact=True).click()
+    assert verdict(page) == "May pass"
+    assert page.locator("#verdict-reasons").inner_text() == "Valid: the holder may pass."
+    assert page.locator('[data-fact="surname-latin"]').inner_text() == "TOSHMATOV"
+    assert page.locator('[data-fact="surname-national"]').inner_text() == "Тошматов"
+    assert page.locator('[data-fact="document"]').inner_text() == "AC9990001"
+    page.locator("#verdict-photo").wait_for(state="visible")
+    page.screenshot(
+        path=str(Path(os.environ.get("LBT_SCREENSHOTS", tmp_path)) / "verdict-390.png"), full_page=True
+    )
+    assert record_entry(page) == "Entry recorded."
+    assert live_data.crossings_of(live_data.number) == 1
+    # the same permit again: the holder is inside now, so the page asks the guard to decide
+    page.get_by_role("button", name="Check the next permit").click()
+    page.get_by_label("Permit number").fill(live_data.number)
+    page.get_by_role("button", name="Check", exact=True).click()
+    assert verdict(page) == "Check and decide"
+    assert "without an exit" in page.locator("#verdict-reasons").inner_text()
+    assert page.csp_violations == []
+
+
+def test_an_unknown_number_is_red(page, live_server):
+    log_in(page, live_server, "guard")
+    page.goto(f"{live_server.url}/crossings/verify")
+    page.get_by_label("Permit number").fill("TJ-2026-999999-9")
+    page.get_by_role("button", name="Check", exact=True).click()
+    assert verdict(page) == "May not pass"
+    assert page.locator("#verdict-reasons").inner_text() == "No permit with this number is on record."
+    assert page.get_by_role("button", name="Record entry").is_hidden()
+
+
+@pytest.fixture
+def camera_page(browser, live_data, tmp_path) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A phone whose camera films the back of the printed card: a second Chromium from the same
+    Playwright, launched with the fake-camera flags the shared browser lacks."""
+    video = write_y4m(live_data.card_back, tmp_path / "card.y4m")
+    camera_browser = browser.browser_type.launch(
+        executable_path=find_chromium(),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    context = camera_browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.csp_violations = []  # type: ignore[attr-defined]
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and page.csp_violations.append(message.text)
+        ),
+    )
+    try:
+        yield page
+    finally:
+        context.close()
+        camera_browser.close()
+
+
+def test_the_card_shown_to_the_camera_is_read_and_its_exit_recorded(camera_page, live_server, live_data):
+    page = camera_page
+    log_in(page, live_server, "guard")
+    page.goto(f"{live_server.url}/crossings/verify")
+    choose_point(page, "TJ-KG-02")
+    page.get_by_label("Exit").check()
+    page.get_by_role("button", name="Scan with the camera").click()
+    assert verdict(page) in ("May pass", "Check and decide")
+    assert page.locator('[data-fact="number"]').inner_text() == live_data.number
+    before = live_data.crossings_of(live_data.number)
+    if page.get_by_label("Why is the holder let through?").is_visible():  # run alone: no entry before
+        page.get_by_label("Why is the holder let through?").fill("Entry was not recorded at the other post.")
+    page.get_by_role("button", name="Record exit").click()
+    status = page.locator("#verdict-recorded")
+    status.filter(has_not_text="Recording").wait_for()
+    assert status.inner_text() == "Exit recorded."
+    assert live_data.crossings_of(live_data.number) == before + 1
+    assert page.locator("video").evaluate("video => video.srcObject") is None  # the camera is off again
+    assert page.csp_violations == []
+
+
+def test_a_photo_of_the_card_is_read_when_there_is_no_camera(page, live_server, live_data, tmp_path):
+    log_in(page, live_server, "guard")
+    page.goto(f"{live_server.url}/crossings/verify")
+    page.get_by_role("button", name="Scan with the camera").click()
+    message = page.locator("#verify-message")
+    message.filter(has_text="camera").wait_for()
+    assert message.inner_text().startswith(("No camera was found", "The camera was refused"))
+    picture = tmp_path / "card-back.png"
+    live_data.card_back.save(picture)
+    page.locator("#verify-file").set_input_files(str(picture))
+    assert verdict(page) in ("May pass", "Check and decide")
+    assert page.locator('[data-fact="number"]').inner_text() == live_data.number
+    assert page.csp_violations == []
