@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from lbt.home.views import bp as home
     from lbt.permits.views import bp as permits
     from lbt.reference.views import bp as reference
+    from lbt.representatives.views import bp as representatives
 
-    for blueprint in (home, accounts, reference, audit, apply, applications, permits, alerts, verify, api, crossings):
+    for blueprint in (home, accounts, reference, audit, apply, applications, permits, alerts, verify, api, crossings, representatives):
         app.register_blueprint(blueprint)

@@ -1,0 +1,277 @@
+"""Forms of the representatives' pages. They check shape only; the services decide what the rules allow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lbt.errors import N_, ValidationFailed
+from lbt.forms import BaseForm
+from lbt.representatives.meetings import ParticipantInput
+from lbt.representatives.models import (
+    ActionStatus,
+    AgendaKind,
+    ExchangeKind,
+    HandOverKind,
+    IncidentStatus,
+    IncidentType,
+    MeetingKind,
+    MeetingStatus,
+    ProtocolStatus,
+)
+
+TEXT_LENGTH = 8000
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+MEETING_KIND_LABELS = {MeetingKind.REGULAR: _l("Regular"), MeetingKind.URGENT: _l("Urgent")}
+MEETING_STATUS_LABELS = {
+    MeetingStatus.REQUESTED: _l("Requested"),
+    MeetingStatus.SCHEDULED: _l("Scheduled"),
+    MeetingStatus.DECLINED: _l("Declined"),
+    MeetingStatus.HELD: _l("Held"),
+    MeetingStatus.CANCELLED: _l("Cancelled"),
+}
+EXCHANGE_LABELS = {
+    ExchangeKind.PROPOSED: _l("Proposed"),
+    ExchangeKind.COUNTER_PROPOSED: _l("Counter-proposed"),
+    ExchangeKind.ACCEPTED: _l("Accepted"),
+    ExchangeKind.DECLINED: _l("Declined"),
+}
+AGENDA_KIND_LABELS = {
+    AgendaKind.ITEM: _l("Item"),
+    AgendaKind.EARLIER_DECISION: _l("Implementation of earlier decisions"),
+    AgendaKind.INCIDENT: _l("Incident"),
+}
+PROTOCOL_STATUS_LABELS = {ProtocolStatus.DRAFT: _l("Draft"), ProtocolStatus.SIGNED: _l("Signed and locked")}
+ACTION_STATUS_LABELS = {
+    ActionStatus.OPEN: _l("Open"),
+    ActionStatus.IN_PROGRESS: _l("In progress"),
+    ActionStatus.DONE: _l("Done"),
+    ActionStatus.DISPUTED: _l("Disputed"),
+    ActionStatus.ESCALATED: _l("Escalated"),
+}
+INCIDENT_TYPE_LABELS = {
+    IncidentType.ILLEGAL_CROSSING: _l("Illegal crossing"),
+    IncidentType.ACCIDENTAL_CROSSING: _l("Accidental crossing"),
+    IncidentType.STRAY_LIVESTOCK: _l("Stray livestock"),
+    IncidentType.PROPERTY: _l("Property"),
+    IncidentType.BORDER_SIGN: _l("Border sign damaged or moved"),
+    IncidentType.SHOOTING_OR_INJURY: _l("Shooting or injury"),
+    IncidentType.FIRE_OR_FLOOD: _l("Fire or flood"),
+    IncidentType.SMUGGLING: _l("Smuggling"),
+    IncidentType.LBT_MISUSE: _l("Misuse of LBT permits"),
+    IncidentType.OTHER: _l("Other"),
+}
+INCIDENT_STATUS_LABELS = {
+    IncidentStatus.REPORTED: _l("Reported"),
+    IncidentStatus.JOINT_INVESTIGATION: _l("Joint investigation"),
+    IncidentStatus.RESOLVED: _l("Resolved"),
+    IncidentStatus.ESCALATED: _l("Escalated"),
+}
+HAND_OVER_LABELS = {
+    HandOverKind.PERSONS: _l("Persons"),
+    HandOverKind.LIVESTOCK: _l("Livestock"),
+    HandOverKind.PROPERTY: _l("Property"),
+}
+
+LABELS: dict[str, Any] = {
+    "meeting_kind": MEETING_KIND_LABELS,
+    "meeting_status": MEETING_STATUS_LABELS,
+    "exchange": EXCHANGE_LABELS,
+    "agenda_kind": AGENDA_KIND_LABELS,
+    "protocol_status": PROTOCOL_STATUS_LABELS,
+    "action_status": ACTION_STATUS_LABELS,
+    "incident_type": INCIDENT_TYPE_LABELS,
+    "incident_status": INCIDENT_STATUS_LABELS,
+    "hand_over": HAND_OVER_LABELS,
+}
+
+
+def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
+    return [(key.value, label) for key, label in labels.items()]
+
+
+def _start_field(label: Any, required: bool = True) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        format=DATETIME_FORMAT,
+        validators=[DataRequired() if required else Optional()],
+        description=_l("Coordinated Universal Time (UTC)."),
+    )
+
+
+class MeetingRequestForm(BaseForm):
+    section_id = SelectField(_l("Border section"), coerce=int, validators=[DataRequired()])
+    kind = SelectField(
+        _l("Kind"), choices=lambda: _choices(MEETING_KIND_LABELS), default=MeetingKind.REGULAR.value
+    )
+    starts_at = _start_field(_l("Date and time"))
+    crossing_point_id = SelectField(_l("Crossing point"), coerce=int, default=0)
+    venue_name = StringField(
+        _l("Or a named place"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("When not at a crossing point."),
+    )
+    host_state_id = SelectField(_l("Host (whose territory)"), coerce=int, default=0)
+    agenda = TextAreaField(
+        _l("Agenda"),
+        validators=[Optional(), Length(max=TEXT_LENGTH)],
+        description=_l(
+            "One item per line. Open decisions of earlier meetings are added first by themselves."
+        ),
+    )
+    i_am_head = BooleanField(_l("I head my side's delegation"), default=True)
+    participants = TextAreaField(
+        _l("Other participants"),
+        validators=[Optional(), Length(max=TEXT_LENGTH)],
+        description=_l("One per line: side code | name | role, e.g. KG | Asanov A. | border representative."),
+    )
+
+
+class DeclineForm(BaseForm):
+    reason = TextAreaField(_l("Reason for declining"), validators=[DataRequired(), Length(max=TEXT_LENGTH)])
+
+
+class CounterProposalForm(BaseForm):
+    starts_at = _start_field(_l("Another date and time"), required=False)
+    crossing_point_id = SelectField(_l("Another crossing point"), coerce=int, default=0)
+    venue_name = StringField(_l("Or another named place"), validators=[Optional(), Length(max=200)])
+    reason = TextAreaField(_l("Why"), validators=[Optional(), Length(max=TEXT_LENGTH)])
+
+
+class ParticipantForm(BaseForm):
+    state_id = SelectField(_l("Side"), coerce=int)
+    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = StringField(_l("Role"), validators=[DataRequired(), Length(max=120)])
+    is_head = BooleanField(_l("Head of delegation"))
+    is_me = BooleanField(_l("This is me (my account approves the protocol)"))
+
+
+class AgendaItemForm(BaseForm):
+    title = StringField(_l("New agenda item"), validators=[DataRequired(), Length(max=500)])
+
+
+class FollowUpForm(BaseForm):
+    responsible_state_id = SelectField(_l("Responsible side"), coerce=int)
+    description = TextAreaField(
+        _l("What is to be done"), validators=[DataRequired(), Length(max=TEXT_LENGTH)]
+    )
+    due_on = DateField(_l("Deadline"), validators=[DataRequired()])
+
+
+def item_text_form(languages: list[str], **kwargs: Any) -> BaseForm:
+    """One summary and one decision textarea per working language of the section."""
+
+    class ItemTextForm(BaseForm):
+        pass
+
+    for language in languages:
+        upper = language.upper()
+        setattr(
+            ItemTextForm,
+            f"summary_{language}",
+            TextAreaField(
+                _l("Discussion (%(language)s)", language=upper),
+                validators=[Optional(), Length(max=TEXT_LENGTH)],
+            ),
+        )
+        setattr(
+            ItemTextForm,
+            f"decision_{language}",
+            TextAreaField(
+                _l("Decision (%(language)s)", language=upper),
+                validators=[Optional(), Length(max=TEXT_LENGTH)],
+            ),
+        )
+    return ItemTextForm(**kwargs)
+
+
+def addendum_form(languages: list[str], **kwargs: Any) -> BaseForm:
+    class AddendumForm(BaseForm):
+        pass
+
+    for language in languages:
+        setattr(
+            AddendumForm,
+            f"text_{language}",
+            TextAreaField(
+                _l("Correction (%(language)s)", language=language.upper()),
+                validators=[DataRequired(), Length(max=TEXT_LENGTH)],
+            ),
+        )
+    return AddendumForm(**kwargs)
+
+
+class NoteForm(BaseForm):
+    text = TextAreaField(
+        _l("Internal note (only your side sees it)"), validators=[DataRequired(), Length(max=TEXT_LENGTH)]
+    )
+
+
+class ProgressForm(BaseForm):
+    text = TextAreaField(_l("Progress"), validators=[DataRequired(), Length(max=TEXT_LENGTH)])
+    status = SelectField(
+        _l("New status"), choices=lambda: [("", _l("Unchanged")), *_choices(ACTION_STATUS_LABELS)], default=""
+    )
+
+
+class IncidentForm(BaseForm):
+    section_id = SelectField(_l("Border section"), coerce=int, validators=[DataRequired()])
+    type = SelectField(_l("Type"), choices=lambda: _choices(INCIDENT_TYPE_LABELS))
+    occurred_at = _start_field(_l("When it happened"))
+    landmark = StringField(_l("Landmark"), validators=[Optional(), Length(max=200)])
+    border_sign = StringField(_l("Border sign number"), validators=[Optional(), Length(max=30)])
+    latitude = DecimalField(_l("Latitude"), places=6, validators=[Optional()])
+    longitude = DecimalField(_l("Longitude"), places=6, validators=[Optional()])
+    description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=TEXT_LENGTH)])
+    persons_involved = IntegerField(
+        _l("Persons involved"), default=0, validators=[Optional(), NumberRange(min=0)]
+    )
+    animals_involved = IntegerField(
+        _l("Animals involved"), default=0, validators=[Optional(), NumberRange(min=0)]
+    )
+    property_involved = TextAreaField(
+        _l("Property involved"), validators=[Optional(), Length(max=TEXT_LENGTH)]
+    )
+    is_shared = BooleanField(_l("Share with the other side now"))
+
+
+class IncidentStatusForm(BaseForm):
+    status = SelectField(_l("Status"), choices=lambda: _choices(INCIDENT_STATUS_LABELS))
+
+
+class HandOverForm(BaseForm):
+    kind = SelectField(_l("What is handed over"), choices=lambda: _choices(HAND_OVER_LABELS))
+    count = IntegerField(_l("How many"), validators=[DataRequired(), NumberRange(min=1)])
+    handing_state_id = SelectField(_l("Handing side"), coerce=int)
+    handed_over_at = _start_field(_l("Handed over at"))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=TEXT_LENGTH)])
+
+
+def parse_participants(text: str, sides: dict[str, int]) -> list[ParticipantInput]:
+    """Lines "side code | name | role"; a line in another shape is refused beside the field."""
+    people = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) != 3 or parts[0].upper() not in sides or not parts[1] or not parts[2]:
+            raise ValidationFailed(
+                N_("Write each participant as: side code | name | role (%(line)s)."),
+                "participants",
+                line=line.strip(),
+            )
+        people.append(ParticipantInput(sides[parts[0].upper()], parts[1], parts[2]))
+    return people
