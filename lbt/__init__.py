@@ -115,5 +115,18 @@ def _register_blueprints(app: Flask) -> None:
     from lbt.reference.views import bp as reference
     from lbt.representatives.views import bp as representatives
 
-    for blueprint in (home, accounts, reference, audit, apply, applications, permits, alerts, verify, api, crossings, representatives):
+    for blueprint in (
+        home,
+        accounts,
+        reference,
+        audit,
+        apply,
+        applications,
+        permits,
+        alerts,
+        verify,
+        api,
+        crossings,
+        representatives,
+    ):
         app.register_blueprint(blueprint)

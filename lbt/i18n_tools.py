@@ -32,7 +32,10 @@ def extract() -> Catalog:
     ]
     for directory, method_map, root in sources:
         for filename, lineno, message, comments, context in extract_from_dir(
-            str(directory), method_map, keywords=KEYWORDS, strip_comment_tags=True,
+            str(directory),
+            method_map,
+            keywords=KEYWORDS,
+            strip_comment_tags=True,
             # Babel skips folders starting with "_" by default, which would miss templates/_macros
             directory_filter=lambda path: Path(path).name != "__pycache__",
         ):

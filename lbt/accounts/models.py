@@ -47,7 +47,9 @@ def new_session_token() -> str:
 
 class User(Audited, Base):
     __tablename__ = "users"
-    __audit_ignore__ = frozenset({"failed_login_count", "last_login_at", "locale"})  # a language choice is not a change worth auditing
+    __audit_ignore__ = frozenset(
+        {"failed_login_count", "last_login_at", "locale"}
+    )  # a language choice is not a change worth auditing
     __audit_redact__ = frozenset({"password_hash", "session_token"})
 
     id: Mapped[int] = mapped_column(primary_key=True)

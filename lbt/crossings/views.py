@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -20,7 +21,7 @@ from lbt.crossings.verify import permit_facts, stay_facts
 from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
-from lbt.security import require, roles
+from lbt.security import public, require, roles
 from lbt.web import get_session, now, state
 
 bp = Blueprint("crossings", __name__, url_prefix="/crossings")
@@ -53,10 +54,59 @@ def _problem(message: str, status: int = 400) -> tuple[Response, int]:
     return jsonify(error=message, status=status), status
 
 
+#: how old the cached revocation list may be before the page warns (hours)
+REVOCATIONS_MAX_AGE_HOURS = 24
+
+
 @bp.get("/verify")
 @roles(GUARD)
 def verify() -> str:
-    return render_template("crossings/verify.html", points=_guard().crossing_points)
+    return render_template(
+        "crossings/verify.html",
+        points=_guard().crossing_points,
+        revocations_max_age_hours=current_app.config.get(
+            "LBT_REVOCATIONS_MAX_AGE_HOURS", REVOCATIONS_MAX_AGE_HOURS
+        ),
+    )
+
+
+@bp.get("/sw.js")
+@public
+def service_worker() -> Response:
+    """The verification page's service worker, served from /crossings/ so that its scope covers the
+    page. It holds no data of its own (the code is public), hence no login."""
+    path = Path(current_app.static_folder or "static") / "js" / "crossings-sw.js"
+    response = Response(path.read_bytes(), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/crossings/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+@public
+def manifest() -> Response:
+    """The web app manifest: the verification page installed on a phone's home screen."""
+    response = jsonify(
+        {
+            "name": _("LBT: check a permit"),
+            "short_name": _("LBT check"),
+            "start_url": url_for("crossings.verify"),
+            "scope": "/crossings/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b4f8a",
+            "icons": [
+                {
+                    "src": url_for("static", filename="img/favicon.svg"),
+                    "sizes": "any",
+                    "type": "image/svg+xml",
+                }
+            ],
+        }
+    )
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _reasons(reasons: tuple[Reason, ...]) -> list[dict[str, str]]:

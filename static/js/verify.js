@@ -1,12 +1,15 @@
 // The border guard's verification page: read a permit QR (camera frames or a photo, decoded with the
 // vendored jsQR) or take a typed permit number, ask the server for the verdict, show it, and record
-// the entry or exit with a UUID made here (a retry after a lost answer is stored once).
+// the entry or exit with a UUID made here (a retry after a lost answer is stored once). Without a
+// connection, verify-offline.js gives the verdict from the QR's signature and keeps the crossing
+// on the device until it can be sent.
 (function () {
   "use strict";
   var root = document.getElementById("verify");
   if (!root) { return; }
   var text = root.dataset;
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var csrf = function () { return (document.querySelector('meta[name="csrf-token"]') || {}).content || ""; };
+  var offline = window.LbtOffline;
   var $ = function (id) { return document.getElementById(id); };
   var message = $("verify-message");
   var input = $("verify-input");
@@ -29,6 +32,11 @@
   }
 
   function point() { var field = $("verify-point"); return field ? field.value : null; }
+  function agreement() {
+    var field = $("verify-point");
+    var chosen = field && (field.selectedOptions ? field.selectedOptions[0] : field);
+    return chosen ? chosen.dataset.agreement || null : null;
+  }
   function direction() {
     var checked = document.querySelector('input[name="direction"]:checked');
     return checked ? checked.value : "entry";
@@ -43,12 +51,20 @@
     return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
   }
 
+  // A request that could not reach the server (no network) fails with error.offline set.
   async function post(url, payload) {
-    var response = await fetch(url, {
+    var response;
+    try {
+      response = await fetch(url, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf() },
       body: JSON.stringify(payload)
-    });
+      });
+    } catch (error) {
+      var lost = new Error(text.textNetwork);
+      lost.offline = true;
+      throw lost;
+    }
     var body = await response.json().catch(function () { return {}; });
     if (!response.ok) { throw new Error(body.error || text.textNetwork); }
     return body;
@@ -62,6 +78,17 @@
 
   function daysOf(used, limit) {
     return text.textDaysOf.replace("{used}", String(used)).replace("{limit}", String(limit));
+  }
+
+  function fillStay(stay) {
+    if (!stay) {  // checked offline: the stay is known only to the server
+      fill("stay", text.textNotChecked);
+      fill("window", text.textNotChecked);
+      return;
+    }
+    fill("stay", daysOf(stay.current_stay_days, stay.max_stay_days) + " · " + (stay.inside ? text.textInside : text.textOutside));
+    var rule = text.textWindowRule.replace("1111", String(stay.window_limit)).replace("2222", String(stay.window_days));
+    fill("window", stay.window_days ? daysOf(stay.window_used, stay.window_limit) + " (" + rule + ")" : text.textNone);
   }
 
   function showVerdict(body, item) {
@@ -91,14 +118,15 @@
       fill("document", permit.document_number);
       fill("number", permit.number);
       fill("validity", permit.valid_from + " – " + permit.valid_until);
-      var stay = body.stay;
-      fill("stay", daysOf(stay.current_stay_days, stay.max_stay_days) + " · " + (stay.inside ? text.textInside : text.textOutside));
-      var rule = text.textWindowRule.replace("1111", String(stay.window_limit)).replace("2222", String(stay.window_days));
-      fill("window", stay.window_days ? daysOf(stay.window_used, stay.window_limit) + " (" + rule + ")" : text.textNone);
-      photo.onload = function () { photo.hidden = false; };
-      photo.src = body.photo_url || text.photoByNumberUrl.replace("__NUMBER__", encodeURIComponent(permit.number));
+      fillStay(body.stay);
+      if (!body.offline) {  // no photo offline: it is not kept on the device
+        photo.onload = function () { photo.hidden = false; };
+        photo.src = body.photo_url || text.photoByNumberUrl.replace("__NUMBER__", encodeURIComponent(permit.number));
+      }
       item.permit_number = permit.number;
     }
+    if (body.offline && body.token) { item.token = body.token; }  // the server checks it again
+    result.dataset.offline = body.offline ? "true" : "false";
     var history = $("verdict-history");
     history.hidden = !body.history_url;
     if (body.history_url) { history.href = body.history_url; }
@@ -128,6 +156,14 @@
     try {
       showVerdict(await post(url, Object.assign({}, payload, item)), item);
     } catch (error) {
+      if (error.offline && offline && payload.token) {
+        showVerdict(await offline.verdict(payload.token, agreement()), item);
+        return;
+      }
+      if (error.offline && payload.number) {
+        say("textOfflineNumber", "bad");
+        return;
+      }
       message.textContent = error.message || text.textNetwork;
       message.className = "verify__message verify__message--bad";
     }
@@ -168,6 +204,19 @@
       recordForm.hidden = words[1] === "ok";
       recordButton.disabled = words[1] === "ok";
     } catch (error) {
+      if (error.offline && offline && window.indexedDB) {
+        // no connection: the crossing happened now; it waits on this device with its id and time
+        item.offline = true;
+        item.label = current.body.permit ? current.body.permit.number : "";
+        try {
+          await offline.enqueue(item);
+          recorded.textContent = text.textSavedOffline;
+          recorded.className = "verdict__recorded verdict__recorded--ok";
+          recorded.dataset.status = "queued";
+          recordForm.hidden = true;
+          return;
+        } catch (storeError) { /* not kept: say so below */ }
+      }
       recorded.textContent = error.message || text.textNetwork;
       recorded.className = "verdict__recorded verdict__recorded--bad";
       recordButton.disabled = false;
@@ -251,10 +300,13 @@
   $("verify-number").addEventListener("submit", function (event) {
     event.preventDefault();
     var number = $("verify-number-input").value.trim();
+    // a handheld scanner types the QR's text into this field: check it as a scanned code
+    if (number && offline && offline.tokenFromQr(number)) { checkToken(number); return; }
     if (number) { check(text.numberUrl, { number: number }); }
   });
   recordForm.addEventListener("submit", record);
   $("verdict-next").addEventListener("click", reset);
   $("verify-setup").addEventListener("submit", function (event) { event.preventDefault(); });
   if (!window.isSecureContext) { say("textInsecure", "warn"); }
+  if (offline) { offline.init(root, csrf); }
 })();

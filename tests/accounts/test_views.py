@@ -89,7 +89,9 @@ def test_visitors_without_an_account_find_the_application_and_the_staff_login(cl
 def test_the_language_switch_goes_back_to_the_page_it_was_used_on(client):
     response = client.submit("/language", {"locale": "ru", "next": "/apply/status"})
     assert response.headers["Location"] == "/apply/status"
-    back = client.submit("/language", {"locale": "tg", "next": ""}, headers={"Referer": "http://localhost/apply/"})
+    back = client.submit(
+        "/language", {"locale": "tg", "next": ""}, headers={"Referer": "http://localhost/apply/"}
+    )
     assert back.headers["Location"] == "/apply/"
     elsewhere = client.submit("/language", {"locale": "en"}, headers={"Referer": "https://evil.example/x"})
     assert elsewhere.headers["Location"] == "/"

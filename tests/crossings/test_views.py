@@ -202,3 +202,39 @@ def test_the_log_costs_the_same_queries_for_one_or_many_people_inside(
 @pytest.fixture
 def locality_for_more(db, ref):  # type: ignore[no-untyped-def]
     return add_locality(db, ref.agreement, ref.tj, "Chorku", "Чорку")
+
+
+def test_the_service_worker_is_served_from_crossings_to_anyone_and_never_stale(client):
+    response = client.get("/crossings/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/crossings/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    script = response.get_data(as_text=True)
+    assert 'addEventListener("fetch"' in script and "/crossings/verify" in script
+
+
+def test_the_manifest_starts_at_the_verify_page(client):
+    response = client.get("/crossings/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    body = response.get_json(force=True)
+    assert body["start_url"] == "/crossings/verify"
+    assert body["scope"] == "/crossings/"
+    assert body["display"] == "standalone" and body["icons"]
+
+
+def test_the_verify_page_links_what_it_needs_offline(guard):
+    page = guard.get("/crossings/verify").get_data(as_text=True)
+    assert '<link rel="manifest" href="/crossings/manifest.webmanifest">' in page
+    assert 'data-service-worker-url="/crossings/sw.js"' in page
+    assert 'data-service-worker-scope="/crossings/"' in page
+    assert 'data-revocations-url="/api/v1/revocations"' in page
+    assert 'data-jwks-url="/.well-known/jwks.json"' in page
+    assert 'data-revocations-max-age-hours="24"' in page
+    assert "js/verify-offline.js" in page
+    for asset in ("vendor/jsqr/jsQR.js", "js/verify.js", "js/verify-offline.js", "css/verify.css"):
+        assert asset in page.split('data-offline-files="', 1)[1].split('"', 1)[0]
+    assert 'data-agreement="' in page
+    assert 'data-text-signature-invalid="Not genuine: the signature does not match.' in page
+    assert "<script>" not in page and "style=" not in page

@@ -1,0 +1,248 @@
+"""The verification page without a connection, on the live server: after one visit online it opens
+from the service worker's cache, checks a scanned QR's signature in the browser against the kept
+JWK Set and the kept signed list of withdrawn permits, keeps crossings recorded offline in
+IndexedDB, and sends them when the connection returns: the server holds each exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from lbt import create_app
+from lbt.accounts.models import User
+from lbt.applications.models import ApplicationKind, FeeStatus, Sex, TravelDocumentType
+from lbt.applications.services import ApplicationInput, approve, submit, validity_bounds
+from lbt.demo_applications import demo_photo
+from lbt.permits import services as permits
+from lbt.permits.models import Permit
+from lbt.permits.printing import card_pdf
+from lbt.permits.services import PermitIssuer
+from lbt.reference.models import Locality
+from lbt.settings import Settings
+from lbt.uploads import check_photo
+from tests.browser.conftest import LiveServer, log_in
+from tests.browser.test_verify_page import LiveData, choose_point, live_database_url, render_back, verdict
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class Issued:
+    number: str
+    token: str
+    card_back: Image.Image | None
+
+
+@pytest.fixture(scope="module")
+def live_settings(live_server: LiveServer) -> Settings:
+    return Settings(
+        instance_path=live_server.instance_path,
+        database_url=live_database_url(live_server),
+        secret_key="b" * 40,
+        public_url="http://127.0.0.1",
+    )
+
+
+@pytest.fixture(scope="module")
+def issue(live_settings: Settings) -> Callable[..., Issued]:
+    """A new permit valid from today (its own holder, so no other test's crossings count)."""
+    settings = live_settings
+
+    def issue(document_number: str, *, card: bool = False) -> Issued:
+        app = create_app(settings)
+        state = app.extensions["lbt"]
+        now = datetime.now(UTC)
+        try:
+            with state.database.transaction() as session:
+                locality = session.scalars(select(Locality).order_by(Locality.id)).first()
+                officer = session.scalar(select(User).where(User.username == "officer"))
+                assert locality is not None and officer is not None
+                photo = state.files.save(check_photo(demo_photo("ОФ", 3), "photo.jpg"))
+                session.add(photo)
+                data = ApplicationInput(
+                    locality_id=locality.id,
+                    kind=ApplicationKind.FIRST,
+                    surname_national="Офлайнов",
+                    given_names_national="Бахтиёр",
+                    surname_latin="OFLAYNOV",
+                    given_names_latin="BAKHTIYOR",
+                    sex=Sex.MALE,
+                    birth_date=date(1975, 8, 9),
+                    birth_place=locality.name_latin,
+                    nationality="KGZ",
+                    phone="+996 770 555 321",
+                    document_type=TravelDocumentType.PASSPORT,
+                    document_number=document_number,
+                    document_issuing_state="KGZ",
+                    document_expiry=date(2034, 6, 30),
+                    address=f"{locality.name_latin}, 2 Manas street",
+                    resident_since=date(2001, 5, 1),
+                    reason="family",
+                    reason_text="Visiting relatives across the border.",
+                    declaration_accepted=True,
+                    preferred_locale="ru",
+                )
+                application = submit(session, data, photo=photo, documents=[], now=now).application
+                permit = approve(
+                    session,
+                    application,
+                    officer=officer,
+                    valid_from=now.date(),
+                    valid_until=validity_bounds(application, now.date()).max_until,
+                    fee_status=FeeStatus.PAID,
+                    issue=PermitIssuer(settings.home_state, state.keystore.active_key()),
+                    now=now,
+                )
+                assert isinstance(permit, Permit)
+                pdf = card_pdf(session, permit, settings=settings, files=state.files) if card else None
+                issued = Issued(permit.number, permit.token, render_back(pdf) if pdf else None)
+        finally:
+            state.database.dispose()
+        return issued
+
+    return issue
+
+
+def revoke(settings: Settings, number: str) -> None:
+    app = create_app(settings)
+    state = app.extensions["lbt"]
+    try:
+        with state.database.transaction() as session:
+            permit = session.scalar(select(Permit).where(Permit.number == number))
+            officer = session.scalar(select(User).where(User.username == "officer"))
+            assert permit is not None and officer is not None
+            permits.revoke(
+                session, permit, officer=officer, reason="Obtained by fraud.", now=datetime.now(UTC)
+            )
+    finally:
+        state.database.dispose()
+
+
+def crossings_of(settings: Settings, number: str) -> int:
+    return LiveData(settings, number, Image.new("RGB", (1, 1))).crossings_of(number)
+
+
+def open_ready(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the verify page and wait until it has kept what it needs offline."""
+    page.goto(url)
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)") is True
+    page.locator('#verify[data-offline-ready="true"]').wait_for(state="attached")
+
+
+def check_scanned_text(page, scanned: str) -> str:  # type: ignore[no-untyped-def]
+    """What a handheld scanner does: type the QR's text into the number field."""
+    page.get_by_label("Permit number").fill(scanned)
+    page.get_by_role("button", name="Check", exact=True).click()
+    return verdict(page)
+
+
+def test_offline_the_page_opens_from_the_cache_and_a_crossing_is_sent_once_when_back_online(
+    page, live_server, live_settings, issue, tmp_path
+):
+    permit = issue("AC9990101", card=True)
+    log_in(page, live_server, "guard")
+    open_ready(page, f"{live_server.url}/crossings/verify")
+    assert "List of withdrawn permits from" in page.locator("#offline-lines").inner_text()
+
+    page.context.set_offline(True)
+    page.reload()  # no network: the service worker serves the page, its scripts and jsQR
+    page.locator('#verify[data-offline-ready="true"]').wait_for(state="attached")
+    assert "No connection" in page.locator("#offline-lines").inner_text()
+    choose_point(page, "TJ-KG-01")
+    picture = tmp_path / "card-back.png"
+    assert permit.card_back is not None
+    permit.card_back.save(picture)
+    page.locator("#verify-file").set_input_files(str(picture))
+    assert verdict(page) == "Check and decide"
+    assert "Checked offline" in page.locator("#verdict-reasons").inner_text()
+    assert "stay limits could not be checked" in page.locator("#verdict-reasons").inner_text()
+    assert page.locator('[data-fact="number"]').inner_text() == permit.number
+    assert page.locator('[data-fact="stay"]').inner_text() == "not checked (offline)"
+
+    page.get_by_label("Why is the holder let through?").fill("Checked offline, documents match.")
+    page.get_by_role("button", name="Record entry").click()
+    status = page.locator("#verdict-recorded")
+    status.filter(has_text="kept on this device").wait_for()
+    assert page.locator("#offline-waiting").inner_text() == "Crossings waiting to be sent: 1"
+    assert crossings_of(live_settings, permit.number) == 0
+
+    page.context.set_offline(False)  # the "online" event sends the queue
+    page.locator('#offline-results li[data-status="stored"]').wait_for()
+    assert permit.number in page.locator("#offline-results").inner_text()
+    page.locator('#offline-status[data-waiting="0"]').wait_for(state="attached")
+    assert page.locator("#offline-waiting").count() == 0
+    assert crossings_of(live_settings, permit.number) == 1
+
+    page.reload()  # nothing is left to send again
+    page.locator('#verify[data-offline-ready="true"]').wait_for(state="attached")
+    assert page.locator("#offline-results li").count() == 0
+    assert crossings_of(live_settings, permit.number) == 1
+    assert page.csp_violations == []
+
+
+def test_offline_a_qr_with_one_changed_character_is_red(page, live_server, issue):
+    permit = issue("AC9990102")
+    header, payload, signature = permit.token.split(".")
+    middle = len(payload) // 2
+    changed = payload[:middle] + ("A" if payload[middle] != "A" else "B") + payload[middle + 1 :]
+    log_in(page, live_server, "guard")
+    open_ready(page, f"{live_server.url}/crossings/verify")
+    page.context.set_offline(True)
+
+    assert check_scanned_text(page, f"http://127.0.0.1/v#{header}.{changed}.{signature}") == "May not pass"
+    assert "signature does not match" in page.locator("#verdict-reasons").inner_text()
+    assert page.get_by_role("button", name="Record entry").is_hidden()
+
+    page.get_by_role("button", name="Check the next permit").click()
+    assert check_scanned_text(page, permit.token) == "Check and decide"  # the genuine one
+    page.get_by_role("button", name="Check the next permit").click()
+    assert check_scanned_text(page, "not.an.lbt-code") == "May not pass"
+    assert page.locator("#verdict-reasons").inner_text() == "This is not an LBT permit code."
+    page.get_by_role("button", name="Check the next permit").click()
+    page.get_by_label("Permit number").fill(permit.number)  # a number needs the server
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.locator("#verify-message").filter(has_text="cannot be checked offline").wait_for()
+    assert page.csp_violations == []
+
+
+def test_a_revoked_permit_is_red_offline_once_the_list_was_refreshed(page, live_server, live_settings, issue):
+    permit = issue("AC9990103")
+    log_in(page, live_server, "guard")
+    open_ready(page, f"{live_server.url}/crossings/verify")
+    page.context.set_offline(True)
+    assert check_scanned_text(page, permit.token) == "Check and decide"  # not on the kept list yet
+
+    page.context.set_offline(False)
+    revoke(live_settings, permit.number)
+    open_ready(page, f"{live_server.url}/crossings/verify")  # online: the list is fetched again
+    page.context.set_offline(True)
+    assert check_scanned_text(page, permit.token) == "May not pass"
+    assert "withdrawn permits" in page.locator("#verdict-reasons").inner_text()
+    assert page.get_by_role("button", name="Record entry").is_hidden()
+    assert page.csp_violations == []
+
+
+def test_an_old_list_of_withdrawn_permits_is_warned_about(page, live_server, issue):
+    permit = issue("AC9990104")
+    log_in(page, live_server, "guard")
+    open_ready(page, f"{live_server.url}/crossings/verify")
+    assert page.locator("#verify").get_attribute("data-revocations-max-age-hours") == "24"
+    page.context.set_offline(True)
+    page.evaluate(
+        """() => {
+          const kept = JSON.parse(localStorage.getItem("lbt.crossings.revocations"));
+          kept.iat -= 25 * 3600;
+          localStorage.setItem("lbt.crossings.revocations", JSON.stringify(kept));
+        }"""
+    )
+    page.reload()
+    page.locator('#verify[data-offline-ready="true"]').wait_for(state="attached")
+    status = page.locator("#offline-lines").inner_text()
+    assert "(25 h old)" in status and "older than 24 h" in status
+    assert check_scanned_text(page, permit.token) == "Check and decide"
+    assert "older than 24 h" in page.locator("#verdict-reasons").inner_text()
