@@ -78,6 +78,7 @@ class Settings:
     proxy_count: int = 0
     ratelimit_storage_url: str = "memory://"
     issuing_authority: str = ""
+    revocations_max_age_hours: int = 24
     signing_key_pem: str = field(default="", repr=False)
     testing: bool = False
 
@@ -121,5 +122,8 @@ class Settings:
             proxy_count=_int("LBT_PROXY_COUNT", env.get("LBT_PROXY_COUNT"), 0),
             ratelimit_storage_url=env.get("LBT_RATELIMIT_STORAGE_URL") or "memory://",
             issuing_authority=env.get("LBT_ISSUING_AUTHORITY") or "",
+            revocations_max_age_hours=_int(
+                "LBT_REVOCATIONS_MAX_AGE_HOURS", env.get("LBT_REVOCATIONS_MAX_AGE_HOURS"), 24
+            ),
             signing_key_pem=env.get("LBT_SIGNING_KEY") or "",
         )

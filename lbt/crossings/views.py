@@ -22,7 +22,7 @@ from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
 from lbt.security import public, require, roles
-from lbt.web import get_session, now, state
+from lbt.web import get_session, now, settings, state
 
 bp = Blueprint("crossings", __name__, url_prefix="/crossings")
 
@@ -54,19 +54,13 @@ def _problem(message: str, status: int = 400) -> tuple[Response, int]:
     return jsonify(error=message, status=status), status
 
 
-#: how old the cached revocation list may be before the page warns (hours)
-REVOCATIONS_MAX_AGE_HOURS = 24
-
-
 @bp.get("/verify")
 @roles(GUARD)
 def verify() -> str:
     return render_template(
         "crossings/verify.html",
         points=_guard().crossing_points,
-        revocations_max_age_hours=current_app.config.get(
-            "LBT_REVOCATIONS_MAX_AGE_HOURS", REVOCATIONS_MAX_AGE_HOURS
-        ),
+        revocations_max_age_hours=settings().revocations_max_age_hours,
     )
 
 
