@@ -25,8 +25,15 @@ from lbt.permits.services import PermitIssuer
 from lbt.reference.models import Locality
 from lbt.settings import Settings
 from lbt.uploads import check_photo
-from tests.browser.conftest import LiveServer, log_in
-from tests.browser.test_verify_page import LiveData, choose_point, live_database_url, render_back, verdict
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
+from tests.browser.test_verify_page import (
+    LiveData,
+    choose_point,
+    live_database_url,
+    render_back,
+    verdict,
+    write_y4m,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -246,3 +253,63 @@ def test_an_old_list_of_withdrawn_permits_is_warned_about(page, live_server, iss
     assert "(25 h old)" in status and "older than 24 h" in status
     assert check_scanned_text(page, permit.token) == "Check and decide"
     assert "older than 24 h" in page.locator("#verdict-reasons").inner_text()
+
+
+# Issue 4's path with a real card and a (fake) camera: green and an entry online, then with no
+# network the same camera scans and the exit is kept; back online the server holds one record each.
+def test_camera_green_entry_online_then_offline_exit_is_sent_once(
+    browser, live_server, live_settings, issue, tmp_path
+):
+    permit = issue("AC9990301", card=True)
+    assert permit.card_back is not None
+    video = write_y4m(permit.card_back, tmp_path / "card.y4m")
+    camera_browser = browser.browser_type.launch(
+        executable_path=find_chromium(),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    context = camera_browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        log_in(page, live_server, "guard")
+        open_ready(page, f"{live_server.url}/crossings/verify")
+        choose_point(page, "TJ-KG-01")
+        page.get_by_label("Entry").check()
+        page.get_by_role("button", name="Scan with the camera").click()
+        assert verdict(page) == "May pass"
+        assert page.locator('[data-fact="number"]').inner_text() == permit.number
+        page.get_by_role("button", name="Record entry").click()
+        recorded = page.locator("#verdict-recorded")
+        recorded.filter(has_not_text="Recording").wait_for()
+        assert recorded.inner_text() == "Entry recorded."
+        assert crossings_of(live_settings, permit.number) == 1
+
+        context.set_offline(True)
+        page.reload()  # from the service worker's cache
+        page.locator('#verify[data-offline-ready="true"]').wait_for(state="attached")
+        choose_point(page, "TJ-KG-01")
+        page.get_by_label("Exit").check()
+        page.get_by_role("button", name="Scan with the camera").click()
+        assert verdict(page) == "Check and decide"  # offline: never green, stay limits unchecked
+        page.get_by_label("Why is the holder let through?").fill(
+            "Checked offline, the card matches the passport."
+        )
+        page.get_by_role("button", name="Record exit").click()
+        recorded.filter(has_text="kept on this device").wait_for()
+        assert page.locator("#offline-waiting").inner_text() == "Crossings waiting to be sent: 1"
+        assert crossings_of(live_settings, permit.number) == 1
+
+        context.set_offline(False)  # the queue goes out by itself
+        page.locator('#offline-results li[data-status="stored"]').wait_for()
+        assert crossings_of(live_settings, permit.number) == 2
+        page.reload()  # nothing is sent twice
+        page.locator('#verify[data-offline-ready="true"]').wait_for(state="attached")
+        assert crossings_of(live_settings, permit.number) == 2
+    finally:
+        context.close()
+        camera_browser.close()
