@@ -29,6 +29,7 @@ from lbt.representatives.models import (
     IncidentType,
     MeetingKind,
     MeetingStatus,
+    Post,
     ProtocolStatus,
 )
 
@@ -275,3 +276,27 @@ def parse_participants(text: str, sides: dict[str, int]) -> list[ParticipantInpu
             )
         people.append(ParticipantInput(sides[parts[0].upper()], parts[1], parts[2]))
     return people
+
+
+POST_LABELS = {
+    Post.BORDER_REPRESENTATIVE: _l("Border representative"),
+    Post.DEPUTY: _l("Deputy border representative"),
+    Post.ASSISTANT: _l("Assistant border representative"),
+    Post.SECRETARY: _l("Secretary"),
+    Post.INTERPRETER: _l("Interpreter"),
+    Post.EXPERT: _l("Expert"),
+}
+
+
+class AppointmentForm(BaseForm):
+    post = SelectField(
+        _l("Post"), choices=lambda: [(p.value, POST_LABELS[p]) for p in Post], validators=[DataRequired()]
+    )
+    full_name = StringField(_l("Full name and rank"), validators=[DataRequired(), Length(max=200)])
+    credentials_number = StringField(_l("Credentials number"), validators=[DataRequired(), Length(max=60)])
+    contact = StringField(_l("Contact"), validators=[Optional(), Length(max=300)])
+    appointed_from = DateField(_l("Appointed from"), validators=[DataRequired()])
+
+
+class EndAppointmentForm(BaseForm):
+    appointed_until = DateField(_l("Last day in office"), validators=[DataRequired()])

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from lbt.accounts.models import Role
 from lbt.representatives.ics import CalendarEvent, calendar
 from lbt.representatives.models import HandOverAct, Meeting, MeetingStatus, ProtocolStatus
 from tests.conftest import Client, Clock
@@ -283,3 +284,37 @@ def test_folding_never_splits_a_character(clock):
     for line in lines:
         line.decode()  # each physical line is whole UTF-8
     assert "SUMMARY:" + "ҳҷқңөү" * 40 in text.replace("\r\n ", "")
+
+
+def test_each_side_keeps_its_own_register_and_a_replacement_keeps_the_history(app, db, ref, clock):
+    from tests.conftest import PASSWORD, make_user
+
+    make_user(db, "rep-tj-r", Role.REPRESENTATIVE, state=ref.tj, border_sections=[ref.section])
+    make_user(db, "rep-kg-r", Role.REPRESENTATIVE, state=ref.kg, border_sections=[ref.section])
+    tj, kg = app.test_client(), app.test_client()
+    assert tj.login("rep-tj-r", PASSWORD).status_code == 302
+    assert kg.login("rep-kg-r", PASSWORD).status_code == 302
+    url = f"/representatives/sections/{ref.section.id}/register"
+    first = {
+        "post": "border_representative",
+        "full_name": "Col. S. Nazarov",
+        "credentials_number": "TJ-17/2024",
+        "appointed_from": "2025-01-10",
+    }
+    assert tj.submit(url, first).status_code == 302
+    second = {
+        **first,
+        "full_name": "Col. A. Karimov",
+        "credentials_number": "TJ-3/2026",
+        "appointed_from": "2026-11-01",
+    }
+    assert tj.submit(url, second).status_code == 302
+    page = kg.get(url).get_data(as_text=True)  # the other side sees the register
+    assert "Col. S. Nazarov" in page and "2025-01-10 – 2026-11-01" in page and "Col. A. Karimov" in page
+    assert "Record an appointment of your side" in page
+    missing = tj.submit(url, {**first, "credentials_number": ""})
+    assert missing.status_code == 400
+    other = make_user(db, "rep-uz", Role.REPRESENTATIVE, state=ref.uz, border_sections=[ref.other_section])
+    outsider = app.test_client()
+    outsider.login(other.username, PASSWORD)
+    assert outsider.get(url).status_code == 403

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from lbt.accounts.models import User
@@ -97,19 +97,20 @@ def _sides(section: BorderSection) -> list[tuple[int, str]]:
 
 
 def _crossing_points(section: BorderSection) -> list[tuple[int, str]]:
-    """Crossing points on either side of the section's two states' border."""
-    sides = {section.state_a_id, section.state_b_id}
+    """Crossing points of the agreement between the section's two states (one query)."""
+    a, b = section.state_a_id, section.state_b_id
     points = get_session().scalars(
         select(CrossingPoint)
         .join(Agreement, CrossingPoint.agreement_id == Agreement.id)
+        .where(
+            or_(
+                and_(Agreement.state_a_id == a, Agreement.state_b_id == b),
+                and_(Agreement.state_a_id == b, Agreement.state_b_id == a),
+            )
+        )
         .order_by(CrossingPoint.code)
     )
-    found = [
-        (p.id, f"{p.code} {p.name}")
-        for p in points
-        if {p.agreement.state_a_id, p.agreement.state_b_id} == sides
-    ]
-    return [(0, "—"), *found]
+    return [(0, "—"), *((p.id, f"{p.code} {p.name}") for p in points)]
 
 
 def _with_choices(form: BaseForm, section: BorderSection) -> BaseForm:
