@@ -509,3 +509,46 @@ def tokens_revoke(token_id: int) -> None:
             return
         revoke_token(session, token, state.clock())
     click.echo(f"Token #{token_id} revoked.")
+
+
+# --- border sections ----------------------------------------------------------------------------
+
+
+@main.group("sections")
+def sections_group() -> None:
+    """Border sections."""
+
+
+@sections_group.command("meeting-rules")
+@click.argument("code")
+@click.option(
+    "--notice-days", type=click.IntRange(0, 60), help="Days ahead an ordinary meeting must be proposed."
+)
+@click.option("--reply-hours", type=click.IntRange(1, 168), help="Hours the other side has to answer (at most a week).")
+@with_appcontext
+def sections_meeting_rules(code: str, notice_days: int | None, reply_hours: int | None) -> None:
+    """Show, or set, the meeting rules the representatives of a section agreed on (default 7 days, 48 hours)."""
+    from sqlalchemy import select
+
+    from lbt.reference.models import BorderSection
+    from lbt.representatives.meetings import rules_for, set_rules
+
+    state = _state()
+    with state.database.transaction(_cli_actor()) as session:
+        section = session.scalar(select(BorderSection).where(BorderSection.code == code))
+        if section is None:
+            _fail(f"no border section {code!r}")
+            return
+        rules = rules_for(session, section)
+        if notice_days is not None or reply_hours is not None:
+            set_rules(
+                session,
+                section,
+                min_notice_days=rules.min_notice_days if notice_days is None else notice_days,
+                reply_hours=rules.reply_hours if reply_hours is None else reply_hours,
+            )
+            rules = rules_for(session, section)
+        click.echo(
+            f"{section.code}: ordinary meetings at least {rules.min_notice_days} days ahead, "
+            f"replies within {rules.reply_hours} hours"
+        )

@@ -245,3 +245,15 @@ def test_tokens_create_list_and_revoke(demo_app):
     token_id = listing.split()[0].lstrip("#")
     assert run(demo_app, "tokens", "revoke", token_id).exit_code == 0
     assert client.get("/api/v1/revocations", headers=headers).status_code == 401
+
+
+def test_a_sections_meeting_rules_can_be_shown_and_set(demo_app):
+    shown = run(demo_app, "sections", "meeting-rules", "TJ-KG-ISF")
+    assert shown.exit_code == 0 and "at least 7 days ahead, replies within 48 hours" in shown.output
+    changed = run(
+        demo_app, "sections", "meeting-rules", "TJ-KG-ISF", "--notice-days", "10", "--reply-hours", "72"
+    )
+    assert "at least 10 days ahead, replies within 72 hours" in changed.output
+    assert "at least 10 days" in run(demo_app, "sections", "meeting-rules", "TJ-KG-ISF").output
+    assert run(demo_app, "sections", "meeting-rules", "NOPE").exit_code == 2
+    assert run(demo_app, "sections", "meeting-rules", "TJ-KG-ISF", "--reply-hours", "0").exit_code == 2
