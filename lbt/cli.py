@@ -524,7 +524,9 @@ def sections_group() -> None:
 @click.option(
     "--notice-days", type=click.IntRange(0, 60), help="Days ahead an ordinary meeting must be proposed."
 )
-@click.option("--reply-hours", type=click.IntRange(1, 168), help="Hours the other side has to answer (at most a week).")
+@click.option(
+    "--reply-hours", type=click.IntRange(1, 168), help="Hours the other side has to answer (at most a week)."
+)
 @with_appcontext
 def sections_meeting_rules(code: str, notice_days: int | None, reply_hours: int | None) -> None:
     """Show, or set, the meeting rules the representatives of a section agreed on (default 7 days, 48 hours)."""
