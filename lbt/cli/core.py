@@ -1,0 +1,246 @@
+"""The ``lbt`` command: serve, db, demo, users, audit, i18n."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from lbt import create_app
+from lbt.accounts.models import Role
+from lbt.audit.models import AuditActor
+from lbt.web import AppState
+
+
+def _state() -> AppState:
+    return current_app.extensions["lbt"]  # type: ignore[no-any-return]
+
+
+def _cli_actor(name: str = "cli") -> AuditActor:
+    return AuditActor(None, name, "cli")
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """Local border traffic permits and border-representative cooperation."""
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--demo", is_flag=True, help="Load demo data into an empty database and print the demo accounts."
+)
+@with_appcontext
+def serve(host: str, port: int, demo: bool) -> None:
+    """Bring the database to the latest migration, then serve (development server; use gunicorn in production)."""
+    from werkzeug.serving import run_simple
+
+    from lbt.migrate import upgrade
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = _state()
+    upgrade(state.database.engine)
+    if demo:
+        _load_and_print_demo(state, only_if_empty=True)
+    click.echo(f"lbt is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
+    from lbt.demo import database_is_empty, load_demo, read_demo_accounts
+    from lbt.demo_applications import load_demo_applications
+
+    with state.database.transaction(_cli_actor("demo")) as session:
+        if not only_if_empty or database_is_empty(session):
+            load_demo(session, state.settings.instance_path, now=state.clock())
+            session.flush()
+            load_demo_applications(
+                session,
+                files=state.files,
+                keystore=state.keystore,
+                home_state=state.settings.home_state,
+                now=state.clock(),
+            )
+            click.echo("Demo data loaded.")
+    accounts = read_demo_accounts(state.settings.instance_path)
+    if accounts:
+        click.echo("Demo accounts (username / password / role):")
+        for username, password, role in accounts:
+            click.echo(f"  {username:<16} {password:<24} {role}")
+
+
+@main.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load the demo data (idempotent: running it again adds nothing twice)."""
+    from lbt.migrate import upgrade
+
+    state = _state()
+    upgrade(state.database.engine)
+    _load_and_print_demo(state, only_if_empty=False)
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema (to the latest revision by default)."""
+    from lbt.migrate import current_revision, upgrade
+
+    engine = _state().database.engine
+    upgrade(engine, revision)
+    click.echo(f"Database at revision {current_revision(engine) or '(empty)'}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema (one revision by default; 'base' removes everything)."""
+    from lbt.migrate import current_revision, downgrade
+
+    engine = _state().database.engine
+    downgrade(engine, revision)
+    click.echo(f"Database at revision {current_revision(engine) or '(empty)'}.")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the schema's revision and the latest one."""
+    from lbt.migrate import current_revision, head_revision
+
+    engine = _state().database.engine
+    current, head = current_revision(engine), head_revision(engine)
+    click.echo(f"current: {current or '(empty)'}")
+    click.echo(f"latest:  {head}")
+    if current != head:
+        click.echo("Run `lbt db upgrade` to bring the database up to date.")
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@main.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+@users_group.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    help="agreement:CODE, crossing:CODE, state:CC or section:CODE; repeatable.",
+)
+@click.option("--full-name", default="")
+@click.option("--email", default="")
+@click.password_option(prompt="Password", confirmation_prompt="Repeat the password")
+@with_appcontext
+def users_create(
+    username: str, role: str, scopes: tuple[str, ...], full_name: str, email: str, password: str
+) -> None:
+    """Create a user; the password is asked for (never given on the command line)."""
+    from lbt.accounts.services import Scope, UserData, create_user
+    from lbt.errors import DomainError
+
+    state = _state()
+    try:
+        with state.database.transaction(_cli_actor()) as session:
+            data = UserData(
+                username=username,
+                role=Role(role),
+                full_name=full_name,
+                email=email,
+                scope=Scope.parse(scopes),
+            )
+            user = create_user(session, data, password, now=state.clock())
+            click.echo(
+                f"Created {user.username} ({user.role.value}) {' '.join(user.scope_labels())}".rstrip()
+            )
+    except DomainError as error:
+        _fail(str(error))
+
+
+@users_group.command("set-password")
+@click.argument("username")
+@click.password_option(prompt="New password", confirmation_prompt="Repeat the new password")
+@with_appcontext
+def users_set_password(username: str, password: str) -> None:
+    """Set a user's password (ends their other logins and clears a lockout)."""
+    from lbt.accounts.services import find_user, set_password
+    from lbt.errors import DomainError
+
+    state = _state()
+    try:
+        with state.database.transaction(_cli_actor()) as session:
+            user = find_user(session, username)
+            if user is None:
+                _fail(f"no user named {username!r}")
+                return
+            set_password(session, user, password, now=state.clock())
+            click.echo(f"Password of {user.username} set.")
+    except DomainError as error:
+        _fail(str(error))
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list() -> None:
+    """One line per user: username, role, scope, status."""
+    from lbt.accounts.services import list_users
+
+    with _state().database.transaction(_cli_actor()) as session:
+        for user in list_users(session):
+            status = "" if user.is_active else "  (inactive)"
+            click.echo(
+                f"{user.username:<20} {user.role.value:<15} {' '.join(user.scope_labels())}{status}".rstrip()
+            )
+
+
+# --- audit --------------------------------------------------------------------------------------
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check the whole hash chain; name the first broken entry (exit code 1 when broken)."""
+    from lbt.audit.services import verify_chain
+
+    with _state().database.transaction(_cli_actor()) as session:
+        result = verify_chain(session)
+    if result.first_break is None:
+        click.echo(f"Audit log intact: {result.checked} entries checked.")
+        return
+    click.echo(
+        f"Audit log BROKEN at entry #{result.first_break.entry_id}: {result.first_break.reason} "
+        f"({result.checked} entries read).",
+        err=True,
+    )
+    sys.exit(1)
