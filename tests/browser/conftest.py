@@ -53,6 +53,7 @@ class LiveServer:
     url: str
     accounts: dict[str, str]  # username -> password
     instance_path: Path
+    database_url: str
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +76,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield LiveServer(f"http://127.0.0.1:{server.server_port}", accounts, settings.instance_path)
+            yield LiveServer(f"http://127.0.0.1:{server.server_port}", accounts, settings.instance_path, url)
         finally:
             server.shutdown()
             thread.join(timeout=10)

@@ -15,20 +15,15 @@ from sqlalchemy import select
 
 from lbt import create_app
 from lbt.accounts.models import User
-from lbt.applications.models import ApplicationKind, FeeStatus, Sex, TravelDocumentType
-from lbt.applications.services import ApplicationInput, approve, submit, validity_bounds
-from lbt.demo_applications import demo_photo
 from lbt.permits import services as permits
 from lbt.permits.models import Permit
-from lbt.permits.printing import card_pdf
-from lbt.permits.services import PermitIssuer
-from lbt.reference.models import Locality
 from lbt.settings import Settings
-from lbt.uploads import check_photo
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
 from tests.browser.test_verify_page import (
+    Holder,
     LiveData,
     choose_point,
+    issue_permit,
     live_database_url,
     render_back,
     verdict,
@@ -61,56 +56,9 @@ def issue(live_settings: Settings) -> Callable[..., Issued]:
     settings = live_settings
 
     def issue(document_number: str, *, card: bool = False) -> Issued:
-        app = create_app(settings)
-        state = app.extensions["lbt"]
-        now = datetime.now(UTC)
-        try:
-            with state.database.transaction() as session:
-                locality = session.scalars(select(Locality).order_by(Locality.id)).first()
-                officer = session.scalar(select(User).where(User.username == "officer"))
-                assert locality is not None and officer is not None
-                photo = state.files.save(check_photo(demo_photo("ОФ", 3), "photo.jpg"))
-                session.add(photo)
-                data = ApplicationInput(
-                    locality_id=locality.id,
-                    kind=ApplicationKind.FIRST,
-                    surname_national="Офлайнов",
-                    given_names_national="Бахтиёр",
-                    surname_latin="OFLAYNOV",
-                    given_names_latin="BAKHTIYOR",
-                    sex=Sex.MALE,
-                    birth_date=date(1975, 8, 9),
-                    birth_place=locality.name_latin,
-                    nationality="KGZ",
-                    phone="+996 770 555 321",
-                    document_type=TravelDocumentType.PASSPORT,
-                    document_number=document_number,
-                    document_issuing_state="KGZ",
-                    document_expiry=date(2034, 6, 30),
-                    address=f"{locality.name_latin}, 2 Manas street",
-                    resident_since=date(2001, 5, 1),
-                    reason="family",
-                    reason_text="Visiting relatives across the border.",
-                    declaration_accepted=True,
-                    preferred_locale="ru",
-                )
-                application = submit(session, data, photo=photo, documents=[], now=now).application
-                permit = approve(
-                    session,
-                    application,
-                    officer=officer,
-                    valid_from=now.date(),
-                    valid_until=validity_bounds(application, now.date()).max_until,
-                    fee_status=FeeStatus.PAID,
-                    issue=PermitIssuer(settings.home_state, state.keystore.active_key()),
-                    now=now,
-                )
-                assert isinstance(permit, Permit)
-                pdf = card_pdf(session, permit, settings=settings, files=state.files) if card else None
-                issued = Issued(permit.number, permit.token, render_back(pdf) if pdf else None)
-        finally:
-            state.database.dispose()
-        return issued
+        holder = Holder("Офлайнов", "Бахтиёр", "OFLAYNOV", "BAKHTIYOR", date(1975, 8, 9))
+        number, token, pdf = issue_permit(settings, holder, document_number, card=card)
+        return Issued(number, token, render_back(pdf) if pdf else None)
 
     return issue
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 
 from lbt import create_app
 from lbt.accounts.models import User
@@ -26,28 +26,77 @@ from lbt.reference.models import Locality
 from lbt.settings import Settings
 from lbt.uploads import check_photo
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
-from tests.dbutil import server_url
 
 pytestmark = pytest.mark.browser
 
 
 def live_database_url(live_server: LiveServer) -> str:
-    """The live server's database (its fixture keeps the URL to itself): the one file or database
-    that tests/dbutil.py made for it in this process."""
-    base = server_url()
-    if base is None:
-        (found,) = live_server.instance_path.parent.glob("lbt_browser-*.sqlite3")
-        return f"sqlite:///{found}"
-    admin = create_engine(make_url(base))
+    return live_server.database_url
+
+
+@dataclass(frozen=True)
+class Holder:
+    surname_national: str
+    given_names_national: str
+    surname_latin: str
+    given_names_latin: str
+    birth_date: date
+
+
+def issue_permit(
+    settings: Settings, holder: Holder, document_number: str, *, card: bool
+) -> tuple[str, str, bytes | None]:
+    """A new application approved today in the live server's database, for a holder of its own (so no
+    other test's crossings count); returns the permit number, its token and, if asked, its card."""
+    app = create_app(settings)
+    state = app.extensions["lbt"]
+    now = datetime.now(UTC)
     try:
-        with admin.connect() as connection:
-            name = connection.scalar(
-                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-                {"prefix": f"lbt_browser_{os.getpid()}_%"},
+        with state.database.transaction() as session:
+            locality = session.scalars(select(Locality).order_by(Locality.id)).first()
+            officer = session.scalar(select(User).where(User.username == "officer"))
+            assert locality is not None and officer is not None
+            photo = state.files.save(check_photo(demo_photo(holder.surname_national[:2], 2), "photo.jpg"))
+            session.add(photo)
+            data = ApplicationInput(
+                locality_id=locality.id,
+                kind=ApplicationKind.FIRST,
+                surname_national=holder.surname_national,
+                given_names_national=holder.given_names_national,
+                surname_latin=holder.surname_latin,
+                given_names_latin=holder.given_names_latin,
+                sex=Sex.MALE,
+                birth_date=holder.birth_date,
+                birth_place=locality.name_latin,
+                nationality="KGZ",
+                phone="+996 770 555 123",
+                document_type=TravelDocumentType.PASSPORT,
+                document_number=document_number,
+                document_issuing_state="KGZ",
+                document_expiry=date(2034, 6, 30),
+                address=f"{locality.name_latin}, 1 Manas street",
+                resident_since=date(2001, 5, 1),
+                reason="family",
+                reason_text="Visiting relatives across the border.",
+                declaration_accepted=True,
+                preferred_locale="ru",
             )
+            application = submit(session, data, photo=photo, documents=[], now=now).application
+            permit = approve(
+                session,
+                application,
+                officer=officer,
+                valid_from=now.date(),
+                valid_until=validity_bounds(application, now.date()).max_until,
+                fee_status=FeeStatus.PAID,
+                issue=PermitIssuer(settings.home_state, state.keystore.active_key()),
+                now=now,
+            )
+            assert isinstance(permit, Permit)
+            pdf = card_pdf(session, permit, settings=settings, files=state.files) if card else None
+            return permit.number, permit.token, pdf
     finally:
-        admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
+        state.database.dispose()
 
 
 @dataclass(frozen=True)
@@ -80,55 +129,9 @@ def live_data(live_server: LiveServer) -> LiveData:
         secret_key="b" * 40,
         public_url="http://127.0.0.1",
     )
-    app = create_app(settings)
-    state = app.extensions["lbt"]
-    now = datetime.now(UTC)
-    try:
-        with state.database.transaction() as session:
-            locality = session.scalars(select(Locality).order_by(Locality.id)).first()
-            officer = session.scalar(select(User).where(User.username == "officer"))
-            assert locality is not None and officer is not None
-            photo = state.files.save(check_photo(demo_photo("ТК", 2), "photo.jpg"))
-            session.add(photo)
-            data = ApplicationInput(
-                locality_id=locality.id,
-                kind=ApplicationKind.FIRST,
-                surname_national="Тошматов",
-                given_names_national="Камол",
-                surname_latin="TOSHMATOV",
-                given_names_latin="KAMOL",
-                sex=Sex.MALE,
-                birth_date=date(1980, 2, 3),
-                birth_place=locality.name_latin,
-                nationality="KGZ",
-                phone="+996 770 555 123",
-                document_type=TravelDocumentType.PASSPORT,
-                document_number="AC9990001",
-                document_issuing_state="KGZ",
-                document_expiry=date(2034, 6, 30),
-                address=f"{locality.name_latin}, 1 Manas street",
-                resident_since=date(2004, 5, 1),
-                reason="family",
-                reason_text="Visiting relatives across the border.",
-                declaration_accepted=True,
-                preferred_locale="ru",
-            )
-            application = submit(session, data, photo=photo, documents=[], now=now).application
-            permit = approve(
-                session,
-                application,
-                officer=officer,
-                valid_from=now.date(),
-                valid_until=validity_bounds(application, now.date()).max_until,
-                fee_status=FeeStatus.PAID,
-                issue=PermitIssuer(settings.home_state, state.keystore.active_key()),
-                now=now,
-            )
-            assert isinstance(permit, Permit)
-            pdf = card_pdf(session, permit, settings=settings, files=state.files)
-            number = permit.number
-    finally:
-        state.database.dispose()
+    holder = Holder("Тошматов", "Камол", "TOSHMATOV", "KAMOL", date(1980, 2, 3))
+    number, _token, pdf = issue_permit(settings, holder, "AC9990001", card=True)
+    assert pdf is not None
     return LiveData(settings, number, render_back(pdf))
 
 
