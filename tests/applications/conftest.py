@@ -94,3 +94,31 @@ def keystore(tmp_path, clock) -> KeyStore:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def issuer(keystore) -> PermitIssuer:  # type: ignore[no-untyped-def]
     return PermitIssuer(home_state="TJ", key=keystore.active_key())
+
+
+@pytest.fixture
+def approve_one(db, users, clock, issuer):  # type: ignore[no-untyped-def]
+    """Approve as the officer of ``ref.agreement`` (one year from 1 December, fee paid, unless told)."""
+    from lbt.accounts.models import Role
+    from lbt.applications.models import FeeStatus
+    from lbt.applications.services import approve
+
+    def approve_one(
+        application: Any,
+        *,
+        valid_from: date = date(2026, 12, 1),
+        valid_until: date = date(2027, 12, 1),
+        fee_status: FeeStatus = FeeStatus.PAID,
+    ) -> Any:
+        return approve(
+            db,
+            application,
+            officer=users[Role.OFFICER],
+            valid_from=valid_from,
+            valid_until=valid_until,
+            fee_status=fee_status,
+            issue=issuer,
+            now=clock(),
+        )
+
+    return approve_one

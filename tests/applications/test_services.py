@@ -104,18 +104,11 @@ def test_an_officer_of_another_agreement_cannot_decide(db, make_application, use
 
 
 def test_approval_issues_a_signed_permit_within_the_bounds(
-    db, make_application, users, clock, issuer, keystore
+    db, make_application, users, clock, issuer, keystore, approve_one
 ):
     application = make_application().application
-    permit = services.approve(
-        db,
-        application,
-        officer=users[Role.OFFICER],
-        valid_from=date(2026, 12, 1),
-        valid_until=date(2028, 11, 30),
-        fee_status=FeeStatus.PAID,
-        issue=issuer,
-        now=clock(),
+    permit = approve_one(
+        application, valid_from=date(2026, 12, 1), valid_until=date(2028, 11, 30), fee_status=FeeStatus.PAID
     )
     assert isinstance(permit, Permit)
     assert permit.number == "TJ-2026-000001-" + str(permits.check_digit("TJ2026000001"))
@@ -140,54 +133,29 @@ def test_approval_issues_a_signed_permit_within_the_bounds(
     ],
 )
 def test_approval_refuses_validity_outside_the_agreement(
-    db, make_application, users, clock, issuer, valid_from, valid_until, message
+    db, make_application, users, clock, issuer, valid_from, valid_until, message, approve_one
 ):
     application = make_application().application
     with pytest.raises(ValidationFailed, match=message):
-        services.approve(
-            db,
-            application,
-            officer=users[Role.OFFICER],
-            valid_from=valid_from,
-            valid_until=valid_until,
-            fee_status=FeeStatus.PAID,
-            issue=issuer,
-            now=clock(),
-        )
+        approve_one(application, valid_from=valid_from, valid_until=valid_until, fee_status=FeeStatus.PAID)
     assert application.status is ApplicationStatus.SUBMITTED
 
 
-def test_the_fee_must_be_paid_unless_exempt(db, make_application, users, clock, issuer):
+def test_the_fee_must_be_paid_unless_exempt(db, make_application, users, clock, issuer, approve_one):
     application = make_application().application
     with pytest.raises(ValidationFailed, match="fee must be paid"):
-        services.approve(
-            db,
-            application,
-            officer=users[Role.OFFICER],
-            valid_from=date(2026, 12, 1),
-            valid_until=date(2027, 12, 1),
-            fee_status=FeeStatus.DUE,
-            issue=issuer,
-            now=clock(),
+        approve_one(
+            application, valid_from=date(2026, 12, 1), valid_until=date(2027, 12, 1), fee_status=FeeStatus.DUE
         )
     minor = make_application(
         birth_date=date(2012, 1, 1), resident_since=date(2012, 1, 1), document_number="B7654321"
     ).application
-    services.approve(
-        db,
-        minor,
-        officer=users[Role.OFFICER],
-        valid_from=date(2026, 12, 1),
-        valid_until=date(2027, 12, 1),
-        fee_status=FeeStatus.DUE,
-        issue=issuer,
-        now=clock(),
-    )
+    approve_one(minor, valid_from=date(2026, 12, 1), valid_until=date(2027, 12, 1), fee_status=FeeStatus.DUE)
     assert minor.fee_status is FeeStatus.WAIVED
 
 
 def test_an_alert_hit_blocks_approval_until_a_supervisor_clears_it(
-    db, make_application, users, clock, issuer
+    db, make_application, users, clock, issuer, approve_one
 ):
     create_alert(
         db,
@@ -200,15 +168,11 @@ def test_an_alert_hit_blocks_approval_until_a_supervisor_clears_it(
     assert len(hits) == 1
     assert not {item.code: item.ok for item in checklist(db, application, clock().date())}["alert_list"]
     with pytest.raises(ValidationFailed, match="alert-list hit"):
-        services.approve(
-            db,
+        approve_one(
             application,
-            officer=users[Role.OFFICER],
             valid_from=date(2026, 12, 1),
             valid_until=date(2027, 12, 1),
             fee_status=FeeStatus.PAID,
-            issue=issuer,
-            now=clock(),
         )
     with pytest.raises(AccessDenied):
         clear_hit(db, hits[0], supervisor=users[Role.OFFICER], reason="namesake", now=clock())
@@ -219,21 +183,14 @@ def test_an_alert_hit_blocks_approval_until_a_supervisor_clears_it(
         reason="A namesake: different father's name.",
         now=clock(),
     )
-    services.approve(
-        db,
-        application,
-        officer=users[Role.OFFICER],
-        valid_from=date(2026, 12, 1),
-        valid_until=date(2027, 12, 1),
-        fee_status=FeeStatus.PAID,
-        issue=issuer,
-        now=clock(),
+    approve_one(
+        application, valid_from=date(2026, 12, 1), valid_until=date(2027, 12, 1), fee_status=FeeStatus.PAID
     )
     assert application.status is ApplicationStatus.APPROVED
 
 
 def test_refusal_reconsideration_and_overturn_by_another_supervisor(
-    db, make_application, users, clock, issuer
+    db, make_application, users, clock, issuer, approve_one
 ):
     from tests.conftest import make_user
 
@@ -261,15 +218,8 @@ def test_refusal_reconsideration_and_overturn_by_another_supervisor(
         db, application, supervisor=second, uphold=False, text="Proof is sufficient.", now=clock()
     )
     assert application.status is ApplicationStatus.SUBMITTED
-    services.approve(
-        db,
-        application,
-        officer=users[Role.OFFICER],
-        valid_from=date(2026, 12, 10),
-        valid_until=date(2027, 12, 10),
-        fee_status=FeeStatus.PAID,
-        issue=issuer,
-        now=clock(),
+    approve_one(
+        application, valid_from=date(2026, 12, 10), valid_until=date(2027, 12, 10), fee_status=FeeStatus.PAID
     )
     assert application.status is ApplicationStatus.APPROVED
 
@@ -327,33 +277,21 @@ def test_permit_lifecycle_suspend_reinstate_revoke_and_replace(
     assert new.effective_status(date(2030, 1, 1)) is PermitStatus.ANNULLED
 
 
-def test_expired_is_derived_from_the_date(db, make_application, users, clock, issuer):
+def test_expired_is_derived_from_the_date(db, make_application, users, clock, issuer, approve_one):
     application = make_application().application
-    permit = services.approve(
-        db,
-        application,
-        officer=users[Role.OFFICER],
-        valid_from=date(2026, 12, 1),
-        valid_until=date(2027, 12, 1),
-        fee_status=FeeStatus.PAID,
-        issue=issuer,
-        now=clock(),
+    permit = approve_one(
+        application, valid_from=date(2026, 12, 1), valid_until=date(2027, 12, 1), fee_status=FeeStatus.PAID
     )
     assert permit.effective_status(date(2027, 12, 1)) is PermitStatus.ACTIVE
     assert permit.effective_status(date(2027, 12, 2)) is PermitStatus.EXPIRED
 
 
-def test_renewal_checklist_ignores_the_permit_being_renewed(db, make_application, users, clock, issuer):
+def test_renewal_checklist_ignores_the_permit_being_renewed(
+    db, make_application, users, clock, issuer, approve_one
+):
     application = make_application().application
-    permit = services.approve(
-        db,
-        application,
-        officer=users[Role.OFFICER],
-        valid_from=date(2026, 12, 1),
-        valid_until=date(2027, 12, 1),
-        fee_status=FeeStatus.PAID,
-        issue=issuer,
-        now=clock(),
+    permit = approve_one(
+        application, valid_from=date(2026, 12, 1), valid_until=date(2027, 12, 1), fee_status=FeeStatus.PAID
     )
     renewal = make_application(kind=ApplicationKind.RENEWAL, previous_permit_number=permit.number).application
     items = {item.code: item.ok for item in checklist(db, renewal, clock().date())}
