@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lbt.applications.models import OPEN_STATUSES, Application, ApplicationStatus
-from lbt.db import make_engine
-from lbt.files import StoredFile
+from lbt.core.db import make_engine, utcnow
 from lbt.models import Base
 from lbt.permits.models import Permit, PermitStatus
 from lbt.reference.models import Agreement, Locality, State
+from lbt.storage.models import StoredFile
 from tests.dbutil import temporary_database
 
 TODAY = date(2026, 11, 22)
@@ -152,7 +152,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, temporary_database(Path(folder), "lbt_bench") as url:
         engine = make_engine(url)
         Base.metadata.create_all(engine)
-        with Session(engine) as session, session.begin():
+        with Session(engine, info={"clock": utcnow}) as session, session.begin():
             generate(session, args.permits, rng)
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":

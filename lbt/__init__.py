@@ -2,131 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
+if TYPE_CHECKING:
+    from flask import Flask
 
-from lbt.settings import Settings
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def resource_dir(name: str) -> Path:
-    """templates/, static/ and migrations/ sit beside the package in a checkout, inside it in a wheel."""
-    inside = PACKAGE_DIR / name
-    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+    from lbt.core.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    from lbt.audit.services import install_audit_listener
-    from lbt.db import Database
-    from lbt.errors_web import register_error_handlers
-    from lbt.i18n import init_i18n
-    from lbt.labels import init_labels
-    from lbt.navigation import init_navigation
-    from lbt.security import init_security
-    from lbt.web import AppState, bind_actor, close_session, get_session, limiter
+    """The WSGI app (``gunicorn 'lbt:create_app()'``); built in `lbt.app`, the composition root."""
+    from lbt.app import create_app as build
 
-    app = Flask(
-        __name__,
-        template_folder=str(resource_dir("templates")),
-        static_folder=str(resource_dir("static")),
-        instance_path=os.environ.get("LBT_INSTANCE_PATH") or None,
-    )
-    if settings is None:
-        settings = Settings.from_env(app.instance_path)
-    app.instance_path = str(settings.instance_path)
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        TESTING=settings.testing,
-        SESSION_COOKIE_NAME="lbt_session",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.https,
-        REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=settings.https,
-        MAX_CONTENT_LENGTH=60 * 1024 * 1024,  # a photo (5 MB) and five documents (10 MB each)
-        WTF_CSRF_TIME_LIMIT=8 * 3600,  # a resident may take long over a form on a slow phone
-        PREFERRED_URL_SCHEME="https" if settings.https else "http",
-    )
-    if settings.proxy_count:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=settings.proxy_count,
-            x_proto=settings.proxy_count,
-            x_host=settings.proxy_count,
-        )
-    state = AppState(settings=settings, database=Database(settings.database_url))
-    app.extensions["lbt"] = state
-    install_audit_listener()
-    state.keystore.ensure_key(state.clock())  # the first start makes the permit signing key
-    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_url
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
-    limiter.init_app(app)
-
-    # CSRF is checked in one hook (lbt.security) so that bearer-token API calls, which carry no
-    # cookies and cannot be forged cross-site, are the only requests without it
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
-    app.extensions["lbt_csrf"] = CSRFProtect(app)
-    login_manager = LoginManager(app)
-    login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(session_id: str):  # type: ignore[no-untyped-def]
-        from lbt.accounts.services import load_session_user
-
-        return load_session_user(get_session(), session_id)
-
-    @login_manager.request_loader
-    def load_bearer(request):  # type: ignore[no-untyped-def]
-        from lbt.api.services import user_for_token
-        from lbt.security import bearer_token
-
-        token = bearer_token(request)
-        return user_for_token(get_session(), token, state.clock()) if token else None
-
-    init_i18n(app)
-    init_navigation(app)
-    init_labels(app)
-    init_security(app)
-    app.before_request(bind_actor)
-    register_error_handlers(app)
-    app.teardown_appcontext(close_session)
-    _register_blueprints(app)
-    return app
-
-
-def _register_blueprints(app: Flask) -> None:
-    from lbt.accounts.views import bp as accounts
-    from lbt.alerts.views import bp as alerts
-    from lbt.api.views import bp as api
-    from lbt.applications.public import bp as apply
-    from lbt.applications.views import bp as applications
-    from lbt.audit.views import bp as audit
-    from lbt.crossings.public import bp as verify
-    from lbt.crossings.views import bp as crossings
-    from lbt.home.views import bp as home
-    from lbt.permits.views import bp as permits
-    from lbt.reference.views import bp as reference
-    from lbt.representatives.views import bp as representatives
-
-    for blueprint in (
-        home,
-        accounts,
-        reference,
-        audit,
-        apply,
-        applications,
-        permits,
-        alerts,
-        verify,
-        api,
-        crossings,
-        representatives,
-    ):
-        app.register_blueprint(blueprint)
+    return build(settings)

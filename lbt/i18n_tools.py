@@ -11,8 +11,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from lbt import PACKAGE_DIR, resource_dir
-from lbt.i18n import LOCALES, TRANSLATIONS_DIR
+from lbt.core.resources import PACKAGE_DIR, resource_dir
+from lbt.web.i18n import LOCALES, TRANSLATIONS_DIR
 
 DOMAIN = "messages"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None, "Nn_": (1, 2)}

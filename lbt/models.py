@@ -1,18 +1,19 @@
 """Imports every area's models so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
-from lbt import counters, files
 from lbt.accounts import models as accounts_models
 from lbt.alerts import models as alerts_models
 from lbt.api import models as api_models
 from lbt.applications import models as applications_models
 from lbt.audit import models as audit_models
 from lbt.audit.services import install_audit_listener
+from lbt.core import counters
+from lbt.core.db import Base
 from lbt.crossings import models as crossings_models
-from lbt.db import Base
 from lbt.notifications import models as notifications_models
 from lbt.permits import models as permits_models
 from lbt.reference import models as reference_models
 from lbt.representatives import models as representatives_models
+from lbt.storage import models as storage_models
 
 # whoever loads the models also gets them audited (the app, the CLI, tests of services)
 install_audit_listener()
@@ -26,9 +27,9 @@ __all__ = [
     "audit_models",
     "counters",
     "crossings_models",
-    "files",
     "notifications_models",
     "permits_models",
     "reference_models",
     "representatives_models",
+    "storage_models",
 ]

@@ -1,4 +1,4 @@
-"""Alembic environment. The engine comes from ``lbt.migrate`` (config.attributes["engine"]) or, for
+"""Alembic environment. The engine comes from ``lbt.core.migrate`` (config.attributes["engine"]) or, for
 ``alembic`` on the command line, from LBT_DATABASE_URL / the instance folder like the app itself."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import context
 
-from lbt.db import UTCDateTime, make_engine
+from lbt.core.db import UTCDateTime, make_engine
 from lbt.models import Base
 
 config = context.config
@@ -28,7 +28,7 @@ def _engine():  # type: ignore[no-untyped-def]
         return engine
     from flask import Flask
 
-    from lbt.settings import Settings
+    from lbt.core.settings import Settings
 
     instance = os.environ.get("LBT_INSTANCE_PATH") or Flask("lbt").instance_path
     return make_engine(Settings.from_env(instance).database_url)

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from lbt import create_app
 from lbt.accounts.models import Role, User
 from lbt.accounts.services import hash_password
-from lbt.db import make_engine
+from lbt.core.db import make_engine
+from lbt.core.settings import Settings
 from lbt.models import Base
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, CrossingPointKind, Locality, State
-from lbt.settings import Settings
-from lbt.web import limiter
+from lbt.web.state import limiter
 from tests.dbutil import temporary_database
 
 PASSWORD = "correct horse battery staple"

@@ -14,7 +14,7 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 from lbt.accounts.models import Role, User
-from lbt.security import AUTHENTICATED, PUBLIC, access_of
+from lbt.web.security import AUTHENTICATED, PUBLIC, access_of
 from tests.conftest import Reference
 
 ANY_OPTIONS_RE = re.compile(r"<any\(([^)]*)\):(\w+)>")

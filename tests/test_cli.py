@@ -14,10 +14,10 @@ from lbt import create_app
 from lbt.accounts.models import User
 from lbt.audit.models import AuditEntry
 from lbt.cli import main
-from lbt.demo import LOCALITIES, read_demo_accounts
-from lbt.migrate import head_revision
+from lbt.core.migrate import head_revision
+from lbt.core.settings import Settings
+from lbt.demo.reference import LOCALITIES, read_demo_accounts
 from lbt.reference.models import Locality
-from lbt.settings import Settings
 from tests.dbutil import temporary_database
 
 

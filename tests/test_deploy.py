@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lbt.db import make_engine
-from lbt.migrate import upgrade
+from lbt.core.db import make_engine
+from lbt.core.migrate import upgrade
 from tests.dbutil import temporary_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +50,8 @@ def test_an_app_from_the_unpacked_wheel_finds_its_files_and_migrates(wheel, tmp_
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     script = (
-        "import lbt, sys; from lbt.migrate import upgrade;"
-        "app = lbt.create_app(); assert lbt.resource_dir('templates').is_relative_to(sys.argv[1]);"
+        "import lbt, lbt.core.resources, sys; from lbt.core.migrate import upgrade;"
+        "app = lbt.create_app(); assert lbt.core.resources.resource_dir('templates').is_relative_to(sys.argv[1]);"
         "upgrade(app.extensions['lbt'].database.engine);"
         "client = app.test_client(); r = client.get('/login'); assert r.status_code == 200, r.status_code;"
         "assert client.get('/static/css/lbt.css').status_code == 200; print('ok')"

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from lbt.db import make_engine
-from lbt.migrate import current_revision, downgrade, head_revision, upgrade
+from lbt.core.db import make_engine
+from lbt.core.migrate import current_revision, downgrade, head_revision, upgrade
 from lbt.models import Base
 from tests.dbutil import temporary_database
 

@@ -11,9 +11,9 @@ from sqlalchemy import Connection
 
 from lbt import create_app
 from lbt.accounts.models import Role
-from lbt.i18n import LOCALE_COOKIE
-from lbt.security import AUTHENTICATED, PUBLIC, access_of, is_safe_next
-from lbt.settings import Settings
+from lbt.core.settings import Settings
+from lbt.web.i18n import LOCALE_COOKIE
+from lbt.web.security import AUTHENTICATED, PUBLIC, access_of, is_safe_next
 from tests.conftest import PASSWORD, Client, Clock, _session_on
 
 INLINE_SCRIPT_RE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from lbt.settings import SECRET_KEY_FILE, Settings, SettingsError
+from lbt.core.settings import SECRET_KEY_FILE, Settings, SettingsError
 
 
 def test_without_a_secret_key_one_is_generated_once_and_kept_private(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from lbt.transliteration import search_key, to_latin
+from lbt.core.transliteration import search_key, to_latin
 
 
 @pytest.mark.parametrize(

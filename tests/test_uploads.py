@@ -6,8 +6,8 @@ import os
 import pytest
 from PIL import Image
 
-from lbt.errors import ValidationFailed
-from lbt.uploads import (
+from lbt.core.errors import ValidationFailed
+from lbt.storage.uploads import (
     DOCUMENT_TYPES,
     IMAGE_TYPES,
     MAX_DOCUMENT_BYTES,

@@ -9,12 +9,12 @@ from wtforms.validators import Email as EmailValidator
 
 from lbt.accounts.models import Role
 from lbt.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from lbt.forms import BaseForm, CheckboxesField
-from lbt.i18n import LOCALE_NAMES
+from lbt.web.forms import BaseForm, CheckboxesField
+from lbt.web.i18n import LOCALE_NAMES
 
 
 def role_choices() -> list[tuple[str, str]]:
-    from lbt.labels import ROLE_LABELS
+    from lbt.web.labels import ROLE_LABELS
 
     return [(role.value, str(ROLE_LABELS[role])) for role in Role]
 

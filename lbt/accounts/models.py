@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
-from lbt.db import Base, enum_type, utcnow
+from lbt.core.db import Base, enum_type, stamped
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
 
 
@@ -66,8 +66,8 @@ class User(Audited, Base):
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
-    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = stamped()
+    created_at: Mapped[datetime] = stamped()
 
     state: Mapped[State | None] = relationship()
     agreements: Mapped[list[Agreement]] = relationship(secondary=user_agreements, order_by=Agreement.code)

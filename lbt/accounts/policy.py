@@ -1,5 +1,5 @@
 """Who may see which object. Pure functions over the user and the object, free of Flask, so the same
-rules hold in views, the API and the CLI. Route-level role checks live in ``lbt.security``."""
+rules hold in views, the API and the CLI. Route-level role checks live in ``lbt.web.security``."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from lbt.accounts.models import LOCALES, Role, User, new_session_token
-from lbt.errors import N_, DomainError, NotFound, ValidationFailed
+from lbt.core.errors import N_, DomainError, NotFound, ValidationFailed
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
 
 MIN_PASSWORD_LENGTH = 10

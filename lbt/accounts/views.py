@@ -18,12 +18,12 @@ from lbt.accounts.forms import (
     UserForm,
 )
 from lbt.accounts.models import Role, User
-from lbt.errors import DomainError, ValidationFailed
-from lbt.forms import ActionForm
-from lbt.i18n import translate_error
+from lbt.core.errors import DomainError, ValidationFailed
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
-from lbt.security import any_user, is_safe_next, public, roles
-from lbt.web import form_page, get_session, now, settings
+from lbt.web.forms import ActionForm
+from lbt.web.i18n import translate_error
+from lbt.web.security import any_user, is_safe_next, public, roles
+from lbt.web.state import form_page, get_session, now, settings
 
 bp = Blueprint("accounts", __name__)
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lbt.forms import BaseForm
+from lbt.web.forms import BaseForm
 
 TEXT_LENGTH = 4000
 

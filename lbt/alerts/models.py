@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
-from lbt.db import Base, utcnow
+from lbt.core.db import Base, stamped
 
 
 class Alert(Audited, Base):
@@ -23,7 +23,7 @@ class Alert(Audited, Base):
     reason: Mapped[str] = mapped_column(Text)
     valid_until: Mapped[date | None]  # none: until lifted
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (Index("ix_alerts_search_name_birth_date", "search_name", "birth_date"),)
@@ -37,7 +37,7 @@ class AlertHit(Audited, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
-    found_at: Mapped[datetime] = mapped_column(default=utcnow)
+    found_at: Mapped[datetime] = stamped()
     cleared_at: Mapped[datetime | None]
     cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     clear_reason: Mapped[str] = mapped_column(Text, default="")

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from lbt.accounts.models import Role, User
 from lbt.alerts.models import Alert, AlertHit
 from lbt.applications.models import OPEN_STATUSES, Application, ApplicationEvent, EventKind
-from lbt.errors import N_, AccessDenied, NotFound, ValidationFailed
-from lbt.transliteration import search_key, to_latin
+from lbt.core.errors import N_, AccessDenied, NotFound, ValidationFailed
+from lbt.core.transliteration import search_key, to_latin
 
 
 def normalise_document_number(number: str) -> str:

@@ -13,11 +13,11 @@ from lbt.alerts.forms import ALERT_STATE_LABELS, AlertFilterForm, AlertForm, Cle
 from lbt.alerts.models import Alert, AlertHit
 from lbt.applications import queries
 from lbt.applications.services import get_for_staff
-from lbt.errors import ValidationFailed
-from lbt.forms import ActionForm
+from lbt.core.errors import ValidationFailed
 from lbt.reference.queries import Page
-from lbt.security import roles
-from lbt.web import form_page, get_session, now
+from lbt.web.forms import ActionForm
+from lbt.web.security import roles
+from lbt.web.state import form_page, get_session, now
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.accounts.models import User
 from lbt.audit.models import Audited
-from lbt.db import Base, utcnow
+from lbt.core.db import Base, stamped
 
 
 class ApiToken(Audited, Base):
@@ -23,7 +23,7 @@ class ApiToken(Audited, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 

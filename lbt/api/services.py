@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
 from lbt.api.models import ApiToken
-from lbt.errors import N_, ValidationFailed
+from lbt.core.errors import N_, ValidationFailed
 
 TOKEN_PREFIX = "lbt_"  # noqa: S105 - a prefix, not a secret
 LAST_USED_PRECISION = timedelta(minutes=5)  # do not write on every request

@@ -14,18 +14,19 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role
+from lbt.core.errors import DomainError
 from lbt.crossings.models import Direction
 from lbt.crossings.services import CrossingConflict, EntryRefused, record
 from lbt.crossings.verify import permit_facts, stay_facts, verify_scan
-from lbt.errors import DomainError
-from lbt.i18n import translate_error
 from lbt.permits.models import Permit
 from lbt.permits.revocations import revocation_list
 from lbt.permits.services import find_by_number
+from lbt.permits.signing import KeyStore
 from lbt.permits.views import published_jwks
 from lbt.reference.models import CrossingPoint
-from lbt.security import roles
-from lbt.web import get_session, now, state
+from lbt.web.i18n import translate_error
+from lbt.web.security import roles
+from lbt.web.state import find_service, get_session, now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -183,7 +184,7 @@ def crossings() -> tuple[Response, int] | Response:
 @roles(Role.BORDER_GUARD, Role.OFFICER, Role.SUPERVISOR)
 def revocations() -> Response:
     """The signed list of withdrawn and suspended permits, for checks without a connection."""
-    token = revocation_list(get_session(), state().keystore.active_key(), now())
+    token = revocation_list(get_session(), find_service(KeyStore).active_key(), now())
     response = jsonify(token=token, jwks_url="/.well-known/jwks.json")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

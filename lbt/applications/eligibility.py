@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lbt.alerts.models import AlertHit
 from lbt.applications.models import Application
-from lbt.errors import N_
+from lbt.core.errors import N_
 from lbt.permits.models import Permit, PermitStatus
 from lbt.reference.models import Agreement, FeeExemption
 

@@ -10,9 +10,9 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
-from lbt.db import Base, enum_type, utcnow
-from lbt.files import StoredFile
+from lbt.core.db import Base, enum_type, stamped
 from lbt.reference.models import Agreement, Locality
+from lbt.storage.models import StoredFile
 
 
 class ApplicationStatus(enum.StrEnum):
@@ -136,7 +136,7 @@ class Application(Audited, Base):
     declaration_accepted: Mapped[bool] = mapped_column(Boolean)
     photo_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     # decision
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime] = stamped()
     decision_due: Mapped[date]
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -183,7 +183,7 @@ class ApplicationDocument(Audited, Base):
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     kind: Mapped[DocumentKind] = mapped_column(enum_type(DocumentKind, "kind"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("application_events.id"))  # sent with an answer
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     application: Mapped[Application] = relationship(back_populates="documents")
     file: Mapped[StoredFile] = relationship()
@@ -198,7 +198,7 @@ class ApplicationEvent(Audited, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "kind"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = stamped()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     message: Mapped[str] = mapped_column(Text, default="")
     is_public: Mapped[bool] = mapped_column(default=True)

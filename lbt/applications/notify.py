@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from lbt.applications.models import Application
-from lbt.catalogs import translate
-from lbt.errors import N_
+from lbt.core.catalogs import translate
+from lbt.core.errors import N_
 from lbt.notifications.services import queue_message
 
 SIGNATURE = N_("This message was sent by the local border traffic service. Do not reply to it.")

@@ -18,11 +18,11 @@ from lbt.alerts.models import Alert, AlertHit
 from lbt.alerts.services import normalise_document_number
 from lbt.applications.eligibility import CheckItem, checklist, fee_exemption
 from lbt.applications.models import OPEN_STATUSES, Application, ApplicationDocument, ApplicationStatus
+from lbt.core.transliteration import to_latin
 from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.services import permits_of_application
 from lbt.reference.models import Locality
 from lbt.reference.queries import Page
-from lbt.transliteration import to_latin
 
 T = TypeVar("T")
 PER_PAGE = 50

@@ -33,11 +33,11 @@ from lbt.applications.models import (
     Sex,
     TravelDocumentType,
 )
-from lbt.counters import next_value
-from lbt.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
-from lbt.files import StoredFile
+from lbt.core.counters import next_value
+from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
+from lbt.core.transliteration import search_key, to_latin
 from lbt.reference.models import CrossingReason, FeeExemption, Locality
-from lbt.transliteration import search_key, to_latin
+from lbt.storage.models import StoredFile
 
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 ACCESS_CODE_LENGTH = 16  # 80 bits

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, Field, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
-from lbt.forms import BaseForm
+from lbt.web.forms import BaseForm
 
 # NUL and other control characters cannot be in a stored name; PostgreSQL refuses NUL outright
 NO_CONTROL_CHARACTERS = Regexp(r"^[^\x00-\x1f\x7f]*$", message=_l("Remove the control characters."))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import DDL, BigInteger, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lbt.db import Base
+from lbt.core.db import Base
 
 GENESIS_HASH = "0" * 64
 

@@ -9,8 +9,8 @@ from flask import Blueprint, render_template, request, url_for
 from lbt.accounts.models import Role
 from lbt.audit.forms import AuditFilterForm
 from lbt.audit.services import AuditFilter, entity_types, list_entries
-from lbt.security import roles
-from lbt.web import get_session
+from lbt.web.security import roles
+from lbt.web.state import get_session
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -12,11 +12,10 @@ from flask.cli import FlaskGroup, with_appcontext
 from lbt import create_app
 from lbt.accounts.models import Role
 from lbt.audit.models import AuditActor
-from lbt.web import AppState
-
-
-def _state() -> AppState:
-    return current_app.extensions["lbt"]  # type: ignore[no-any-return]
+from lbt.permits.signing import KeyStore
+from lbt.storage.uploads import FileStore
+from lbt.web.state import AppState
+from lbt.web.state import state as _state
 
 
 def _cli_actor(name: str = "cli") -> AuditActor:
@@ -39,7 +38,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Bring the database to the latest migration, then serve (development server; use gunicorn in production)."""
     from werkzeug.serving import run_simple
 
-    from lbt.migrate import upgrade
+    from lbt.core.migrate import upgrade
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -53,8 +52,8 @@ def serve(host: str, port: int, demo: bool) -> None:
 
 
 def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
-    from lbt.demo import database_is_empty, load_demo, read_demo_accounts
-    from lbt.demo_applications import load_demo_applications
+    from lbt.demo.applications import load_demo_applications
+    from lbt.demo.reference import database_is_empty, load_demo, read_demo_accounts
 
     with state.database.transaction(_cli_actor("demo")) as session:
         if not only_if_empty or database_is_empty(session):
@@ -62,8 +61,8 @@ def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
             session.flush()
             load_demo_applications(
                 session,
-                files=state.files,
-                keystore=state.keystore,
+                files=state.find(FileStore),
+                keystore=state.find(KeyStore),
                 home_state=state.settings.home_state,
                 now=state.clock(),
             )
@@ -79,7 +78,7 @@ def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
 @with_appcontext
 def demo() -> None:
     """Load the demo data (idempotent: running it again adds nothing twice)."""
-    from lbt.migrate import upgrade
+    from lbt.core.migrate import upgrade
 
     state = _state()
     upgrade(state.database.engine)
@@ -99,7 +98,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Upgrade the schema (to the latest revision by default)."""
-    from lbt.migrate import current_revision, upgrade
+    from lbt.core.migrate import current_revision, upgrade
 
     engine = _state().database.engine
     upgrade(engine, revision)
@@ -111,7 +110,7 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Downgrade the schema (one revision by default; 'base' removes everything)."""
-    from lbt.migrate import current_revision, downgrade
+    from lbt.core.migrate import current_revision, downgrade
 
     engine = _state().database.engine
     downgrade(engine, revision)
@@ -122,7 +121,7 @@ def db_downgrade(revision: str) -> None:
 @with_appcontext
 def db_current() -> None:
     """Show the schema's revision and the latest one."""
-    from lbt.migrate import current_revision, head_revision
+    from lbt.core.migrate import current_revision, head_revision
 
     engine = _state().database.engine
     current, head = current_revision(engine), head_revision(engine)
@@ -163,7 +162,7 @@ def users_create(
 ) -> None:
     """Create a user; the password is asked for (never given on the command line)."""
     from lbt.accounts.services import Scope, UserData, create_user
-    from lbt.errors import DomainError
+    from lbt.core.errors import DomainError
 
     state = _state()
     try:
@@ -190,7 +189,7 @@ def users_create(
 def users_set_password(username: str, password: str) -> None:
     """Set a user's password (ends their other logins and clears a lockout)."""
     from lbt.accounts.services import find_user, set_password
-    from lbt.errors import DomainError
+    from lbt.core.errors import DomainError
 
     state = _state()
     try:

@@ -8,7 +8,10 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
-from lbt.cli.core import _cli_actor, _fail, _state, main
+from lbt.cli.core import _cli_actor, _fail, main
+from lbt.permits.signing import KeyStore
+from lbt.storage.uploads import FileStore
+from lbt.web.state import state as _state
 
 # --- translations (developers) ------------------------------------------------------------------
 
@@ -107,7 +110,7 @@ def keys_rotate() -> None:
 
     state = _state()
     try:
-        key = state.keystore.rotate(state.clock())
+        key = state.find(KeyStore).rotate(state.clock())
     except SigningKeyError as error:
         _fail(str(error))
         return
@@ -119,8 +122,8 @@ def keys_rotate() -> None:
 def keys_list() -> None:
     """The signing keys: kid, created, retired."""
     state = _state()
-    active = state.keystore.active_key().kid
-    for record in state.keystore.public_keys():
+    active = state.find(KeyStore).active_key().kid
+    for record in state.find(KeyStore).public_keys():
         retired = (
             f"retired {record.retired_at:%Y-%m-%d}"
             if record.retired_at
@@ -169,7 +172,7 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
             home_state=settings.home_state,
             authority=settings.issuing_authority,
             public_url=settings.public_url,
-            files=state.files,
+            files=state.find(FileStore),
         )
     with open(output, "wb") as handle:
         handle.write(pdf)
@@ -193,11 +196,12 @@ def files_prune(hours: int) -> None:
     """Delete uploads kept for forms that were never sent again (run daily)."""
     from datetime import timedelta
 
-    from lbt.uploads import prune_unused
+    import lbt.models  # noqa: F401  (the foreign keys of every table decide which files are in use)
+    from lbt.storage.uploads import prune_unused
 
     state = _state()
     with state.database.transaction(_cli_actor()) as session:
-        count = prune_unused(session, state.files, state.clock() - timedelta(hours=hours))
+        count = prune_unused(session, state.find(FileStore), state.clock() - timedelta(hours=hours))
     click.echo(f"{count} unused upload(s) deleted.")
 
 
@@ -217,7 +221,7 @@ def tokens_create(username: str, name: str) -> None:
     """Make a token that acts as USERNAME (with its role and scope); it is shown once."""
     from lbt.accounts.services import find_user
     from lbt.api.services import create_token
-    from lbt.errors import DomainError
+    from lbt.core.errors import DomainError
 
     state = _state()
     try:

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
-from lbt.db import Base, enum_type, utcnow
+from lbt.core.db import Base, enum_type, stamped
 from lbt.permits.models import Permit
 from lbt.reference.models import CrossingPoint
 
@@ -45,7 +45,7 @@ class Crossing(Base):
     crossing_point_id: Mapped[int] = mapped_column(ForeignKey("crossing_points.id"))
     direction: Mapped[Direction] = mapped_column(enum_type(Direction, "direction"))
     at: Mapped[datetime]  # when it happened (offline records keep their original time)
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = stamped()
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verdict: Mapped[Verdict] = mapped_column(enum_type(Verdict, "verdict"))
     reason: Mapped[str] = mapped_column(Text, default="")  # why an amber case was let through
@@ -72,7 +72,7 @@ class MisuseCase(Audited, Base):
     days_over: Mapped[int] = mapped_column(default=0)
     description: Mapped[str] = mapped_column(Text, default="")
     penalty: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     permit: Mapped[Permit] = relationship()
 

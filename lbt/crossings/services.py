@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
+from lbt.core.errors import N_, AccessDenied, DomainError, ValidationFailed
 from lbt.crossings import stays as rules
 from lbt.crossings.models import Crossing, Direction, MisuseCase, MisuseKind, Verdict
-from lbt.errors import N_, AccessDenied, DomainError, ValidationFailed
 from lbt.permits.models import Permit, PermitStatus
 from lbt.reference.models import CrossingPoint
 

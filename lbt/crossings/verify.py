@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lbt.core.errors import N_
 from lbt.crossings.models import Direction, Verdict
 from lbt.crossings.services import Assessment, Reason, assess
-from lbt.errors import N_
 from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.permits.signing import (

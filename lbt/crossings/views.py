@@ -21,8 +21,9 @@ from lbt.crossings.verify import permit_facts, stay_facts
 from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
-from lbt.security import public, require, roles
-from lbt.web import get_session, now, settings, state
+from lbt.storage.uploads import FileStore
+from lbt.web.security import public, require, roles
+from lbt.web.state import find_service, get_session, now, settings
 
 bp = Blueprint("crossings", __name__, url_prefix="/crossings")
 
@@ -160,7 +161,7 @@ def verify_number() -> Response | tuple[Response, int]:
 
 def _photo_response(permit: Permit) -> Response:
     try:
-        data = state().files.read(permit.photo)
+        data = find_service(FileStore).read(permit.photo)
     except FileNotFoundError:
         abort(404)
     response = send_file(

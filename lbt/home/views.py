@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role
 from lbt.accounts.services import set_locale
-from lbt.forms import ActionForm
 from lbt.home.services import home_summary
-from lbt.i18n import LOCALE_COOKIE, LOCALES
-from lbt.security import is_safe_next, public
-from lbt.web import get_session
+from lbt.web.forms import ActionForm
+from lbt.web.i18n import LOCALE_COOKIE, LOCALES
+from lbt.web.security import is_safe_next, public
+from lbt.web.state import get_session
 
 bp = Blueprint("home", __name__)
 

@@ -44,9 +44,9 @@ from email.utils import format_datetime, parseaddr
 
 from sqlalchemy.orm import Session
 
+from lbt.core.settings import MailSettings
 from lbt.notifications.models import OutboxMessage
 from lbt.notifications.services import claim_due, end_lease, mark_failed, mark_sent
-from lbt.settings import MailSettings
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ColumnElement, CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
-from lbt.errors import N_, ValidationFailed
+from lbt.core.errors import N_, ValidationFailed
 from lbt.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 20
@@ -112,7 +112,7 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) 
     One statement, UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING: on PostgreSQL
     a concurrent claimer skips the rows this one is taking, and once committed the moved
     ``next_attempt_at`` keeps them out of every other claim until the lease runs out. SQLite has no row
-    locks, but its writers queue (``lbt.db`` begins with BEGIN IMMEDIATE, and a lone writing statement
+    locks, but its writers queue (``lbt.core.db`` begins with BEGIN IMMEDIATE, and a lone writing statement
     would take the write lock before reading anyway), so a later claim no longer sees these rows as due.
     """
     chosen = (

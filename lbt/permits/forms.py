@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lbt.forms import BaseForm
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
+from lbt.web.forms import BaseForm
 
 REASON_LENGTH = 4000
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.applications.models import Application, Sex
 from lbt.audit.models import Audited
-from lbt.db import Base, enum_type, utcnow
-from lbt.files import StoredFile
+from lbt.core.db import Base, enum_type, stamped
 from lbt.reference.models import Agreement, Locality
+from lbt.storage.models import StoredFile
 
 
 class PermitStatus(enum.StrEnum):
@@ -60,7 +60,7 @@ class Permit(Audited, Base):
     valid_from: Mapped[date]
     valid_until: Mapped[date]
     max_stay_days: Mapped[int]
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_at: Mapped[datetime] = stamped()
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("permits.id"))
     # the signed QR content

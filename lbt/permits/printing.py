@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from lbt.catalogs import translate
-from lbt.errors import N_
+from lbt.core.catalogs import translate
+from lbt.core.errors import N_
+from lbt.core.settings import Settings
 from lbt.permits.card import CardData, CardLabels, render_cards
 from lbt.permits.models import Permit
 from lbt.permits.signing import qr_url
 from lbt.reference.models import Agreement, State
-from lbt.settings import Settings
-from lbt.uploads import FileStore
+from lbt.storage.uploads import FileStore
 
 # the language printed beside English on a card issued by each state
 NATIONAL_LOCALE = {"TJ": "tg", "KG": "ru", "UZ": "ru"}

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, joinedload
 from lbt.accounts import policy
 from lbt.accounts.models import Role, User
 from lbt.applications.models import Application
-from lbt.counters import next_value
-from lbt.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
+from lbt.core.counters import next_value
+from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
 from lbt.permits.signing import PERMIT_TYP, PermitClaims, SigningKey, sign
 

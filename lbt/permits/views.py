@@ -13,8 +13,7 @@ from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role, User
 from lbt.applications import queries
-from lbt.errors import N_, ValidationFailed
-from lbt.i18n import translate_error
+from lbt.core.errors import N_, ValidationFailed
 from lbt.permits import services
 from lbt.permits.card import CardError
 from lbt.permits.forms import (
@@ -31,10 +30,12 @@ from lbt.permits.forms import (
 from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.printing import card_pdf
 from lbt.permits.services import kids_in_use
-from lbt.permits.signing import jwks
+from lbt.permits.signing import KeyStore, jwks
 from lbt.reference.queries import Page
-from lbt.security import public, roles
-from lbt.web import get_session, now, settings, state
+from lbt.storage.uploads import FileStore
+from lbt.web.i18n import translate_error
+from lbt.web.security import public, roles
+from lbt.web.state import find_service, get_session, now, settings
 
 bp = Blueprint("permits", __name__)
 
@@ -113,7 +114,7 @@ def _make_change(
 ) -> tuple[Permit, str]:
     """Do the change; gives the permit to show next (the new one after a replacement) and what to say."""
     if change == REPLACE:
-        key = state().keystore.active_key()
+        key = find_service(KeyStore).active_key()
         new = services.replace(session, permit, officer=user, reason=reason, key=key, now=moment)
         return new, _("Permit %(new)s replaces %(old)s.", new=new.number, old=permit.number)
     act, message = STATUS_CHANGES[change]
@@ -156,7 +157,7 @@ def card(permit_id: int) -> Response:
         flash(_("Only a valid permit can be printed."), "error")
         return redirect(url_for("permits.detail", permit_id=permit.id))
     try:
-        pdf = card_pdf(session, permit, settings=settings(), files=state().files)
+        pdf = card_pdf(session, permit, settings=settings(), files=find_service(FileStore))
     except CardError as error:
         flash(_("The card cannot be printed: %(problem)s", problem=str(error)), "error")
         return redirect(url_for("permits.detail", permit_id=permit.id))
@@ -172,13 +173,13 @@ def card(permit_id: int) -> Response:
 
 def kids_still_needed(today: date) -> set[str]:
     """Keys that signed a permit still valid today stay published (retired or not)."""
-    kids = [record.kid for record in state().keystore.public_keys()]
+    kids = [record.kid for record in find_service(KeyStore).public_keys()]
     return kids_in_use(get_session(), kids, today)
 
 
 def published_jwks() -> dict[str, list[dict[str, str]]]:
     """What /.well-known/jwks.json publishes: the active key and every key a valid permit needs."""
-    return jwks(state().keystore, kids_still_needed(now().date()))
+    return jwks(find_service(KeyStore), kids_still_needed(now().date()))
 
 
 @bp.get("/.well-known/jwks.json")

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from lbt.errors import N_, ValidationFailed
+from lbt.core.errors import N_, ValidationFailed
 from lbt.reference import services
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
 from lbt.reference.lookup import Lookup

@@ -26,11 +26,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from lbt.forms import BaseForm, CheckboxesField
-from lbt.labels import CROSSING_POINT_KIND_LABELS, CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
 from lbt.reference.csv_import import MAX_BYTES
 from lbt.reference.labels import LANGUAGE_LABELS
 from lbt.reference.rules import DESCRIPTION_LENGTH, LONG_NAME_LENGTH, NAME_LENGTH
+from lbt.web.forms import BaseForm, CheckboxesField
+from lbt.web.labels import CROSSING_POINT_KIND_LABELS, CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
 
 _CODE_MESSAGE = _l("Use Latin letters, digits, dot, dash or underscore.")
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
-from lbt.db import Base, enum_type, utcnow
+from lbt.core.db import Base, enum_type, stamped
 
 
 class CrossingReason(enum.StrEnum):
@@ -63,7 +63,7 @@ class State(Audited, Base):
     name_ru: Mapped[str] = mapped_column(String(120))
     name_national: Mapped[str] = mapped_column(String(120))
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     __table_args__ = (
         CheckConstraint("length(code) = 2", name="code_length"),
@@ -114,7 +114,7 @@ class Agreement(Audited, Base):
     decision_deadline_days: Mapped[int] = mapped_column(default=30)
     reconsideration_days: Mapped[int] = mapped_column(default=14)
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     state_a: Mapped[State] = relationship(foreign_keys=[state_a_id])
     state_b: Mapped[State] = relationship(foreign_keys=[state_b_id])
@@ -169,7 +169,7 @@ class Locality(Audited, Base):
     district: Mapped[str] = mapped_column(String(120))
     distance_km: Mapped[Decimal] = mapped_column(Numeric(5, 1))
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     agreement: Mapped[Agreement] = relationship()
     state: Mapped[State] = relationship()
@@ -194,7 +194,7 @@ class CrossingPoint(Audited, Base):
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)  # the side it stands on
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     agreement: Mapped[Agreement] = relationship(foreign_keys=[agreement_id])
     state: Mapped[State] = relationship()
@@ -216,7 +216,7 @@ class BorderSection(Audited, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     working_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     state_a: Mapped[State] = relationship(foreign_keys=[state_a_id])
     state_b: Mapped[State] = relationship(foreign_keys=[state_b_id])

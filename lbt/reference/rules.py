@@ -11,7 +11,7 @@ from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
 
-from lbt.errors import N_, ValidationFailed
+from lbt.core.errors import N_, ValidationFailed
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
 from lbt.reference.models import (
     Agreement,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
-from lbt.errors import N_, ValidationFailed
+from lbt.core.errors import N_, ValidationFailed
 from lbt.reference import rules
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
 from lbt.reference.lookup import Lookup

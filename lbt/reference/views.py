@@ -1,4 +1,4 @@
-"""Reference data pages: the administrator's lists (editing pages: ``lbt.reference.editing``) and the
+"""Reference data pages: the administrator's lists (editing pages: ``lbt.reference.edit_views``) and the
 detail pages that officers, border guards and representatives open for the records in their scope."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from flask_login import current_user
 from lbt.accounts import policy
 from lbt.accounts.models import Role
 from lbt.reference import queries
-from lbt.reference.editing import register_editing
+from lbt.reference.edit_views import register_editing
 from lbt.reference.forms import PlacedFilterForm, ReferenceFilterForm
 from lbt.reference.labels import LANGUAGE_LABELS
 from lbt.reference.queries import Page, ReferenceFilter
-from lbt.security import require, roles
-from lbt.web import get_session
+from lbt.web.security import require, roles
+from lbt.web.state import get_session
 
 bp = Blueprint("reference", __name__, url_prefix="/reference")
 register_editing(bp)

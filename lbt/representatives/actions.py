@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
-from lbt.errors import N_, ValidationFailed
+from lbt.core.errors import N_, ValidationFailed
 from lbt.representatives.models import UNFINISHED_ACTION_STATUSES, Action, ActionNote, ActionStatus
 from lbt.representatives.services import WrongStep, require_edit, require_side
 

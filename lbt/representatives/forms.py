@@ -17,8 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lbt.errors import N_, ValidationFailed
-from lbt.forms import BaseForm
+from lbt.core.errors import N_, ValidationFailed
 from lbt.representatives.meetings import ParticipantInput
 from lbt.representatives.models import (
     ActionStatus,
@@ -32,6 +31,7 @@ from lbt.representatives.models import (
     Post,
     ProtocolStatus,
 )
+from lbt.web.forms import BaseForm
 
 TEXT_LENGTH = 8000
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

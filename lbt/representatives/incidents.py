@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
-from lbt.errors import N_, AccessDenied, ValidationFailed
+from lbt.core.errors import N_, AccessDenied, ValidationFailed
 from lbt.reference.models import BorderSection
 from lbt.representatives.models import (
     Action,

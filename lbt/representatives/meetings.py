@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
-from lbt.errors import N_, ValidationFailed
+from lbt.core.errors import N_, ValidationFailed
 from lbt.reference.models import BorderSection, CrossingPoint
 from lbt.representatives.models import (
     DEFAULT_MIN_NOTICE_DAYS,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.accounts.models import User
 from lbt.audit.models import Audited
-from lbt.db import Base, enum_type, utcnow
+from lbt.core.db import Base, enum_type, stamped
 from lbt.reference.models import BorderSection, CrossingPoint, State
 from lbt.representatives.enums import (  # noqa: F401 - re-exported: services import them from here
     RANKS,
@@ -58,7 +58,7 @@ class Representative(Audited, Base):
     appointed_from: Mapped[date]
     appointed_until: Mapped[date | None]  # exclusive; None while in office
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     section: Mapped[BorderSection] = relationship()
     state: Mapped[State] = relationship()
@@ -121,7 +121,7 @@ class Meeting(Audited, Base):
     awaiting_state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))  # who must answer
     reply_due_at: Mapped[datetime | None]
     held_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     section: Mapped[BorderSection] = relationship()
     proposed_by: Mapped[User] = relationship()
@@ -320,7 +320,7 @@ class Action(Audited, Base):
     due_on: Mapped[date]
     status: Mapped[ActionStatus] = mapped_column(enum_type(ActionStatus, "status"), default=ActionStatus.OPEN)
     completed_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     agenda_item: Mapped[AgendaItem] = relationship(back_populates="actions", foreign_keys=[agenda_item_id])
     responsible_state: Mapped[State] = relationship()
@@ -371,7 +371,7 @@ class Incident(Audited, Base):
         enum_type(IncidentStatus, "status"), default=IncidentStatus.REPORTED
     )
     is_shared: Mapped[bool] = mapped_column(default=False)  # until shared, only the reporting side sees it
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     section: Mapped[BorderSection] = relationship()
     reported_by_state: Mapped[State] = relationship()

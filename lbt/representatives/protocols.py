@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
-from lbt.errors import N_, AccessDenied, ValidationFailed
+from lbt.core.errors import N_, AccessDenied, ValidationFailed
 from lbt.representatives.canonical import content_of
 from lbt.representatives.meetings import ParticipantInput
 from lbt.representatives.models import (

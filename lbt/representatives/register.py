@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
-from lbt.errors import N_, AccessDenied, ValidationFailed
+from lbt.core.errors import N_, AccessDenied, ValidationFailed
 from lbt.reference.models import BorderSection, State
 from lbt.representatives.models import Post, Representative
 from lbt.representatives.services import WrongStep, side_in

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
-from lbt.errors import N_, AccessDenied, DomainError, ValidationFailed
+from lbt.core.errors import N_, AccessDenied, DomainError, ValidationFailed
 from lbt.reference.models import BorderSection
 from lbt.representatives.models import (
     Action,

@@ -24,7 +24,7 @@ from lbt.accounts.services import (
     set_password,
     update_user,
 )
-from lbt.errors import ValidationFailed
+from lbt.core.errors import ValidationFailed
 from tests.conftest import PASSWORD, make_user
 
 MAX_FAILURES = 5

@@ -14,14 +14,14 @@ from lbt.applications.models import FeeStatus
 from lbt.applications.services import approve
 from lbt.crossings.models import Crossing
 from lbt.permits import services as permits
-from lbt.permits.signing import REVOCATION_LIST_TYP, verify
+from lbt.permits.signing import REVOCATION_LIST_TYP, KeyStore, verify
 
 
 @pytest.fixture
 def permit(db, make_application, users, clock, app):  # type: ignore[no-untyped-def]
     from lbt.permits.services import PermitIssuer
 
-    key = app.extensions["lbt"].keystore.active_key()  # the key the app publishes
+    key = app.extensions["lbt"].find(KeyStore).active_key()  # the key the app publishes
     application = make_application().application
     return approve(
         db,

@@ -12,10 +12,10 @@ from PIL import Image
 
 from lbt.applications.models import ApplicationKind, DocumentKind, Sex, TravelDocumentType
 from lbt.applications.services import ApplicationInput, Submitted, submit
-from lbt.files import StoredFile
 from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
-from lbt.uploads import DOCUMENT_TYPES, FileStore, check_photo, check_upload
+from lbt.storage.models import StoredFile
+from lbt.storage.uploads import DOCUMENT_TYPES, FileStore, check_photo, check_upload
 
 
 def photo_bytes() -> bytes:

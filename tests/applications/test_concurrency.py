@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from lbt.accounts.models import Role, User
 from lbt.applications.models import Application, FeeStatus
 from lbt.applications.services import approve, submit
-from lbt.db import make_engine
+from lbt.core.db import make_engine
 from lbt.models import Base
 from lbt.permits.models import Permit
 from lbt.permits.services import PermitIssuer, is_well_formed
 from lbt.permits.signing import KeyStore
 from lbt.reference.models import Locality
-from lbt.uploads import FileStore, check_photo
+from lbt.storage.uploads import FileStore, check_photo
 from tests.applications.conftest import photo_bytes
 from tests.conftest import make_agreement, make_state, make_user
 from tests.dbutil import temporary_database
@@ -29,7 +29,7 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 def _seed(engine, tmp_path, valid_input) -> int:  # type: ignore[no-untyped-def]
     """Commit an agreement, an officer and THREADS submitted applications; return the officer's id."""
-    with Session(engine) as session, session.begin():
+    with Session(engine, info={"clock": lambda: NOW}) as session, session.begin():
         tj, kg = (
             make_state(session, "TJ", "TJK", "Tajikistan"),
             make_state(session, "KG", "KGZ", "Kyrgyzstan"),
@@ -68,7 +68,7 @@ def test_concurrent_approvals_get_distinct_permit_numbers(tmp_path, valid_input)
             def approve_one(application_id: int) -> None:
                 try:
                     barrier.wait(timeout=30)  # all threads start at the same moment
-                    with Session(engine) as session, session.begin():
+                    with Session(engine, info={"clock": lambda: NOW}) as session, session.begin():
                         application = session.get_one(Application, application_id)
                         officer = session.get_one(User, officer_id)
                         approve(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from lbt.uploads import check_photo
+from lbt.storage.uploads import check_photo
 from tests.applications.conftest import photo_bytes
 
 
 def test_unused_uploads_older_than_the_cut_off_are_pruned(db, make_application, store, clock):
     from datetime import timedelta
 
-    from lbt.files import StoredFile
-    from lbt.uploads import prune_unused
+    from lbt.storage.models import StoredFile
+    from lbt.storage.uploads import prune_unused
 
     used = make_application().application.photo
     orphan = store.save(check_photo(photo_bytes(), "left.jpg"))

@@ -18,9 +18,9 @@ from werkzeug.test import encode_multipart
 from lbt.accounts.models import Role
 from lbt.applications import services
 from lbt.applications.models import Application, ApplicationStatus, DocumentKind, EventKind, FeeStatus
-from lbt.files import StoredFile
 from lbt.notifications.models import OutboxMessage
-from lbt.uploads import MAX_PHOTO_BYTES
+from lbt.storage.models import StoredFile
+from lbt.storage.uploads import MAX_PHOTO_BYTES, FileStore
 from tests.applications.conftest import PDF
 
 CODE_RE = re.compile(r"data-access-code>([A-Z2-9]{4}(?:-[A-Z2-9]{4}){3})<")
@@ -190,7 +190,7 @@ def test_the_photo_is_stored_re_encoded_without_its_metadata(client, ref, db, ap
     assert b"SpyCam" in original
     assert send(client, form_data(ref), photo=original).status_code == 302
     photo = stored_application(db, "LBT-2026-000001").photo
-    stored = app.extensions["lbt"].files.read(photo)
+    stored = app.extensions["lbt"].find(FileStore).read(photo)
     assert b"SpyCam" not in stored and b"secret" not in stored
     image = Image.open(io.BytesIO(stored))
     assert image.format == "JPEG" and dict(image.getexif()) == {}

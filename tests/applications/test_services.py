@@ -13,7 +13,7 @@ from lbt.applications import services
 from lbt.applications.eligibility import checklist
 from lbt.applications.models import Application, ApplicationKind, ApplicationStatus, EventKind, FeeStatus
 from lbt.audit.models import AuditEntry
-from lbt.errors import AccessDenied, ValidationFailed
+from lbt.core.errors import AccessDenied, ValidationFailed
 from lbt.permits import services as permits
 from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.signing import PERMIT_TYP, PermitClaims, jwks, verify

@@ -14,7 +14,7 @@ from lbt.applications import services
 from lbt.applications.models import ApplicationStatus, EventKind
 from lbt.notifications.models import OutboxMessage
 from lbt.permits.models import Permit
-from lbt.uploads import FileStore
+from lbt.storage.uploads import FileStore
 from tests.conftest import make_user
 from tests.permits.conftest import add_locality, statements_to_show
 

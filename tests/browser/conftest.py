@@ -14,9 +14,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from lbt import create_app
-from lbt.demo import load_demo, read_demo_accounts
-from lbt.migrate import upgrade
-from lbt.settings import Settings
+from lbt.core.migrate import upgrade
+from lbt.core.settings import Settings
+from lbt.demo.reference import load_demo, read_demo_accounts
 from tests.dbutil import temporary_database
 
 CHROMIUM_ARGS = [

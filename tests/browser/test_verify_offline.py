@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from lbt import create_app
 from lbt.accounts.models import User
+from lbt.core.settings import Settings
 from lbt.permits import services as permits
 from lbt.permits.models import Permit
-from lbt.settings import Settings
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
 from tests.browser.test_verify_page import (
     Holder,

@@ -17,14 +17,15 @@ from lbt import create_app
 from lbt.accounts.models import User
 from lbt.applications.models import ApplicationKind, FeeStatus, Sex, TravelDocumentType
 from lbt.applications.services import ApplicationInput, approve, submit, validity_bounds
+from lbt.core.settings import Settings
 from lbt.crossings.models import Crossing
-from lbt.demo_applications import demo_photo
+from lbt.demo.applications import demo_photo
 from lbt.permits.models import Permit
 from lbt.permits.printing import card_pdf
 from lbt.permits.services import PermitIssuer
+from lbt.permits.signing import KeyStore
 from lbt.reference.models import Locality
-from lbt.settings import Settings
-from lbt.uploads import check_photo
+from lbt.storage.uploads import FileStore, check_photo
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
 
 pytestmark = pytest.mark.browser
@@ -56,7 +57,9 @@ def issue_permit(
             locality = session.scalars(select(Locality).order_by(Locality.id)).first()
             officer = session.scalar(select(User).where(User.username == "officer"))
             assert locality is not None and officer is not None
-            photo = state.files.save(check_photo(demo_photo(holder.surname_national[:2], 2), "photo.jpg"))
+            photo = state.find(FileStore).save(
+                check_photo(demo_photo(holder.surname_national[:2], 2), "photo.jpg")
+            )
             session.add(photo)
             data = ApplicationInput(
                 locality_id=locality.id,
@@ -89,11 +92,11 @@ def issue_permit(
                 valid_from=now.date(),
                 valid_until=validity_bounds(application, now.date()).max_until,
                 fee_status=FeeStatus.PAID,
-                issue=PermitIssuer(settings.home_state, state.keystore.active_key()),
+                issue=PermitIssuer(settings.home_state, state.find(KeyStore).active_key()),
                 now=now,
             )
             assert isinstance(permit, Permit)
-            pdf = card_pdf(session, permit, settings=settings, files=state.files) if card else None
+            pdf = card_pdf(session, permit, settings=settings, files=state.find(FileStore)) if card else None
             return permit.number, permit.token, pdf
     finally:
         state.database.dispose()

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from lbt.accounts.models import Role
 from lbt.applications.models import FeeStatus
 from lbt.applications.services import approve
+from lbt.core.errors import AccessDenied, ValidationFailed
 from lbt.crossings import services
 from lbt.crossings.models import Direction, MisuseCase, Verdict
 from lbt.crossings.stays import Stay, days_present, stays_from
-from lbt.errors import AccessDenied, ValidationFailed
 
 START = date(2026, 12, 1)
 

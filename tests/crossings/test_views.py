@@ -14,7 +14,7 @@ from lbt.crossings import services
 from lbt.crossings.models import Direction
 from lbt.permits import services as permits
 from lbt.permits.models import Permit
-from lbt.uploads import FileStore
+from lbt.storage.uploads import FileStore
 from tests.conftest import make_user
 from tests.permits.conftest import add_locality, statements_to_show
 

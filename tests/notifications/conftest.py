@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from lbt.settings import MailSettings
+from lbt.core.settings import MailSettings
 
 SENDER = "Пограничные пропуска <permits@lbt.example.org>"
 SMTP_USER = "lbt-mailer"

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Connection, Engine, delete, event, select
 from sqlalchemy.orm import Session
 
-from lbt.errors import ValidationFailed
+from lbt.core.errors import ValidationFailed
 from lbt.notifications.mailer import lease_for, send_pending
 from lbt.notifications.models import OutboxMessage
 from lbt.notifications.services import (
@@ -279,7 +279,7 @@ def test_the_lease_outlasts_a_batch_that_times_out_on_every_message(smtp_server:
 def test_two_senders_at_once_never_take_the_same_message(engine: Engine, clock: Clock) -> None:
     """Committed rows on two connections: PostgreSQL skips the other sender's locked rows; on SQLite
     the second claim waits for the first to commit and then no longer sees its rows as due."""
-    with Session(engine) as setup, setup.begin():
+    with Session(engine, info={"clock": clock}) as setup, setup.begin():
         ids = [_queue(setup, clock, f"race{number}@example.org").id for number in range(2)]
     lease = timedelta(minutes=15)
     second_claim: list[int] = []
@@ -313,7 +313,7 @@ def test_with_a_session_factory_each_step_commits_on_its_own(
     opened: list[Session] = []
 
     def session_factory() -> Session:
-        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        session = Session(bind=connection, join_transaction_mode="create_savepoint", info={"clock": clock})
         opened.append(session)
         return session
 

@@ -17,7 +17,7 @@ from lbt.applications.models import Application, FeeStatus
 from lbt.permits.models import Permit
 from lbt.permits.services import PermitIssuer
 from lbt.reference.models import Agreement, Locality, State
-from lbt.uploads import FileStore
+from lbt.storage.uploads import FileStore
 from tests.applications.conftest import *  # noqa: F403
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 
 from lbt.audit.models import AuditEntry
 from lbt.audit.services import install_audit_listener
-from lbt.errors import ValidationFailed
+from lbt.core.errors import ValidationFailed
 from lbt.reference import queries, services
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
 from lbt.reference.labels import LANGUAGE_LABELS

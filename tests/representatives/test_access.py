@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from lbt.accounts.models import Role
-from lbt.errors import AccessDenied
+from lbt.core.errors import AccessDenied
 from lbt.representatives import actions, protocols
 from lbt.representatives.models import ActionStatus
 from lbt.representatives.services import add_internal_note, can_edit, can_read, internal_notes

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from lbt.errors import AccessDenied, ValidationFailed
+from lbt.core.errors import AccessDenied, ValidationFailed
 from lbt.representatives import actions, incidents, protocols
 from lbt.representatives.incidents import IncidentInput
 from lbt.representatives.models import (

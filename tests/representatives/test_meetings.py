@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from lbt.errors import AccessDenied, ValidationFailed
+from lbt.core.errors import AccessDenied, ValidationFailed
 from lbt.representatives import meetings
 from lbt.representatives.meetings import Venue
 from lbt.representatives.models import ExchangeKind, Meeting, MeetingKind, MeetingStatus

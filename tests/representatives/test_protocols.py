@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from lbt.errors import AccessDenied, ValidationFailed
+from lbt.core.errors import AccessDenied, ValidationFailed
 from lbt.representatives import meetings, protocols
 from lbt.representatives.canonical import content_of
 from lbt.representatives.meetings import ParticipantInput

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from lbt.accounts.models import Role
-from lbt.errors import AccessDenied, ValidationFailed
+from lbt.core.errors import AccessDenied, ValidationFailed
 from lbt.representatives import register
 from lbt.representatives.models import Post, Representative
 from lbt.representatives.services import can_edit, can_read

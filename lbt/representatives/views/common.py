@@ -13,9 +13,7 @@ from sqlalchemy import and_, or_, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from lbt.accounts.models import User
-from lbt.errors import AccessDenied, DomainError, ValidationFailed
-from lbt.forms import BaseForm
-from lbt.i18n import translate_error
+from lbt.core.errors import AccessDenied, DomainError, ValidationFailed
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint
 from lbt.representatives import meetings
 from lbt.representatives.forms import (
@@ -36,7 +34,9 @@ from lbt.representatives.services import (
     require_read,
     side_in,
 )
-from lbt.web import get_session, now
+from lbt.web.forms import BaseForm
+from lbt.web.i18n import translate_error
+from lbt.web.state import get_session, now
 
 bp = Blueprint("representatives", __name__, url_prefix="/representatives")
 

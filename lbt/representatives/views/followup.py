@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lbt.accounts.models import Role
-from lbt.forms import ActionForm, BaseForm
 from lbt.representatives import actions, incidents, meetings
 from lbt.representatives.forms import (
     HandOverForm,
@@ -45,8 +44,9 @@ from lbt.representatives.views.common import (
     _with_choices,
     bp,
 )
-from lbt.security import roles
-from lbt.web import get_session, now
+from lbt.web.forms import ActionForm, BaseForm
+from lbt.web.security import roles
+from lbt.web.state import get_session, now
 
 # --- follow-up actions -----------------------------------------------------------------------------
 

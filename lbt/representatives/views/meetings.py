@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lbt.accounts.models import Role
-from lbt.forms import ActionForm, BaseForm
 from lbt.representatives import actions, incidents, meetings, protocols
 from lbt.representatives.forms import (
     CounterProposalForm,
@@ -51,8 +50,9 @@ from lbt.representatives.views.common import (
     _with_choices,
     bp,
 )
-from lbt.security import roles
-from lbt.web import get_session, now
+from lbt.web.forms import ActionForm, BaseForm
+from lbt.web.security import roles
+from lbt.web.state import get_session, now
 
 # --- overview -------------------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from lbt.representatives.forms import POST_LABELS, AppointmentForm, EndAppointme
 from lbt.representatives.models import Post, Representative
 from lbt.representatives.services import side_in
 from lbt.representatives.views.common import PageResult, _apply, _render, _sections, _user, bp
-from lbt.security import require, roles
-from lbt.web import get_session, now
+from lbt.web.security import require, roles
+from lbt.web.state import get_session, now
 
 
 def _section(section_id: int) -> BorderSection:

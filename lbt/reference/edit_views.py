@@ -14,9 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role
-from lbt.errors import N_, ValidationFailed
-from lbt.forms import ActionForm, BaseForm
-from lbt.i18n import translate_error
+from lbt.core.errors import N_, ValidationFailed
 from lbt.reference import csv_import, queries, services
 from lbt.reference.csv_columns import KINDS
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
@@ -29,8 +27,10 @@ from lbt.reference.forms import (
     StateForm,
 )
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
-from lbt.security import roles
-from lbt.web import form_page, get_session
+from lbt.web.forms import ActionForm, BaseForm
+from lbt.web.i18n import translate_error
+from lbt.web.security import roles
+from lbt.web.state import form_page, get_session
 
 PageResult = Response | str | tuple[str, int]
 MAX_ERRORS_SHOWN = 200

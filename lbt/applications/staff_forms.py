@@ -26,8 +26,8 @@ from lbt.applications.models import (
     Sex,
     TravelDocumentType,
 )
-from lbt.forms import BaseForm, CheckboxesField
-from lbt.labels import CROSSING_REASON_LABELS
+from lbt.web.forms import BaseForm, CheckboxesField
+from lbt.web.labels import CROSSING_REASON_LABELS
 
 MESSAGE_LENGTH = 4000
 

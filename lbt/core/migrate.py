@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from lbt import resource_dir
+from lbt.core.resources import resource_dir
 
 
 def alembic_config(engine: Engine) -> Config:

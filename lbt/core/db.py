@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -64,6 +64,44 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+CLOCK_STAMP = "lbt_clock_stamp"
+
+
+def stamped(**kwargs: Any) -> Any:
+    """A timestamp column set, when left empty, from the clock of the session that inserts the row
+    (``session.info["clock"]``): models never read the wall clock, so tests can set the time."""
+    return mapped_column(info={CLOCK_STAMP: True}, **kwargs)
+
+
+def session_clock(session: Session) -> Callable[[], datetime]:
+    clock = session.info.get("clock")
+    if clock is None:
+        raise RuntimeError("this session has no clock (session.info['clock']) to stamp new rows with")
+    return clock  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+    now: datetime | None = None
+    for instance in session.new:
+        for key in _stamped_keys(type(instance)):
+            if getattr(instance, key) is None:
+                now = now or session_clock(session)()
+                setattr(instance, key, now)
+
+
+def _stamped_keys(model: type) -> tuple[str, ...]:
+    keys = _STAMPED_KEYS.get(model)
+    if keys is None:
+        mapper = inspect(model)
+        keys = tuple(prop.key for prop in mapper.column_attrs if prop.columns[0].info.get(CLOCK_STAMP))
+        _STAMPED_KEYS[model] = keys
+    return keys
+
+
+_STAMPED_KEYS: dict[type, tuple[str, ...]] = {}  # a cache of the mappers, which never change
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # let SQLAlchemy, not the driver, begin transactions: pysqlite's own handling breaks SAVEPOINT and
     # transactional DDL (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL")
@@ -92,9 +130,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """The engine and the factory of sessions; views get one session per request."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = make_engine(url)
-        self.session_factory: Callable[[], Session] = sessionmaker(self.engine, expire_on_commit=False)
+        self.clock = clock
+        # every session stamps new rows with this database's clock (which the app may replace)
+        self.session_factory: Callable[[], Session] = sessionmaker(
+            self.engine, expire_on_commit=False, info={"clock": lambda: self.clock()}
+        )
 
     @contextmanager
     def transaction(self, actor: Any = None) -> Iterator[Session]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from lbt.security import public
+from lbt.web.security import public
 
 bp = Blueprint("verify", __name__)
 

@@ -24,7 +24,7 @@ from lbt.permits import services as permits
 from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
 from lbt.reference.models import Locality
-from lbt.uploads import FileStore, check_photo
+from lbt.storage.uploads import FileStore, check_photo
 
 # (surname, given names, sex, birth date, locality, status to reach)
 PEOPLE = [

@@ -14,7 +14,9 @@ from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role, User
 from lbt.applications import notify, queries, services
-from lbt.applications.forms import (
+from lbt.applications.models import Application, ApplicationDocument, ApplicationStatus, FeeStatus
+from lbt.applications.services import WrongState
+from lbt.applications.staff_forms import (
     ALL,
     APPLICATION_KIND_LABELS,
     APPLICATION_STATUS_LABELS,
@@ -32,17 +34,17 @@ from lbt.applications.forms import (
     RefuseForm,
     RequestInformationForm,
 )
-from lbt.applications.models import Application, ApplicationDocument, ApplicationStatus, FeeStatus
-from lbt.applications.services import WrongState
-from lbt.errors import AccessDenied, DomainError, ValidationFailed
-from lbt.files import StoredFile
-from lbt.forms import BaseForm
-from lbt.i18n import translate_error
+from lbt.core.errors import AccessDenied, DomainError, ValidationFailed
 from lbt.permits.models import Permit
 from lbt.permits.services import PermitIssuer
+from lbt.permits.signing import KeyStore
 from lbt.reference.queries import Page
-from lbt.security import roles
-from lbt.web import get_session, now, settings, state
+from lbt.storage.models import StoredFile
+from lbt.storage.uploads import FileStore
+from lbt.web.forms import BaseForm
+from lbt.web.i18n import translate_error
+from lbt.web.security import roles
+from lbt.web.state import find_service, get_session, now, settings
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -180,7 +182,7 @@ def detail(application_id: int) -> tuple[str, int]:
 def _send(stored: StoredFile, *, download_name: str | None = None) -> Response:
     """An upload, never cached (personal data); a document is always downloaded, never shown inline."""
     try:
-        data = state().files.read(stored)
+        data = find_service(FileStore).read(stored)
     except FileNotFoundError:
         abort(404)
     response = send_file(
@@ -269,7 +271,7 @@ def approve(application_id: int) -> PageResult:
 
     def act(user: User, moment: datetime) -> tuple[str, str]:
         session = get_session()
-        issue = PermitIssuer(settings().home_state, state().keystore.active_key())
+        issue = PermitIssuer(settings().home_state, find_service(KeyStore).active_key())
         permit = services.approve(
             session,
             application,

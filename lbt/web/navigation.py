@@ -8,7 +8,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lbt.security import AUTHENTICATED, PUBLIC, access_of
+from lbt.web.security import AUTHENTICATED, PUBLIC, access_of
 
 MENU = (
     ("home.index", _l("Home")),

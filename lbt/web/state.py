@@ -1,11 +1,12 @@
-"""Glue between Flask and the rest: the request's database session, settings, clock, actor."""
+"""The request's state for views: the database session, settings, clock, actor, and the services the
+composition root (`lbt.app`) registered. Nothing here knows which areas exist."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, g, render_template, request
 from flask_limiter import Limiter
@@ -14,38 +15,43 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from lbt.audit.models import AuditActor
-from lbt.db import Database
-from lbt.permits.signing import KEYS_FOLDER, SIGNING_KEY_ENV, KeyStore
-from lbt.settings import Settings
-from lbt.uploads import FileStore
+from lbt.core.db import Database
+from lbt.core.settings import Settings
+
+T = TypeVar("T")
 
 # Flask-Limiter: the storage is memory:// by default (one process), redis://... in production
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def _system_clock() -> datetime:
+def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
 @dataclass
 class AppState:
+    """What one app holds: its settings, database and clock, and factories of its services by type
+    (as warehouse's ``request.find_service``), filled in by the composition root."""
+
     settings: Settings
     database: Database
-    clock: Callable[[], datetime] = field(default=_system_clock)
+    clock: Callable[[], datetime] = field(default=system_clock)
+    factories: dict[type, Callable[[], Any]] = field(default_factory=dict)
 
-    @property
-    def keystore(self) -> KeyStore:
-        return KeyStore.from_env(
-            self.settings.instance_path / KEYS_FOLDER, {SIGNING_KEY_ENV: self.settings.signing_key_pem}
-        )
+    def provide(self, kind: type[T], factory: Callable[[], T]) -> None:
+        self.factories[kind] = factory
 
-    @property
-    def files(self) -> FileStore:
-        return FileStore(self.settings.instance_path / "uploads")
+    def find(self, kind: type[T]) -> T:
+        return self.factories[kind]()  # type: ignore[no-any-return]
 
 
 def state() -> AppState:
     return current_app.extensions["lbt"]  # type: ignore[no-any-return]
+
+
+def find_service(kind: type[T]) -> T:
+    """The app's instance of a service class (the key store, the file store, ...)."""
+    return state().find(kind)
 
 
 def settings() -> Settings:

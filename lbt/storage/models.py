@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lbt.db import Base, utcnow
+from lbt.core.db import Base, stamped
 
 
 class StoredFile(Base):
@@ -24,7 +24,7 @@ class StoredFile(Base):
     content_type: Mapped[str] = mapped_column(String(60))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     __table_args__ = (
         CheckConstraint("size_bytes >= 0", name="size_bytes"),

@@ -11,8 +11,8 @@ from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lbt.catalogs import LOCALES, TRANSLATIONS_DIR
-from lbt.errors import DomainError
+from lbt.core.catalogs import LOCALES, TRANSLATIONS_DIR
+from lbt.core.errors import DomainError
 
 LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ"}
 LOCALE_COOKIE = "lbt_locale"

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from lbt.errors import AccessDenied, DomainError, NotFound
-from lbt.i18n import translate_error
+from lbt.core.errors import AccessDenied, DomainError, NotFound
+from lbt.web.i18n import translate_error
 
 log = logging.getLogger(__name__)
 

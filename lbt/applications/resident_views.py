@@ -31,7 +31,7 @@ from lbt.applications.models import (
     Sex,
     TravelDocumentType,
 )
-from lbt.applications.public_forms import (
+from lbt.applications.resident_forms import (
     DOCUMENT_KIND_LABELS,
     AnswerForm,
     ApplyForm,
@@ -43,17 +43,18 @@ from lbt.applications.public_forms import (
     take_photo,
     upload_limits,
 )
-from lbt.errors import NotFound, ValidationFailed
-from lbt.forms import ActionForm
-from lbt.i18n import translate_error
-from lbt.labels import CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
+from lbt.core.errors import NotFound, ValidationFailed
 from lbt.permits.card import CardError
 from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.printing import card_pdf
 from lbt.permits.services import permits_of_application
 from lbt.reference.models import Agreement, CrossingReason, FeeExemption, Locality, State
-from lbt.security import public
-from lbt.web import get_session, limiter, now, settings, state
+from lbt.storage.uploads import FileStore
+from lbt.web.forms import ActionForm
+from lbt.web.i18n import translate_error
+from lbt.web.labels import CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
+from lbt.web.security import public
+from lbt.web.state import find_service, get_session, limiter, now, settings
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 log = logging.getLogger(__name__)
@@ -451,7 +452,7 @@ def status_photo() -> Response:
     if application is None:
         abort(404)
     photo = application.photo
-    return Response(state().files.read(photo), mimetype=photo.content_type)
+    return Response(find_service(FileStore).read(photo), mimetype=photo.content_type)
 
 
 @bp.get("/status/permit.pdf")
@@ -465,7 +466,7 @@ def permit_pdf() -> Response:
     if permit is None:
         abort(404)
     try:
-        pdf = card_pdf(db, permit, settings=settings(), files=state().files)
+        pdf = card_pdf(db, permit, settings=settings(), files=find_service(FileStore))
     except (CardError, FileNotFoundError):
         log.exception("permit %s of %s could not be rendered", permit.number, application.reference)
         flash(_("The copy of your permit cannot be made just now. Please try again later."), "error")

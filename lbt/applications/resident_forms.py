@@ -47,19 +47,20 @@ from lbt.applications.models import (
     Sex,
     TravelDocumentType,
 )
-from lbt.errors import ValidationFailed
-from lbt.files import StoredFile
-from lbt.forms import BaseForm
-from lbt.i18n import FORM_TRANSLATIONS, translate_error
-from lbt.uploads import (
+from lbt.core.errors import ValidationFailed
+from lbt.storage.models import StoredFile
+from lbt.storage.uploads import (
     DOCUMENT_TYPES,
     MAX_DOCUMENT_BYTES,
     MAX_PHOTO_BYTES,
     CheckedFile,
+    FileStore,
     check_photo,
     check_upload,
 )
-from lbt.web import state
+from lbt.web.forms import BaseForm
+from lbt.web.i18n import FORM_TRANSLATIONS, translate_error
+from lbt.web.state import find_service
 
 MAX_APPLICATION_DOCUMENTS = 5
 MAX_ANSWER_DOCUMENTS = 3
@@ -384,7 +385,7 @@ def _received(
     except ValidationFailed as error:
         _add_error(field, translate_error(error))
         return kept
-    stored = state().files.save(checked)
+    stored = find_service(FileStore).save(checked)
     db.add(stored)
     db.flush()
     return Kept(

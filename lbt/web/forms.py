@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lbt.errors import N_, ValidationFailed
-from lbt.i18n import FORM_TRANSLATIONS, translate_error
+from lbt.core.errors import N_, ValidationFailed
+from lbt.web.i18n import FORM_TRANSLATIONS, translate_error
 
 
 def Nn_(singular: str, plural: str) -> tuple[str, str]:
