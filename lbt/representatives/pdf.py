@@ -2,7 +2,7 @@
 approved, in every working language, with signature blocks and the approvals' SHA-256 hashes.
 
 Flask-free: the caller passes the translated fixed texts in ``labels``. Fonts are the vendored DejaVu
-ones registered by the permit card, which cover Cyrillic with the Tajik and Kyrgyz letters."""
+ones registered by ``lbt.core.pdf_fonts``, which cover Cyrillic with the Tajik and Kyrgyz letters."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from lbt.permits.card import BOLD, REGULAR, _fonts
+from lbt.core.pdf_fonts import BOLD, REGULAR, register_fonts
 from lbt.representatives.models import Protocol, ProtocolKind
 
 BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=13)
@@ -111,7 +111,7 @@ def _signatures(protocol: Protocol, heads: Mapping[str, str], labels: Mapping[st
 
 def protocol_pdf(protocol: Protocol, labels: Mapping[str, str]) -> bytes:
     """The frozen protocol (or addendum) as approved, on A4."""
-    _fonts()
+    register_fonts()
     document = json.loads(protocol.content)
     meeting = protocol.meeting
     if protocol.kind is ProtocolKind.PROTOCOL:
