@@ -13,11 +13,8 @@ from lbt.accounts.models import Role, User
 from lbt.alerts.models import Alert, AlertHit
 from lbt.applications.models import OPEN_STATUSES, Application, ApplicationEvent, EventKind
 from lbt.core.errors import N_, AccessDenied, NotFound, ValidationFailed
+from lbt.core.search import normalise_document_number
 from lbt.core.transliteration import search_key, to_latin
-
-
-def normalise_document_number(number: str) -> str:
-    return "".join(ch for ch in number.upper() if ch.isalnum())
 
 
 @dataclass(frozen=True)

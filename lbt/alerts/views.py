@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from lbt.accounts import queries as accounts_queries
 from lbt.accounts.models import Role, User
-from lbt.alerts import services
+from lbt.alerts import queries, services
 from lbt.alerts.forms import ALERT_STATE_LABELS, AlertFilterForm, AlertForm, ClearHitForm
 from lbt.alerts.models import Alert, AlertHit
-from lbt.applications import queries
 from lbt.applications.services import get_for_staff
 from lbt.core.errors import ValidationFailed
-from lbt.reference.queries import Page
+from lbt.core.pagination import Page
 from lbt.web.forms import ActionForm
 from lbt.web.security import roles
 from lbt.web.state import form_page, get_session, now
@@ -56,7 +56,7 @@ def index() -> tuple[str, int] | str:
         return render_template("alerts/index.html", page=empty, people={}, **context), 400
     filters = queries.AlertFilter(search=form.q.data or "", include_lifted=bool(form.lifted.data))
     page = queries.alerts(session, filters, page=form.page.data or 1)
-    people = queries.people(session, [alert.created_by_id for alert in page.items])
+    people = accounts_queries.people(session, [alert.created_by_id for alert in page.items])
     return render_template("alerts/index.html", page=page, people=people, **context)
 
 

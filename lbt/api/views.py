@@ -5,25 +5,21 @@ login session with its CSRF token."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from lbt.accounts.models import Role
-from lbt.core.errors import DomainError
+from lbt.accounts.models import Role, User
+from lbt.crossings.batch import ItemResult, crossing_point_of, record_batch
 from lbt.crossings.models import Direction
-from lbt.crossings.services import CrossingConflict, EntryRefused, record
 from lbt.crossings.verify import permit_facts, stay_facts, verify_scan
-from lbt.permits.models import Permit
 from lbt.permits.revocations import revocation_list
-from lbt.permits.services import find_by_number
+from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
-from lbt.permits.views import published_jwks
-from lbt.reference.models import CrossingPoint
 from lbt.web.i18n import translate_error
 from lbt.web.security import roles
 from lbt.web.state import find_service, get_session, now
@@ -42,12 +38,22 @@ def _json() -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _crossing_point(code: Any) -> CrossingPoint | None:
-    """The crossing point named by code, or the guard's only one when none is named."""
-    points = list(current_user.crossing_points)
-    if code is None and len(points) == 1:
-        return points[0]
-    return next((point for point in points if point.code == code), None)
+def _guard() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+def _jwks(session: Session) -> dict[str, list[dict[str, str]]]:
+    return published_jwks(session, find_service(KeyStore), now().date())
+
+
+def _item_json(result: ItemResult) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": result.id, "status": result.status}
+    if result.error is not None:
+        body["error"] = translate_error(result.error)
+    if result.verdict is not None:
+        body["verdict"] = result.verdict.value
+        body["misuse_case"] = result.misuse_case
+    return body
 
 
 def _reasons(reasons: Any) -> list[dict[str, str]]:
@@ -60,7 +66,7 @@ def verify() -> tuple[Response, int] | Response:
     data = _json()
     if data is None or not isinstance(data.get("token"), str):
         return _problem(400, _('Send a JSON object with the scanned text in "token".'))
-    point = _crossing_point(data.get("crossing_point"))
+    point = crossing_point_of(_guard(), data.get("crossing_point"))
     if point is None:
         return _problem(400, _('Name one of your crossing points in "crossing_point".'))
     direction = data.get("direction", "entry")
@@ -71,7 +77,7 @@ def verify() -> tuple[Response, int] | Response:
     result = verify_scan(
         session,
         data["token"],
-        published_jwks(),
+        _jwks(session),
         crossing_point=point,
         direction=Direction(direction),
         at=moment,
@@ -88,83 +94,6 @@ def verify() -> tuple[Response, int] | Response:
     return jsonify(body)
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
-def _one_crossing(item: Any) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        return {"status": "invalid", "error": _("Each crossing is a JSON object.")}
-    result: dict[str, Any] = {"id": item.get("id")}
-    session = get_session()
-    point = _crossing_point(item.get("crossing_point"))
-    at = _parse_time(item.get("at"))
-    direction = item.get("direction")
-    if point is None or at is None or direction not in ("entry", "exit"):
-        return {
-            **result,
-            "status": "invalid",
-            "error": _(
-                "Give crossing_point (one of yours), direction (entry or exit) and at (ISO 8601 with a time zone)."
-            ),
-        }
-    permit: Permit | None = None
-    if isinstance(item.get("token"), str):
-        scan = verify_scan(
-            session,
-            item["token"],
-            published_jwks(),
-            crossing_point=point,
-            direction=Direction(direction),
-            at=at,
-        )
-        permit = scan.permit
-        if permit is None:
-            return {**result, "status": "invalid", "error": _(scan.reasons[0].message)}
-    elif isinstance(item.get("permit_number"), str):
-        permit = find_by_number(session, item["permit_number"])
-    if permit is None:
-        return {**result, "status": "invalid", "error": _("No permit with this number is on record.")}
-    savepoint = session.begin_nested()
-    try:
-        recorded = record(
-            session,
-            client_id=str(item.get("id")),
-            permit=permit,
-            crossing_point=point,
-            direction=Direction(direction),
-            at=at.astimezone(UTC),
-            officer=current_user._get_current_object(),  # type: ignore[attr-defined]
-            reason=str(item.get("reason") or ""),
-            offline=bool(item.get("offline", True)),
-            now=now(),
-        )
-    except CrossingConflict as error:
-        savepoint.rollback()
-        return {**result, "status": "conflict", "error": translate_error(error)}
-    except (EntryRefused, DomainError) as error:
-        savepoint.rollback()
-        return {
-            **result,
-            "status": "refused" if isinstance(error, EntryRefused) else "invalid",
-            "error": translate_error(error),
-        }
-    savepoint.commit()
-    status = "duplicate" if recorded.duplicate else "conflict" if recorded.conflict else "stored"
-    return {
-        **result,
-        "status": status,
-        "verdict": recorded.crossing.verdict.value,
-        "misuse_case": recorded.misuse.id if recorded.misuse else None,
-    }
-
-
 @bp.post("/crossings")
 @roles(Role.BORDER_GUARD)
 def crossings() -> tuple[Response, int] | Response:
@@ -175,9 +104,10 @@ def crossings() -> tuple[Response, int] | Response:
         return _problem(400, _("Send a JSON list of crossings."))
     if len(items) > MAX_BATCH:
         return _problem(413, _("At most %(count)d crossings at a time.", count=MAX_BATCH))
-    results = [_one_crossing(item) for item in items]
-    get_session().commit()
-    return jsonify(results=results)
+    session = get_session()
+    results = record_batch(session, items, officer=_guard(), jwks=_jwks(session), now=now())
+    session.commit()
+    return jsonify(results=[_item_json(result) for result in results])
 
 
 @bp.get("/revocations")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from lbt.accounts import policy
 from lbt.accounts.models import Role, User
-from lbt.alerts.services import normalise_document_number, open_hits, screen
+from lbt.alerts.services import open_hits, screen
 from lbt.applications.eligibility import add_years, fee_exemption, years_between
 from lbt.applications.models import (
     Application,
@@ -35,6 +35,7 @@ from lbt.applications.models import (
 )
 from lbt.core.counters import next_value
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
+from lbt.core.search import normalise_document_number
 from lbt.core.transliteration import search_key, to_latin
 from lbt.reference.models import CrossingReason, FeeExemption, Locality
 from lbt.storage.models import StoredFile

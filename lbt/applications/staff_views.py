@@ -35,10 +35,10 @@ from lbt.applications.staff_forms import (
     RequestInformationForm,
 )
 from lbt.core.errors import AccessDenied, DomainError, ValidationFailed
+from lbt.core.pagination import Page
 from lbt.permits.models import Permit
 from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
-from lbt.reference.queries import Page
 from lbt.storage.models import StoredFile
 from lbt.storage.uploads import FileStore
 from lbt.web.forms import BaseForm

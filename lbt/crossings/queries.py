@@ -13,10 +13,10 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
+from lbt.core.pagination import Page
 from lbt.crossings.models import Crossing, Direction, MisuseCase, MisuseKind
 from lbt.permits.models import Permit
 from lbt.reference.models import CrossingPoint
-from lbt.reference.queries import Page
 
 PER_PAGE = 25
 LOG_DAYS = 30

@@ -177,9 +177,11 @@ def record(
     reason: str = "",
     offline: bool = False,
     now: datetime,
+    assessment: Assessment | None = None,
 ) -> Recorded:
     """Store an entry or exit once. Online, a red verdict refuses and an amber one needs a reason;
-    offline records already happened, so they are stored and a server-side red is reported as a conflict."""
+    offline records already happened, so they are stored and a server-side red is reported as a conflict.
+    A caller that has just assessed this very crossing (the scan) passes its ``assessment`` along."""
     _check_officer(officer, crossing_point)
     try:
         client_id = str(uuid.UUID(client_id))
@@ -197,7 +199,8 @@ def record(
         return Recorded(existing, duplicate=True, conflict=False, misuse=None)
     if at > now + timedelta(minutes=10):
         raise ValidationFailed(N_("The crossing time is in the future."), "at")
-    assessment = assess(session, permit, crossing_point, direction, at)
+    if assessment is None:
+        assessment = assess(session, permit, crossing_point, direction, at)
     if not offline:
         if assessment.verdict is Verdict.REFUSE:
             raise EntryRefused(assessment.reasons[0].message, **assessment.reasons[0].params)

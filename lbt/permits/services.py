@@ -16,7 +16,7 @@ from lbt.applications.models import Application
 from lbt.core.counters import next_value
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
-from lbt.permits.signing import PERMIT_TYP, PermitClaims, SigningKey, sign
+from lbt.permits.signing import PERMIT_TYP, KeyStore, PermitClaims, SigningKey, jwks, sign
 
 _CHECK_WEIGHTS = (7, 3, 1)
 
@@ -238,3 +238,9 @@ def kids_in_use(session: Session, kids: Sequence[str], today: date) -> set[str]:
         for kid in kids
         if session.scalar(select(exists().where(Permit.signing_kid == kid, Permit.valid_until >= today)))
     }
+
+
+def published_jwks(session: Session, store: KeyStore, today: date) -> dict[str, list[dict[str, str]]]:
+    """What /.well-known/jwks.json publishes: the active key and every key a valid permit needs."""
+    kids = [record.kid for record in store.public_keys()]
+    return jwks(store, kids_in_use(session, kids, today))

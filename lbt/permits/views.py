@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role, User
-from lbt.applications import queries
+from lbt.accounts.queries import people
 from lbt.core.errors import N_, ValidationFailed
-from lbt.permits import services
+from lbt.core.pagination import Page
+from lbt.permits import queries, services
 from lbt.permits.card import CardError
 from lbt.permits.forms import (
     ANNUL,
@@ -29,9 +30,7 @@ from lbt.permits.forms import (
 )
 from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.printing import card_pdf
-from lbt.permits.services import kids_in_use
-from lbt.permits.signing import KeyStore, jwks
-from lbt.reference.queries import Page
+from lbt.permits.signing import KeyStore
 from lbt.storage.uploads import FileStore
 from lbt.web.i18n import translate_error
 from lbt.web.security import public, roles
@@ -98,7 +97,7 @@ def _detail(permit: Permit, form: PermitChangeForm | None = None) -> tuple[str, 
         today=today,
         effective=permit.effective_status(today),
         replacement=queries.replacement_of(session, permit),
-        people=queries.people(session, [permit.issued_by_id]),
+        people=people(session, [permit.issued_by_id]),
         apply_url=settings().public_url + "/apply/",
     ), 400 if form.errors else 200
 
@@ -171,22 +170,11 @@ def card(permit_id: int) -> Response:
     return response
 
 
-def kids_still_needed(today: date) -> set[str]:
-    """Keys that signed a permit still valid today stay published (retired or not)."""
-    kids = [record.kid for record in find_service(KeyStore).public_keys()]
-    return kids_in_use(get_session(), kids, today)
-
-
-def published_jwks() -> dict[str, list[dict[str, str]]]:
-    """What /.well-known/jwks.json publishes: the active key and every key a valid permit needs."""
-    return jwks(find_service(KeyStore), kids_still_needed(now().date()))
-
-
 @bp.get("/.well-known/jwks.json")
 @public
 def jwks_document() -> Response:
     """RFC 7517 JWK Set of the permit signing keys; cached briefly by phones and crossing points."""
-    response = jsonify(published_jwks())
+    response = jsonify(services.published_jwks(get_session(), find_service(KeyStore), now().date()))
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
+from lbt.core.pagination import PER_PAGE, Page, paginate
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
 
 T = TypeVar("T")
-PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -22,33 +22,6 @@ class ReferenceFilter:
     active_only: bool = False
     agreement_code: str = ""  # localities and crossing points
     state_code: str = ""  # localities and crossing points
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: Sequence[T]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def _paginate(session: Session, query: Select[tuple[T]], page: int, per_page: int) -> Page[T]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    number = min(max(page, 1), max(1, -(-total // per_page)))
-    items = session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique().all()
-    return Page(items, number, per_page, total)
 
 
 def _matches(search: str, *columns: InstrumentedAttribute[str]) -> ColumnElement[bool]:
@@ -89,7 +62,7 @@ def list_states(
         State.name_ru,
         State.name_national,
     )
-    return _paginate(session, query.order_by(State.code), page, per_page)
+    return paginate(session, query.order_by(State.code), page, per_page)
 
 
 def list_agreements(
@@ -97,7 +70,7 @@ def list_agreements(
 ) -> Page[Agreement]:
     query = select(Agreement).options(joinedload(Agreement.state_a), joinedload(Agreement.state_b))
     query = _filtered(query, Agreement, filters, Agreement.code, Agreement.name)
-    return _paginate(session, query.order_by(Agreement.code), page, per_page)
+    return paginate(session, query.order_by(Agreement.code), page, per_page)
 
 
 def list_localities(
@@ -108,7 +81,7 @@ def list_localities(
         query, Locality, filters, Locality.name_latin, Locality.name_national, Locality.district
     )
     order = (Locality.agreement_id, Locality.state_id, Locality.district, Locality.name_latin)
-    return _paginate(session, query.order_by(*order), page, per_page)
+    return paginate(session, query.order_by(*order), page, per_page)
 
 
 def list_crossing_points(
@@ -118,7 +91,7 @@ def list_crossing_points(
         joinedload(CrossingPoint.agreement), joinedload(CrossingPoint.state)
     )
     query = _filtered(query, CrossingPoint, filters, CrossingPoint.code, CrossingPoint.name)
-    return _paginate(session, query.order_by(CrossingPoint.code), page, per_page)
+    return paginate(session, query.order_by(CrossingPoint.code), page, per_page)
 
 
 def list_border_sections(
@@ -128,7 +101,7 @@ def list_border_sections(
         joinedload(BorderSection.state_a), joinedload(BorderSection.state_b)
     )
     query = _filtered(query, BorderSection, filters, BorderSection.code, BorderSection.name)
-    return _paginate(session, query.order_by(BorderSection.code), page, per_page)
+    return paginate(session, query.order_by(BorderSection.code), page, per_page)
 
 
 @dataclass(frozen=True)

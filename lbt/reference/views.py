@@ -12,11 +12,12 @@ from flask_login import current_user
 
 from lbt.accounts import policy
 from lbt.accounts.models import Role
+from lbt.core.pagination import Page
 from lbt.reference import queries
 from lbt.reference.edit_views import register_editing
 from lbt.reference.forms import PlacedFilterForm, ReferenceFilterForm
 from lbt.reference.labels import LANGUAGE_LABELS
-from lbt.reference.queries import Page, ReferenceFilter
+from lbt.reference.queries import ReferenceFilter
 from lbt.web.security import require, roles
 from lbt.web.state import get_session
 
