@@ -37,6 +37,7 @@ from lbt.core.counters import next_value
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
 from lbt.core.search import normalise_document_number
 from lbt.core.transliteration import search_key, to_latin
+from lbt.permits.models import Permit
 from lbt.reference.models import CrossingReason, FeeExemption, Locality
 from lbt.storage.models import StoredFile
 
@@ -355,7 +356,8 @@ def check_validity(application: Application, valid_from: date, valid_until: date
         )
 
 
-Issuer = Callable[[Session, Application, User, date, date, datetime], object]
+# the permits area issues (PermitIssuer); applications only decide, so the issuing step is passed in
+Issuer = Callable[[Session, Application, User, date, date, datetime], Permit]
 
 
 def approve(
@@ -368,7 +370,7 @@ def approve(
     fee_status: FeeStatus,
     issue: Issuer,
     now: datetime,
-) -> object:
+) -> Permit:
     """Approve and issue the permit. An open alert-list hit blocks approval until a supervisor clears it."""
     _require_officer(officer, application)
     _require(application, ApplicationStatus.SUBMITTED)

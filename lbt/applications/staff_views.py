@@ -36,7 +36,6 @@ from lbt.applications.staff_forms import (
 )
 from lbt.core.errors import AccessDenied, DomainError, ValidationFailed
 from lbt.core.pagination import Page
-from lbt.permits.models import Permit
 from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
 from lbt.storage.models import StoredFile
@@ -282,7 +281,6 @@ def approve(application_id: int) -> PageResult:
             issue=issue,
             now=moment,
         )
-        assert isinstance(permit, Permit)
         notify.approved(session, application, permit.number, _status_url(), moment)
         return (
             _("The application was approved: permit %(number)s was issued.", number=permit.number),
