@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import io
+import struct
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 from lbt.core.resources import PACKAGE_DIR, resource_dir
@@ -17,6 +18,10 @@ from lbt.web.i18n import LOCALES, TRANSLATIONS_DIR
 DOMAIN = "messages"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None, "Nn_": (1, 2)}
 TRANSLATED_LOCALES = tuple(locale for locale in LOCALES if locale != "en")
+
+# A compiled message: (context, msgid or the tuple of singular and plural) -> translation(s)
+MessageKey = tuple[str | None, str | tuple[str, ...]]
+Translation = str | tuple[str, ...]
 
 
 def po_path(locale: str) -> Path:
@@ -87,14 +92,73 @@ def missing_translations(catalog: Catalog) -> list[str]:
     return missing
 
 
+def mo_path(locale: str) -> Path:
+    return po_path(locale).with_suffix(".mo")
+
+
+def compiled_messages(catalog: Catalog) -> dict[MessageKey, Translation]:
+    """What a .mo compiled from ``catalog`` says, as ``write_mo(use_fuzzy=False)`` writes it: every
+    non-fuzzy message with a translation (empty plural forms fall back to the msgid, as in write_mo),
+    keyed by context and msgid. Works alike on a catalog read from a .po and one read back from a .mo
+    (``read_mo``), so the two can be compared by their messages rather than by their bytes, which
+    change with the Babel version that wrote them. Of the header only the plural rule counts (gettext
+    reads it from the .mo); its dates and its ``Generated-By`` line change nothing a reader sees.
+    """
+    messages: dict[MessageKey, Translation] = {(None, ""): catalog.plural_forms}
+    for message in catalog:
+        if not message.id or not message.string or message.fuzzy:
+            continue
+        if isinstance(message.id, list | tuple):
+            ids = tuple(message.id)
+            strings = message.string if isinstance(message.string, list | tuple) else (message.string,)
+            messages[(message.context, ids)] = tuple(
+                string or ids[min(index, 1)] for index, string in enumerate(strings)
+            )
+        else:
+            messages[(message.context, message.id)] = message.string
+    return messages
+
+
+def read_compiled(locale: str) -> Catalog | None:
+    """The locale's committed .mo, or None when it is missing or unreadable."""
+    path = mo_path(locale)
+    try:
+        with path.open("rb") as handle:
+            return read_mo(handle)
+    except (OSError, ValueError, struct.error):  # missing, bad magic, truncated, not UTF-8
+        return None
+
+
+def compiled_differences(source: Catalog, compiled: Catalog | None, limit: int = 10) -> list[str]:
+    """How the messages of a compiled catalog (read from a .mo) differ from those of its source
+    (.po); an empty list when the .mo says exactly what compiling the .po would."""
+    if compiled is None:
+        return ["the .mo is missing or unreadable"]
+    want, have = compiled_messages(source), compiled_messages(compiled)
+    differences = [f"missing from the .mo: {key!r}" for key in want.keys() - have.keys()]
+    differences += [
+        f"in the .mo but not (or only fuzzy) in the .po: {key!r}" for key in have.keys() - want.keys()
+    ]
+    differences += [
+        f"{key!r}: the .mo says {have[key]!r}, the .po {want[key]!r}"
+        for key in want.keys() & have.keys()
+        if want[key] != have[key]
+    ]
+    return sorted(differences)[:limit]
+
+
 def compile_catalogs() -> list[Path]:
+    """Compile each .po into its .mo; a .mo that already says the same is left as it is, so a
+    newer Babel (which writes other bytes for the same messages) does not churn committed files."""
     written = []
     for locale in LOCALES:
         catalog = read_catalog(locale)
+        if not compiled_differences(catalog, read_compiled(locale)):
+            continue
         buffer = io.BytesIO()
         write_mo(buffer, catalog, use_fuzzy=False)
-        target = po_path(locale).with_suffix(".mo")
-        if not target.exists() or target.read_bytes() != buffer.getvalue():
-            target.write_bytes(buffer.getvalue())
-            written.append(target)
+        target = mo_path(locale)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(buffer.getvalue())
+        written.append(target)
     return written

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from babel.messages.mofile import write_mo
 
-from lbt.i18n_tools import TRANSLATED_LOCALES, extract, missing_translations, po_path, read_catalog
+from lbt.i18n_tools import (
+    TRANSLATED_LOCALES,
+    compiled_differences,
+    extract,
+    missing_translations,
+    read_catalog,
+    read_compiled,
+)
 
 LOCALES = ("en", *TRANSLATED_LOCALES)
 
@@ -37,9 +41,8 @@ def test_translations_keep_the_placeholders_of_the_original(locale):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_compiled_catalog_matches_the_po_file(locale):
-    buffer = io.BytesIO()
-    write_mo(buffer, read_catalog(locale), use_fuzzy=False)
-    assert po_path(locale).with_suffix(".mo").read_bytes() == buffer.getvalue(), "run `lbt i18n compile`"
+    # by messages (ids, contexts, translations), not bytes: Babel versions write the same .mo differently
+    assert compiled_differences(read_catalog(locale), read_compiled(locale)) == [], "run `lbt i18n compile`"
 
 
 @pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
