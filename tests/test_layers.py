@@ -35,7 +35,8 @@ def module_name(path: Path) -> str:
 def is_interface(module: str) -> bool:
     """An area's views, forms and labels (the words shown for its codes), and its ``views`` packages."""
     return any(
-        part in ("views", "forms", "labels") or part.endswith(("_views", "_forms", "_labels")) for part in module.split(".")[2:]
+        part in ("views", "forms", "labels") or part.endswith(("_views", "_forms", "_labels"))
+        for part in module.split(".")[2:]
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
 
+from lbt.core.resources import PACKAGE_DIR
+
 LOCALES = ("en", "ru", "tg")
-TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 
 
 @functools.cache
