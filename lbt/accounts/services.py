@@ -19,13 +19,28 @@ from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+DEFAULT_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+_hasher = DEFAULT_HASHER
+
+
+def password_hasher() -> PasswordHasher:
+    return _hasher
+
+
+def use_password_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Hash and verify with ``hasher`` from now on and return the one used until now. Only the tests
+    call this (with an argon2id of minimal cost); the app always runs with ``DEFAULT_HASHER``. A hash
+    made with other parameters than the hasher's still verifies, and is re-hashed at the next login."""
+    global _hasher
+    previous, _hasher = _hasher, hasher
+    return previous
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    """Verified against when the username is unknown, so the answer takes as long as for a real user."""
-    return _hasher.hash("not a password of anyone")
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the username is unknown, so the answer takes as long as for a real user
+    (made by the hasher in use, so that it costs what a real user's hash costs)."""
+    return hasher.hash("not a password of anyone")
 
 
 class InvalidCredentials(DomainError):
@@ -88,7 +103,7 @@ def authenticate(
     """
     user = find_user(session, username)
     if user is None:
-        _verify(_dummy_hash(), password)
+        _verify(_dummy_hash(_hasher), password)
         raise InvalidCredentials()
     if user.locked_until is not None and now < user.locked_until:
         raise AccountLocked(user.locked_until)
