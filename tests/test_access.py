@@ -15,7 +15,7 @@ from werkzeug.routing import Rule
 
 from lbt.accounts.models import Role, User
 from lbt.web.security import AUTHENTICATED, PUBLIC, access_of
-from tests.conftest import Reference
+from tests.fixtures.factories import Reference
 
 ANY_OPTIONS_RE = re.compile(r"<any\(([^)]*)\):(\w+)>")
 

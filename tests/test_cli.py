@@ -206,7 +206,7 @@ def test_mail_send_delivers_the_outbox_to_the_smtp_server_and_status_reports_it(
     from dataclasses import replace
 
     from lbt.notifications.services import queue_message
-    from tests.notifications.conftest import SmtpServer
+    from tests.fixtures.smtp import SmtpServer
 
     server = SmtpServer()
     server.start()

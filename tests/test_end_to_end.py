@@ -16,8 +16,8 @@ from lbt.accounts.models import Role
 from lbt.applications.models import Application, ApplicationStatus
 from lbt.permits.models import Permit
 from lbt.permits.signing import PERMIT_TYP, PermitClaims, token_from_qr, verify
-from tests.applications.conftest import PDF
 from tests.applications.test_public_views import apply, open_status, send, stored_application
+from tests.fixtures.applications import PDF
 
 
 def qr_text_of_card(pdf: bytes) -> str:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import Connection
 
-from lbt import create_app
 from lbt.accounts.models import Role
 from lbt.core.settings import Settings
 from lbt.web.i18n import LOCALE_COOKIE
 from lbt.web.security import AUTHENTICATED, PUBLIC, access_of, is_safe_next
-from tests.conftest import PASSWORD, Client, Clock, _session_on
+from tests.fixtures.clients import Client
+from tests.fixtures.passwords import PASSWORD
 
 INLINE_SCRIPT_RE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 STYLE_ATTRIBUTE_RE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
@@ -72,14 +70,8 @@ def test_the_session_cookie_is_http_only_and_same_site_lax_on_plain_http(client,
 
 
 @pytest.fixture
-def https_app(settings: Settings, connection: Connection, clock: Clock) -> Iterator[Flask]:
-    app = create_app(settings.with_changes(public_url="https://lbt.example"))
-    app.test_client_class = Client
-    state = app.extensions["lbt"]
-    state.database.dispose()
-    state.database.session_factory = lambda: _session_on(connection, clock)
-    state.clock = clock
-    yield app
+def https_app(settings: Settings, make_app) -> Flask:  # type: ignore[no-untyped-def]
+    return make_app(settings.with_changes(public_url="https://lbt.example"))
 
 
 def test_the_session_cookie_is_secure_when_the_site_is_served_over_https(https_app, users):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lbt.accounts.models import Role, User
 from lbt.audit.models import AuditEntry
-from tests.conftest import PASSWORD
+from tests.fixtures.passwords import PASSWORD
 
 NEW_PASSWORD = "a fresh long passphrase"
 

@@ -25,7 +25,8 @@ from lbt.accounts.services import (
     update_user,
 )
 from lbt.core.errors import ValidationFailed
-from tests.conftest import PASSWORD, make_user
+from tests.fixtures.factories import make_user
+from tests.fixtures.passwords import PASSWORD
 
 MAX_FAILURES = 5
 LOCKOUT_MINUTES = 15

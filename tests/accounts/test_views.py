@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lbt.accounts.models import Role, User
-from tests.conftest import PASSWORD
+from tests.fixtures.passwords import PASSWORD
 
 
 def test_demo_style_login_reaches_the_role_home_page(client, users):

@@ -1,6 +1,13 @@
-"""The application factories of tests/applications (through the permit pages' conftest), for the
-alert-list pages."""
+"""The alert pages show the permits' holders: uploads are kept where the app
+reads them."""
 
 from __future__ import annotations
 
-from tests.permits.conftest import *  # noqa: F403
+import pytest
+
+from lbt.storage.uploads import FileStore
+
+
+@pytest.fixture
+def store(app_store: FileStore) -> FileStore:
+    return app_store

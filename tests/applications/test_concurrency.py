@@ -19,9 +19,9 @@ from lbt.permits.services import PermitIssuer, is_well_formed
 from lbt.permits.signing import KeyStore
 from lbt.reference.models import Locality
 from lbt.storage.uploads import FileStore, check_photo
-from tests.applications.conftest import photo_bytes
-from tests.conftest import make_agreement, make_state, make_user
 from tests.dbutil import temporary_database
+from tests.fixtures.applications import photo_bytes
+from tests.fixtures.factories import make_agreement, make_state, make_user
 
 THREADS = 8
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lbt.storage.uploads import check_photo
-from tests.applications.conftest import photo_bytes
+from tests.fixtures.applications import photo_bytes
 
 
 def test_unused_uploads_older_than_the_cut_off_are_pruned(db, make_application, store, clock):

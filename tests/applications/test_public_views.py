@@ -21,7 +21,7 @@ from lbt.applications.models import Application, ApplicationStatus, DocumentKind
 from lbt.notifications.models import OutboxMessage
 from lbt.storage.models import StoredFile
 from lbt.storage.uploads import MAX_PHOTO_BYTES, FileStore
-from tests.applications.conftest import PDF
+from tests.fixtures.applications import PDF
 
 CODE_RE = re.compile(r"data-access-code>([A-Z2-9]{4}(?:-[A-Z2-9]{4}){3})<")
 TOKEN_RE = r'name="{name}" value="([^"]+)"'

@@ -192,7 +192,7 @@ def test_an_alert_hit_blocks_approval_until_a_supervisor_clears_it(
 def test_refusal_reconsideration_and_overturn_by_another_supervisor(
     db, make_application, users, clock, issuer, approve_one
 ):
-    from tests.conftest import make_user
+    from tests.fixtures.factories import make_user
 
     application = make_application().application
     first = users[Role.SUPERVISOR]
@@ -233,7 +233,7 @@ def test_reconsideration_closes_after_the_window(db, make_application, users, cl
 
 
 def test_upheld_refusal_is_final(db, make_application, users, clock):
-    from tests.conftest import make_user
+    from tests.fixtures.factories import make_user
 
     application = make_application().application
     services.refuse(db, application, officer=users[Role.OFFICER], reasons=["other"], text="x", now=clock())

@@ -15,8 +15,8 @@ from lbt.applications.models import ApplicationStatus, EventKind
 from lbt.notifications.models import OutboxMessage
 from lbt.permits.models import Permit
 from lbt.storage.uploads import FileStore
-from tests.conftest import make_user
-from tests.permits.conftest import add_locality, statements_to_show
+from tests.fixtures.factories import make_user
+from tests.fixtures.permits import add_locality, statements_to_show
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from lbt.accounts.services import set_password
 from lbt.audit.models import GENESIS_HASH, AuditActor, AuditEntry
 from lbt.audit.services import install_audit_listener, verify_chain
 from lbt.reference.models import State
-from tests.conftest import make_user
+from tests.fixtures.factories import make_user
 
 ACTOR = AuditActor(42, "registrar", "test")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.fixtures.browser import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,6 @@ from lbt.accounts.models import User
 from lbt.core.settings import Settings
 from lbt.permits import services as permits
 from lbt.permits.models import Permit
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
 from tests.browser.test_verify_page import (
     Holder,
     LiveData,
@@ -29,6 +28,7 @@ from tests.browser.test_verify_page import (
     verdict,
     write_y4m,
 )
+from tests.fixtures.browser import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
 
 pytestmark = pytest.mark.browser
 

@@ -26,7 +26,7 @@ from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
 from lbt.reference.models import Locality
 from lbt.storage.uploads import FileStore, check_photo
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
+from tests.fixtures.browser import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from lbt.crossings.models import Direction
 from lbt.permits import services as permits
 from lbt.permits.models import Permit
 from lbt.storage.uploads import FileStore
-from tests.conftest import make_user
-from tests.permits.conftest import add_locality, statements_to_show
+from tests.fixtures.factories import make_user
+from tests.fixtures.permits import add_locality, statements_to_show
 
 TODAY = date(2026, 11, 22)
 

@@ -26,8 +26,8 @@ from lbt.notifications.services import (
     retry_stuck,
     stuck,
 )
-from tests.conftest import Clock
-from tests.notifications.conftest import SENDER, SMTP_PASSWORD, SMTP_USER, SmtpServer
+from tests.fixtures.database import Clock
+from tests.fixtures.smtp import SENDER, SMTP_PASSWORD, SMTP_USER, SmtpServer
 
 RUSSIAN_SUBJECT = "Заявление на разрешение принято"
 RUSSIAN_BODY = (

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from lbt.accounts.models import Role
 from lbt.audit.models import AuditEntry
 from lbt.permits.models import Permit, PermitStatus
-from tests.conftest import make_user
-from tests.permits.conftest import add_locality, issue_permit, statements_to_show
+from tests.fixtures.factories import make_user
+from tests.fixtures.permits import add_locality, issue_permit, statements_to_show
 
 
 def page(response) -> str:  # type: ignore[no-untyped-def]

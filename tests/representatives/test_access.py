@@ -7,7 +7,7 @@ from lbt.core.errors import AccessDenied
 from lbt.representatives import actions, protocols
 from lbt.representatives.models import ActionStatus
 from lbt.representatives.services import add_internal_note, can_edit, can_read, internal_notes
-from tests.conftest import make_user
+from tests.fixtures.factories import make_user
 
 
 def test_the_other_side_never_reads_a_sides_internal_notes(db, ref, reps, clock, held_meeting):

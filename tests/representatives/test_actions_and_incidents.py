@@ -19,8 +19,9 @@ from lbt.representatives.models import (
     MeetingKind,
 )
 from lbt.representatives.services import WrongStep, can_read
-from tests.conftest import Clock, Reference
-from tests.representatives.conftest import Reps, hold, request
+from tests.fixtures.database import Clock
+from tests.fixtures.factories import Reference
+from tests.fixtures.representatives import Reps, hold, request
 
 
 def _livestock(clock: Clock, **kwargs: object) -> IncidentInput:

@@ -10,8 +10,9 @@ from lbt.representatives import meetings
 from lbt.representatives.meetings import Venue
 from lbt.representatives.models import ExchangeKind, Meeting, MeetingKind, MeetingStatus
 from lbt.representatives.services import NotYourTurn, WrongStep
-from tests.conftest import Clock, Reference
-from tests.representatives.conftest import Reps, hold, request
+from tests.fixtures.database import Clock
+from tests.fixtures.factories import Reference
+from tests.fixtures.representatives import Reps, hold, request
 
 
 def _urgent(db: Session, ref: Reference, reps: Reps, clock: Clock, **overrides: object) -> Meeting:

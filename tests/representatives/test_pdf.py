@@ -75,7 +75,7 @@ def test_the_protocol_pdf_has_both_languages_and_both_approval_hashes(db, ref, r
 
 
 def test_the_pdf_route_serves_a_frozen_protocol_to_both_sides_only(app, db, ref, reps, clock, held_meeting):
-    from tests.representatives.conftest import write_both_languages
+    from tests.fixtures.representatives import write_both_languages
 
     write_both_languages(db, reps, clock, held_meeting)
     protocol = protocols.freeze_protocol(db, reps.tj, held_meeting, now=clock.now)

@@ -13,8 +13,8 @@ from lbt.representatives.canonical import content_of
 from lbt.representatives.meetings import ParticipantInput
 from lbt.representatives.models import Meeting, ProtocolKind, ProtocolStatus
 from lbt.representatives.services import ProtocolLocked, WrongStep, can_edit
-from tests.conftest import Clock
-from tests.representatives.conftest import Reps, hold, request, write_both_languages
+from tests.fixtures.database import Clock
+from tests.fixtures.representatives import Reps, hold, request, write_both_languages
 
 
 def _frozen(db: Session, reps: Reps, clock: Clock, meeting: Meeting):

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from lbt.accounts.models import Role
 from lbt.representatives.ics import CalendarEvent, calendar
 from lbt.representatives.models import HandOverAct, Meeting, MeetingStatus, ProtocolStatus
-from tests.conftest import Client, Clock
+from tests.fixtures.clients import Client
+from tests.fixtures.database import Clock
 
 
 def _client(app: Flask, username: str) -> Client:
@@ -287,7 +288,8 @@ def test_folding_never_splits_a_character(clock):
 
 
 def test_each_side_keeps_its_own_register_and_a_replacement_keeps_the_history(app, db, ref, clock):
-    from tests.conftest import PASSWORD, make_user
+    from tests.fixtures.factories import make_user
+    from tests.fixtures.passwords import PASSWORD
 
     make_user(db, "rep-tj-r", Role.REPRESENTATIVE, state=ref.tj, border_sections=[ref.section])
     make_user(db, "rep-kg-r", Role.REPRESENTATIVE, state=ref.kg, border_sections=[ref.section])
