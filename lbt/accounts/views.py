@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -18,8 +20,9 @@ from lbt.accounts.forms import (
     UserForm,
 )
 from lbt.accounts.models import Role, User
-from lbt.core.errors import DomainError, ValidationFailed
+from lbt.core.errors import N_, DomainError, ValidationFailed
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
+from lbt.web.actions import run_action
 from lbt.web.forms import ActionForm
 from lbt.web.i18n import translate_error
 from lbt.web.security import any_user, is_safe_next, public, roles
@@ -70,20 +73,16 @@ def logout() -> Response:
 @any_user
 def password() -> Response | str:
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        session = get_session()
-        user = current_user._get_current_object()  # type: ignore[attr-defined]
-        try:
-            services.change_password(
-                session, user, form.current_password.data or "", form.password.data or "", now=now()
-            )
-        except ValidationFailed as error:
-            form.show_error(error)
-        else:
-            session.commit()
-            login_user(user)  # the session token changed: keep this login, end the others
-            flash(_("Your password was changed. Other logins of your account have ended."), "success")
-            return redirect(url_for("home.index"))
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+
+    def change() -> None:
+        current, new = form.current_password.data or "", form.password.data or ""
+        services.change_password(get_session(), user, current, new, now=now())
+
+    message = _("Your password was changed. Other logins of your account have ended.")
+    if run_action(form, change, message).done:
+        login_user(user)  # the session token changed: keep this login, end the others
+        return redirect(url_for("home.index"))
     return form_page("accounts/password.html", form)
 
 
@@ -141,17 +140,15 @@ def users() -> tuple[str, int] | str:
 def create_user() -> Response | tuple[str, int] | str:
     form = NewUserForm()
     _fill_scope_choices(form)
-    if form.validate_on_submit():
-        session = get_session()
-        try:
-            user = services.create_user(session, _user_data(form), form.password.data or "", now=now())
-        except ValidationFailed as error:
-            session.rollback()
-            form.show_error(error)
-        else:
-            session.commit()
-            flash(_("User %(username)s was created.", username=user.username), "success")
-            return redirect(url_for("accounts.users"))
+
+    def create() -> User:
+        return services.create_user(get_session(), _user_data(form), form.password.data or "", now=now())
+
+    outcome = run_action(
+        form, create, lambda user: _("User %(username)s was created.", username=user.username)
+    )
+    if outcome.done:
+        return redirect(url_for("accounts.users"))
     return form_page("accounts/user_form.html", form, user=None)
 
 
@@ -198,19 +195,14 @@ def edit_user(user_id: int) -> Response | tuple[str, int]:
     session = get_session()
     user = _user_or_404(user_id)
     form = _edit_form(None if request.method == "POST" else user)
-    if form.validate_on_submit():
+
+    def save() -> None:
         if (form.username.data or "").strip().lower() != user.username:
-            form.username.errors = [*form.username.errors, _("A username cannot be changed.")]
-        else:
-            try:
-                services.update_user(session, user, _user_data(form), acting_user=current_user)
-            except ValidationFailed as error:
-                session.rollback()
-                form.show_error(error)
-            else:
-                session.commit()
-                flash(_("User %(username)s was saved.", username=user.username), "success")
-                return redirect(url_for("accounts.users"))
+            raise ValidationFailed(N_("A username cannot be changed."), "username")
+        services.update_user(session, user, _user_data(form), acting_user=current_user)
+
+    if run_action(form, save, _("User %(username)s was saved.", username=user.username)).done:
+        return redirect(url_for("accounts.users"))
     return _edit_page(user, form, SetPasswordForm(formdata=None))
 
 
@@ -220,18 +212,12 @@ def set_user_password(user_id: int) -> Response | tuple[str, int]:
     session = get_session()
     user = _user_or_404(user_id)
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password(session, user, form.password.data or "", now=now())
-        except ValidationFailed as error:
-            session.rollback()
-            form.show_error(error)
-        else:
-            session.commit()
-            if user.id == current_user.id:
-                login_user(user)  # the session token changed: keep this login, end the others
-            flash(_("The password of %(username)s was set.", username=user.username), "success")
-            return redirect(url_for("accounts.edit_user", user_id=user.id))
+    set_password = partial(services.set_password, session, user, form.password.data or "", now=now())
+    message = _("The password of %(username)s was set.", username=user.username)
+    if run_action(form, set_password, message).done:
+        if user.id == current_user.id:
+            login_user(user)  # the session token changed: keep this login, end the others
+        return redirect(url_for("accounts.edit_user", user_id=user.id))
     return _edit_page(user, _edit_form(user), form)
 
 
@@ -240,22 +226,17 @@ def set_user_password(user_id: int) -> Response | tuple[str, int]:
 def user_action(user_id: int, action: str) -> Response:
     session = get_session()
     user = _user_or_404(user_id)
-    ActionForm().validate_on_submit()
-    try:
-        if action == "unlock":
-            services.unlock(session, user)
-            message = _("User %(username)s was unlocked.", username=user.username)
-        else:
-            services.set_active(session, user, action == "activate", acting_user=current_user)
-            message = (
-                _("User %(username)s was activated.", username=user.username)
-                if action == "activate"
-                else _("User %(username)s was deactivated.", username=user.username)
-            )
-    except ValidationFailed as error:
-        session.rollback()
-        flash(translate_error(error), "error")
+    if action == "unlock":
+        change = partial(services.unlock, session, user)
+        message = _("User %(username)s was unlocked.", username=user.username)
     else:
-        session.commit()
-        flash(message, "success")
+        change = partial(services.set_active, session, user, action == "activate", acting_user=current_user)
+        message = (
+            _("User %(username)s was activated.", username=user.username)
+            if action == "activate"
+            else _("User %(username)s was deactivated.", username=user.username)
+        )
+    refused = run_action(ActionForm(), change, message).error
+    if refused is not None:
+        flash(translate_error(refused), "error")
     return redirect(url_for("accounts.edit_user", user_id=user.id))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -13,8 +15,8 @@ from lbt.alerts import queries, services
 from lbt.alerts.forms import ALERT_STATE_LABELS, AlertFilterForm, AlertForm, ClearHitForm
 from lbt.alerts.models import Alert, AlertHit
 from lbt.applications.services import get_for_staff
-from lbt.core.errors import ValidationFailed
 from lbt.core.pagination import Page
+from lbt.web.actions import run_action
 from lbt.web.forms import ActionForm
 from lbt.web.security import roles
 from lbt.web.state import form_page, get_session, now
@@ -64,8 +66,8 @@ def index() -> tuple[str, int] | str:
 @roles(Role.SUPERVISOR)
 def new() -> PageResult:
     form = AlertForm()
-    if form.validate_on_submit():
-        session = get_session()
+
+    def create() -> Alert:
         data = services.AlertInput(
             surname=form.surname.data or "",
             given_names=form.given_names.data or "",
@@ -74,15 +76,13 @@ def new() -> PageResult:
             reason=form.reason.data or "",
             valid_until=form.valid_until.data,
         )
-        try:
-            alert = services.create_alert(session, data, supervisor=_user(), now=now())
-        except ValidationFailed as error:
-            session.rollback()
-            form.show_error(error)
-        else:
-            session.commit()
-            flash(_("%(name)s was added to the alert list.", name=_name(alert)), "success")
-            return redirect(url_for("alerts.index"))
+        return services.create_alert(get_session(), data, supervisor=_user(), now=now())
+
+    outcome = run_action(
+        form, create, lambda alert: _("%(name)s was added to the alert list.", name=_name(alert))
+    )
+    if outcome.done:
+        return redirect(url_for("alerts.index"))
     return form_page("alerts/form.html", form)
 
 
@@ -92,11 +92,10 @@ def deactivate(alert_id: int) -> Response:
     """Lift an alert: it no longer matches new applications (the hits it gave stay on record)."""
     session = get_session()
     alert = services.get_alert(session, alert_id)
-    if not ActionForm().validate_on_submit():
+    lift = partial(services.deactivate_alert, session, alert, supervisor=_user())
+    lifted = _("The alert on %(name)s was lifted.", name=_name(alert))
+    if not run_action(ActionForm(), lift, lifted, refusals=()).done:
         abort(400)
-    services.deactivate_alert(session, alert, supervisor=_user())
-    session.commit()
-    flash(_("The alert on %(name)s was lifted.", name=_name(alert)), "success")
     return redirect(url_for("alerts.index"))
 
 
@@ -110,17 +109,10 @@ def clear_hit(hit_id: int) -> PageResult:
         abort(404)
     application = get_for_staff(session, hit.application_id, _user())
     form = ClearHitForm()
-    if form.validate_on_submit():
-        try:
-            services.clear_hit(session, hit, supervisor=_user(), reason=form.reason.data or "", now=now())
-        except ValidationFailed as error:
-            session.rollback()
-            form.show_error(error)
-        else:
-            session.commit()
-            flash(
-                _("The alert-list hit on %(reference)s was cleared.", reference=application.reference),
-                "success",
-            )
-            return redirect(url_for("applications.detail", application_id=application.id))
+    clear = partial(
+        services.clear_hit, session, hit, supervisor=_user(), reason=form.reason.data or "", now=now()
+    )
+    message = _("The alert-list hit on %(reference)s was cleared.", reference=application.reference)
+    if run_action(form, clear, message).done:
+        return redirect(url_for("applications.detail", application_id=application.id))
     return form_page("alerts/clear_hit.html", form, hit=hit, application=application)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -40,8 +41,8 @@ from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
 from lbt.storage.models import StoredFile
 from lbt.storage.uploads import FileStore
+from lbt.web.actions import run_action
 from lbt.web.forms import BaseForm
-from lbt.web.i18n import translate_error
 from lbt.web.security import roles
 from lbt.web.state import find_service, get_session, now, settings
 
@@ -218,29 +219,31 @@ def document(application_id: int, document_id: int) -> Response:
 
 # --- decisions ------------------------------------------------------------------------------------
 
-# does the step (service and mail); gives the message to flash and the page to go to
-Action = Callable[[User, datetime], tuple[str, str]]
+
+class Step(NamedTuple):
+    """What a decision did: the message to flash and the page to go to."""
+
+    message: str
+    target: str
+
+
+# does the step (service and mail) as this user at this moment
+Action = Callable[[User, datetime], Step]
 
 
 def _decide(
     application: Application, name: str, form: BaseForm, act: Action, *refusals: type[DomainError]
 ) -> PageResult:
     """Validate the form, do the step and queue its mail, commit once; a refusal is shown beside its field."""
-    if form.validate_on_submit():
-        session = get_session()
-        try:
-            message, target = act(_user(), now())
-        except (ValidationFailed, WrongState, *refusals) as error:
-            session.rollback()
-            if isinstance(error, ValidationFailed):
-                form.show_error(error)
-            else:
-                form.form_errors.append(translate_error(error))
-            return _detail(application, 403 if isinstance(error, AccessDenied) else 400, **{name: form})
-        session.commit()
-        flash(message, "success")
-        return redirect(target)
-    return _detail(application, **{name: form})
+    outcome = run_action(
+        form,
+        partial(act, _user(), now()),
+        lambda step: step.message,
+        refusals=(ValidationFailed, WrongState, *refusals),
+    )
+    if outcome.done:
+        return redirect(outcome.result.target)
+    return _detail(application, outcome.status, **{name: form})
 
 
 def _back(application: Application) -> str:
@@ -253,11 +256,11 @@ def request_information(application_id: int) -> PageResult:
     application = _application(application_id)
     form = RequestInformationForm()
 
-    def act(user: User, moment: datetime) -> tuple[str, str]:
+    def act(user: User, moment: datetime) -> Step:
         message = form.message.data or ""
         services.request_information(get_session(), application, officer=user, message=message, now=moment)
         notify.information_requested(get_session(), application, message.strip(), _status_url(), moment)
-        return _("The applicant was asked for more information."), _back(application)
+        return Step(_("The applicant was asked for more information."), _back(application))
 
     return _decide(application, "info_form", form, act)
 
@@ -268,7 +271,7 @@ def approve(application_id: int) -> PageResult:
     application = _application(application_id)
     form = ApproveForm()
 
-    def act(user: User, moment: datetime) -> tuple[str, str]:
+    def act(user: User, moment: datetime) -> Step:
         session = get_session()
         issue = PermitIssuer(settings().home_state, find_service(KeyStore).active_key())
         permit = services.approve(
@@ -282,7 +285,7 @@ def approve(application_id: int) -> PageResult:
             now=moment,
         )
         notify.approved(session, application, permit.number, _status_url(), moment)
-        return (
+        return Step(
             _("The application was approved: permit %(number)s was issued.", number=permit.number),
             url_for("permits.detail", permit_id=permit.id),
         )
@@ -296,14 +299,14 @@ def refuse(application_id: int) -> PageResult:
     application = _application(application_id)
     form = RefuseForm()
 
-    def act(user: User, moment: datetime) -> tuple[str, str]:
+    def act(user: User, moment: datetime) -> Step:
         session = get_session()
         reasons = form.reasons.data or []
         services.refuse(
             session, application, officer=user, reasons=reasons, text=form.text.data or "", now=moment
         )
         notify.refused(session, application, _status_url(), moment)
-        return _("The application was refused; the applicant can read the reasons."), _back(application)
+        return Step(_("The application was refused; the applicant can read the reasons."), _back(application))
 
     return _decide(application, "refuse_form", form, act)
 
@@ -314,7 +317,7 @@ def reconsider(application_id: int) -> PageResult:
     application = _application(application_id)
     form = ReconsiderationForm()
 
-    def act(user: User, moment: datetime) -> tuple[str, str]:
+    def act(user: User, moment: datetime) -> Step:
         session = get_session()
         upheld = form.decision.data == UPHOLD
         text = form.text.data or ""
@@ -327,6 +330,6 @@ def reconsider(application_id: int) -> PageResult:
             if upheld
             else _("The refusal was overturned: the application is back in the queue for the permit.")
         )
-        return message, _back(application)
+        return Step(message, _back(application))
 
     return _decide(application, "reconsider_form", form, act, AccessDenied)

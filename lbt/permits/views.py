@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from typing import NamedTuple
 
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -32,7 +34,7 @@ from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.printing import card_pdf
 from lbt.permits.signing import KeyStore
 from lbt.storage.uploads import FileStore
-from lbt.web.i18n import translate_error
+from lbt.web.actions import run_action
 from lbt.web.security import public, roles
 from lbt.web.state import find_service, get_session, now, settings
 
@@ -108,17 +110,24 @@ def detail(permit_id: int) -> tuple[str, int]:
     return _detail(_permit(permit_id))
 
 
+class Changed(NamedTuple):
+    """What a change did: the permit to show next (the new one after a replacement) and what to say."""
+
+    shown: Permit
+    message: str
+
+
 def _make_change(
     session: Session, permit: Permit, change: str, reason: str, user: User, moment: datetime
-) -> tuple[Permit, str]:
-    """Do the change; gives the permit to show next (the new one after a replacement) and what to say."""
+) -> Changed:
+    """Do the chosen change."""
     if change == REPLACE:
         key = find_service(KeyStore).active_key()
         new = services.replace(session, permit, officer=user, reason=reason, key=key, now=moment)
-        return new, _("Permit %(new)s replaces %(old)s.", new=new.number, old=permit.number)
+        return Changed(new, _("Permit %(new)s replaces %(old)s.", new=new.number, old=permit.number))
     act, message = STATUS_CHANGES[change]
     act(session, permit, officer=user, reason=reason, now=moment)
-    return permit, _(message, number=permit.number)
+    return Changed(permit, _(message, number=permit.number))
 
 
 @bp.post("/permits/<int:permit_id>/change")
@@ -129,20 +138,14 @@ def change(permit_id: int) -> PageResult:
     permit = _permit(permit_id)
     form = PermitChangeForm()
     form.change.choices = change_choices(permit, now().date())
-    if form.validate_on_submit():
-        try:
-            chosen = form.change.data or ""
-            shown, message = _make_change(session, permit, chosen, form.reason.data or "", _user(), now())
-        except (ValidationFailed, services.PermitWithdrawn) as error:
-            session.rollback()
-            if isinstance(error, ValidationFailed):
-                form.show_error(error)
-            else:
-                form.form_errors.append(translate_error(error))
-        else:
-            session.commit()
-            flash(message, "success")
-            return redirect(url_for("permits.detail", permit_id=shown.id))
+    make = partial(
+        _make_change, session, permit, form.change.data or "", form.reason.data or "", _user(), now()
+    )
+    outcome = run_action(
+        form, make, lambda changed: changed.message, refusals=(ValidationFailed, services.PermitWithdrawn)
+    )
+    if outcome.done:
+        return redirect(url_for("permits.detail", permit_id=outcome.result.shown.id))
     return _detail(permit, form)
 
 

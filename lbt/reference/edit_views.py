@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, fields
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role
-from lbt.core.errors import N_, ValidationFailed
+from lbt.core.errors import N_
 from lbt.reference import csv_import, queries, services
 from lbt.reference.csv_columns import KINDS
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
@@ -27,6 +28,7 @@ from lbt.reference.forms import (
     StateForm,
 )
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
+from lbt.web.actions import run_action
 from lbt.web.forms import ActionForm, BaseForm
 from lbt.web.i18n import translate_error
 from lbt.web.security import roles
@@ -124,16 +126,12 @@ def _edit_page(kind: Editable, record: Any) -> PageResult:
     session = get_session()
     form = kind.form_class(data=None if request.method == "POST" else _initial(kind, record))
     _fill_choices(session, form, record)
-    if form.validate_on_submit():
-        try:
-            saved = kind.save(session, record, _data(kind, form))
-        except ValidationFailed as error:
-            session.rollback()
-            form.show_error(error)
-        else:
-            session.commit()
-            flash(_(kind.saved, name=saved.audit_label()), "success")
-            return redirect(url_for(kind.list_endpoint))
+
+    def save() -> Any:
+        return kind.save(session, record, _data(kind, form))
+
+    if run_action(form, save, lambda saved: _(kind.saved, name=saved.audit_label())).done:
+        return redirect(url_for(kind.list_endpoint))
     return form_page(
         f"reference/{kind.name}_form.html",
         form,
@@ -146,11 +144,11 @@ def _edit_page(kind: Editable, record: Any) -> PageResult:
 def _toggle(kind: Editable, record_id: int) -> Response:
     session = get_session()
     record = _record_or_404(kind, record_id)
-    if not ActionForm().validate_on_submit():
+    active = not record.is_active
+    toggle = partial(services.set_active, session, record, active)
+    message = _(kind.activated if active else kind.deactivated, name=record.audit_label())
+    if not run_action(ActionForm(), toggle, message, refusals=()).done:
         abort(400)
-    services.set_active(session, record, not record.is_active)
-    session.commit()
-    flash(_(kind.activated if record.is_active else kind.deactivated, name=record.audit_label()), "success")
     return redirect(url_for(f"reference.{kind.name}_edit", record_id=record.id))
 
 

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, render_template
+from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from lbt.accounts.models import User
-from lbt.core.errors import AccessDenied, DomainError, ValidationFailed
+from lbt.core.errors import AccessDenied, DomainError
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint
 from lbt.representatives import meetings
 from lbt.representatives.forms import (
@@ -34,14 +34,15 @@ from lbt.representatives.services import (
     require_read,
     side_in,
 )
+from lbt.web.actions import Outcome, run_action
 from lbt.web.forms import BaseForm
-from lbt.web.i18n import translate_error
 from lbt.web.state import get_session, now
 
 bp = Blueprint("representatives", __name__, url_prefix="/representatives")
 
 PageResult = BaseResponse | str | tuple[str, int]
 R = TypeVar("R", Meeting, AgendaItem, Protocol, Action, Incident, HandOverAct)
+T = TypeVar("T")
 OPEN_INCIDENT_STATUSES = (IncidentStatus.REPORTED, IncidentStatus.JOINT_INVESTIGATION)
 
 
@@ -67,29 +68,10 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None else None
 
 
-def _refuse(form: BaseForm, error: DomainError) -> None:
-    if isinstance(error, ValidationFailed):
-        form.show_error(error)
-    else:
-        form.form_errors.append(translate_error(error))
-
-
-def _apply(form: BaseForm, call: Callable[[], Any], message: str) -> bool:
-    """Validate, call one service, commit once; a refusal goes beside the field (or above the form)."""
-    if not form.validate_on_submit():
-        return False
-    session = get_session()
-    try:
-        call()
-    except AccessDenied:
-        raise
-    except DomainError as error:
-        session.rollback()
-        _refuse(form, error)
-        return False
-    session.commit()
-    flash(message, "success")
-    return True
+def _apply(form: BaseForm, call: Callable[[], T], message: str) -> Outcome[T]:
+    """The one action of a page (see run_action); any refusal is shown on the form, except a refusal of
+    access: that goes on to the 403 page."""
+    return run_action(form, call, message, refusals=(DomainError,), propagate=(AccessDenied,))
 
 
 def _sides(section: BorderSection) -> list[tuple[int, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from flask import Response, abort, redirect, url_for
@@ -29,10 +30,7 @@ from lbt.representatives.models import (
     IncidentType,
     MeetingStatus,
 )
-from lbt.representatives.services import (
-    require_edit,
-    side_in,
-)
+from lbt.representatives.services import require_edit, side_in
 from lbt.representatives.views.common import (
     PageResult,
     _apply,
@@ -76,11 +74,14 @@ def action_list() -> tuple[str, int]:
 def progress(action_id: int) -> PageResult:
     action = _get(Action, action_id)
     form = ProgressForm(prefix=f"a{action.id}")
-    status = lambda: ActionStatus(form.status.data) if form.status.data else None  # noqa: E731
-    call = lambda: actions.add_progress_note(  # noqa: E731
-        get_session(), _user(), action, form.text.data or "", status=status(), now=now()
-    )
-    if _apply(form, call, _("The progress note was saved.")):
+
+    def call() -> None:
+        status = ActionStatus(form.status.data) if form.status.data else None
+        actions.add_progress_note(
+            get_session(), _user(), action, form.text.data or "", status=status, now=now()
+        )
+
+    if _apply(form, call, _("The progress note was saved.")).done:
         return redirect(url_for(".action_list") + f"#action-{action.id}")
     return _actions_page(**{f"a{action.id}": form})
 
@@ -105,9 +106,8 @@ def new_incident() -> PageResult:
     form = IncidentForm()
     form.section_id.choices = [(s.id, f"{s.code} {s.name}") for s in sections]
     section = next((s for s in sections if s.id == form.section_id.data), sections[0])
-    created: list[Incident] = []
 
-    def call() -> None:
+    def call() -> Incident:
         data = incidents.IncidentInput(
             type=IncidentType(form.type.data),
             occurred_at=_utc(form.occurred_at.data),  # type: ignore[arg-type]
@@ -121,10 +121,11 @@ def new_incident() -> PageResult:
             property_involved=form.property_involved.data or "",
             is_shared=bool(form.is_shared.data),
         )
-        created.append(incidents.report_incident(get_session(), _user(), section, data, now=now()))
+        return incidents.report_incident(get_session(), _user(), section, data, now=now())
 
-    if _apply(form, call, _("The incident was recorded.")):
-        return redirect(url_for(".incident", incident_id=created[0].id))
+    outcome = _apply(form, call, _("The incident was recorded."))
+    if outcome.done:
+        return redirect(url_for(".incident", incident_id=outcome.result.id))
     return _render("representatives/incident_form.html", {"incident": form}, form=form)
 
 
@@ -157,7 +158,7 @@ def incident(incident_id: int) -> tuple[str, int]:
 def _on_incident(
     incident: Incident, key: str, form: BaseForm, call: Callable[[], Any], message: str
 ) -> PageResult:
-    if _apply(form, call, message):
+    if _apply(form, call, message).done:
         return redirect(url_for(".incident", incident_id=incident.id))
     return _incident_page(incident, **{key: form})
 
@@ -167,7 +168,7 @@ def _on_incident(
 def share(incident_id: int) -> PageResult:
     i = _get(Incident, incident_id)
     require_edit(_user(), i)
-    call = lambda: incidents.share_incident(get_session(), _user(), i)  # noqa: E731
+    call = partial(incidents.share_incident, get_session(), _user(), i)
     return _on_incident(i, "button", ActionForm(), call, _("The incident is shared with the other side."))
 
 
@@ -175,7 +176,10 @@ def share(incident_id: int) -> PageResult:
 @roles(Role.REPRESENTATIVE)
 def incident_status(incident_id: int) -> PageResult:
     i, form = _get(Incident, incident_id), IncidentStatusForm()
-    call = lambda: incidents.set_incident_status(get_session(), _user(), i, IncidentStatus(form.status.data))  # noqa: E731
+
+    def call() -> None:
+        incidents.set_incident_status(get_session(), _user(), i, IncidentStatus(form.status.data))
+
     return _on_incident(i, "status", form, call, _("The incident's status was changed."))
 
 
@@ -184,18 +188,21 @@ def incident_status(incident_id: int) -> PageResult:
 def hand_over(incident_id: int) -> PageResult:
     i = _get(Incident, incident_id)
     form = _with_choices(HandOverForm(prefix="hand_over"), i.section)
-    call = lambda: incidents.record_hand_over(  # noqa: E731
-        get_session(),
-        _user(),
-        section=i.section,
-        kind=HandOverKind(form.kind.data),
-        count=form.count.data or 0,
-        handing_state_id=form.handing_state_id.data,
-        handed_over_at=_utc(form.handed_over_at.data),
-        description=form.description.data or "",
-        incident=i,
-        now=now(),
-    )
+
+    def call() -> None:
+        incidents.record_hand_over(
+            get_session(),
+            _user(),
+            section=i.section,
+            kind=HandOverKind(form.kind.data),
+            count=form.count.data or 0,
+            handing_state_id=form.handing_state_id.data,
+            handed_over_at=_utc(form.handed_over_at.data),
+            description=form.description.data or "",
+            incident=i,
+            now=now(),
+        )
+
     return _on_incident(
         i, "hand_over", form, call, _("The hand-over act was recorded; the other side confirms it.")
     )
@@ -207,7 +214,7 @@ def confirm_hand_over(act_id: int) -> PageResult:
     act = _get(HandOverAct, act_id)
     if act.incident is None:
         abort(404)
-    call = lambda: incidents.confirm_hand_over(get_session(), _user(), act, now=now())  # noqa: E731
+    call = partial(incidents.confirm_hand_over, get_session(), _user(), act, now=now())
     return _on_incident(act.incident, "button", ActionForm(), call, _("Your side confirmed the hand-over."))
 
 

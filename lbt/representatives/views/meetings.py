@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import Response, abort, redirect, url_for
@@ -22,20 +23,9 @@ from lbt.representatives.forms import (
     item_text_form,
     parse_participants,
 )
-from lbt.representatives.models import (
-    AgendaItem,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
-    Protocol,
-)
+from lbt.representatives.models import AgendaItem, Meeting, MeetingKind, MeetingStatus, Protocol
 from lbt.representatives.pdf import protocol_pdf
-from lbt.representatives.services import (
-    add_internal_note,
-    internal_notes,
-    is_record_locked,
-    side_in,
-)
+from lbt.representatives.services import add_internal_note, internal_notes, is_record_locked, side_in
 from lbt.representatives.views.common import (
     OPEN_INCIDENT_STATUSES,
     PageResult,
@@ -110,7 +100,7 @@ def new_meeting() -> PageResult:
     form.host_state_id.choices = [(0, _("By alternation")), *_sides(section)]
     hosts = {s.id: meetings.proposed_host(session, s, user.state_id) for s in sections}
 
-    def request() -> None:
+    def request() -> Meeting:
         people = parse_participants(
             form.participants.data or "", {code: sid for sid, code in _sides(section)}
         )
@@ -119,7 +109,7 @@ def new_meeting() -> PageResult:
                 user.state_id, user.full_name or user.username, _("border representative"), True, user.id
             )
             people = [head, *people]
-        meeting = meetings.request_meeting(
+        return meetings.request_meeting(
             session,
             user,
             section=section,
@@ -130,11 +120,10 @@ def new_meeting() -> PageResult:
             participants=people,
             now=now(),
         )
-        created.append(meeting)
 
-    created: list[Meeting] = []
-    if _apply(form, request, _("The meeting request was sent to the other side.")):
-        return redirect(url_for(".meeting", meeting_id=created[0].id))
+    outcome = _apply(form, request, _("The meeting request was sent to the other side."))
+    if outcome.done:
+        return redirect(url_for(".meeting", meeting_id=outcome.result.id))
     return _render(
         "representatives/request.html",
         {"request": form},
@@ -203,7 +192,7 @@ def _on_meeting(
     meeting: Meeting, key: str, form: BaseForm, call: Callable[[], Any], message: str
 ) -> PageResult:
     _with_choices(form, meeting.section)
-    if _apply(form, call, message):
+    if _apply(form, call, message).done:
         return redirect(url_for(".meeting", meeting_id=meeting.id))
     return _meeting_page(meeting, **{key: form})
 
@@ -212,7 +201,7 @@ def _on_meeting(
 @roles(Role.REPRESENTATIVE)
 def accept(meeting_id: int) -> PageResult:
     m = _get(Meeting, meeting_id)
-    call = lambda: meetings.accept(get_session(), _user(), m, now=now())  # noqa: E731
+    call = partial(meetings.accept, get_session(), _user(), m, now=now())
     return _on_meeting(m, "button", ActionForm(), call, _("The meeting is scheduled."))
 
 
@@ -220,7 +209,7 @@ def accept(meeting_id: int) -> PageResult:
 @roles(Role.REPRESENTATIVE)
 def decline(meeting_id: int) -> PageResult:
     m, form = _get(Meeting, meeting_id), DeclineForm(prefix="decline")
-    call = lambda: meetings.decline(get_session(), _user(), m, reason=form.reason.data or "", now=now())  # noqa: E731
+    call = partial(meetings.decline, get_session(), _user(), m, reason=form.reason.data or "", now=now())
     return _on_meeting(m, "decline", form, call, _("The request was declined."))
 
 
@@ -248,7 +237,7 @@ def counter(meeting_id: int) -> PageResult:
 @roles(Role.REPRESENTATIVE)
 def held(meeting_id: int) -> PageResult:
     m = _get(Meeting, meeting_id)
-    call = lambda: meetings.mark_held(get_session(), _user(), m, now=now())  # noqa: E731
+    call = partial(meetings.mark_held, get_session(), _user(), m, now=now())
     return _on_meeting(m, "button", ActionForm(), call, _("The meeting is recorded as held."))
 
 
@@ -309,7 +298,8 @@ def add_action(meeting_id: int, item_id: int) -> PageResult:
     if item.meeting_id != m.id:
         abort(404)
     form = FollowUpForm(prefix=f"action{item.id}")
-    call = lambda: protocols.add_action(  # noqa: E731
+    call = partial(
+        protocols.add_action,
         get_session(),
         _user(),
         item,
@@ -325,7 +315,7 @@ def add_action(meeting_id: int, item_id: int) -> PageResult:
 @roles(Role.REPRESENTATIVE)
 def freeze(meeting_id: int) -> PageResult:
     m = _get(Meeting, meeting_id)
-    call = lambda: protocols.freeze_protocol(get_session(), _user(), m, now=now())  # noqa: E731
+    call = partial(protocols.freeze_protocol, get_session(), _user(), m, now=now())
     return _on_meeting(
         m, "button", ActionForm(), call, _("The protocol was frozen; the heads of delegation may approve it.")
     )
@@ -335,7 +325,7 @@ def freeze(meeting_id: int) -> PageResult:
 @roles(Role.REPRESENTATIVE)
 def approve(protocol_id: int) -> PageResult:
     protocol = _get(Protocol, protocol_id)
-    call = lambda: protocols.approve_protocol(get_session(), _user(), protocol, now=now())  # noqa: E731
+    call = partial(protocols.approve_protocol, get_session(), _user(), protocol, now=now())
     return _on_meeting(protocol.meeting, "button", ActionForm(), call, _("Your side approved the protocol."))
 
 
@@ -345,12 +335,12 @@ def addendum(meeting_id: int) -> PageResult:
     m = _get(Meeting, meeting_id)
     languages = list(m.section.working_languages)
     form = addendum_form(languages, prefix="addendum")
-    texts = lambda: {lang: form[f"text_{lang}"].data or "" for lang in languages}  # noqa: E731
+    texts = {lang: form[f"text_{lang}"].data or "" for lang in languages}
     draft = next((p for p in m.protocols if p.number and not p.is_locked), None)
     if draft is not None:
-        call = lambda: protocols.edit_addendum(get_session(), _user(), draft, texts(), now=now())  # noqa: E731
+        call = partial(protocols.edit_addendum, get_session(), _user(), draft, texts, now=now())
     else:
-        call = lambda: protocols.add_addendum(get_session(), _user(), m, texts(), now=now())  # noqa: E731
+        call = partial(protocols.add_addendum, get_session(), _user(), m, texts, now=now())
     return _on_meeting(m, "addendum", form, call, _("The addendum was frozen; it needs both approvals."))
 
 
@@ -358,7 +348,7 @@ def addendum(meeting_id: int) -> PageResult:
 @roles(Role.REPRESENTATIVE)
 def add_note(meeting_id: int) -> PageResult:
     m, form = _get(Meeting, meeting_id), NoteForm(prefix="note")
-    call = lambda: add_internal_note(get_session(), _user(), m, form.text.data or "", now=now())  # noqa: E731
+    call = partial(add_internal_note, get_session(), _user(), m, form.text.data or "", now=now())
     return _on_meeting(m, "note", form, call, _("Your internal note was saved."))
 
 

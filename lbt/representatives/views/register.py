@@ -3,6 +3,8 @@ held it before; each side keeps its own appointments."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
@@ -60,9 +62,9 @@ def appoint(section_id: int) -> PageResult:
     section = _section(section_id)
     form = AppointmentForm()
     state = get_session().get(State, side_in(_user(), section))
-    if _apply(
-        form,
-        lambda: register.appoint(
+
+    def call() -> None:
+        register.appoint(
             get_session(),
             _user(),
             section=section,
@@ -73,9 +75,9 @@ def appoint(section_id: int) -> PageResult:
             contact=form.contact.data or "",
             appointed_from=form.appointed_from.data,
             now=now(),
-        ),
-        _("The appointment was recorded."),
-    ):
+        )
+
+    if _apply(form, call, _("The appointment was recorded.")).done:
         return redirect(url_for("representatives.register_page", section_id=section.id))
     return _page(section, appoint=form)
 
@@ -87,10 +89,7 @@ def end_appointment(representative_id: int) -> PageResult | BaseResponse:
     require(record is not None and record.section in _sections())
     assert record is not None
     form = EndAppointmentForm()
-    if _apply(
-        form,
-        lambda: register.end_appointment(get_session(), _user(), record, until=form.appointed_until.data),
-        _("The appointment was ended."),
-    ):
+    call = partial(register.end_appointment, get_session(), _user(), record, until=form.appointed_until.data)
+    if _apply(form, call, _("The appointment was ended.")).done:
         return redirect(url_for("representatives.register_page", section_id=record.section_id))
     return _page(record.section, end=form)
