@@ -27,9 +27,6 @@ from lbt.applications.models import (
     FeeStatus,
     RefusalReason,
 )
-
-# TODO(layers): the resident views still reach these through services; import them from submission
-from lbt.applications.submission import ApplicationInput, Submitted, find_for_applicant, submit  # noqa: F401
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
 from lbt.permits.models import Permit
 from lbt.storage.models import StoredFile

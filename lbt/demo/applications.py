@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
 from lbt.alerts.services import AlertInput, create_alert
-from lbt.applications import services
+from lbt.applications import services, submission
 from lbt.applications.models import (
     Application,
     ApplicationKind,
@@ -81,7 +81,7 @@ def load_demo_applications(
         session.add(photo)
         locality = localities[place]
         submitted_at = now - timedelta(days=40 if goal == "overdue" else 3 + index)
-        data = services.ApplicationInput(
+        data = submission.ApplicationInput(
             locality_id=locality.id,
             kind=ApplicationKind.FIRST,
             surname_national=surname,
@@ -106,7 +106,9 @@ def load_demo_applications(
             declaration_accepted=True,
             preferred_locale="ru",
         )
-        application = services.submit(session, data, photo=photo, documents=[], now=submitted_at).application
+        application = submission.submit(
+            session, data, photo=photo, documents=[], now=submitted_at
+        ).application
         _advance(session, application, goal, officer=officer, supervisor=supervisor, issuer=issuer, now=now)
     session.flush()
     return len(PEOPLE)

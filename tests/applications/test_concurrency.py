@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
 from lbt.applications.models import Application, FeeStatus
-from lbt.applications.services import approve, submit
+from lbt.applications.services import approve
+from lbt.applications.submission import submit
 from lbt.core.db import make_engine
 from lbt.models import Base
 from lbt.permits.models import Permit

@@ -16,7 +16,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from lbt.accounts.models import Role
-from lbt.applications import services
+from lbt.applications import services, submission
 from lbt.applications.models import Application, ApplicationStatus, DocumentKind, EventKind, FeeStatus
 from lbt.notifications.models import OutboxMessage
 from lbt.storage.models import StoredFile
@@ -166,7 +166,7 @@ def test_a_complete_application_gives_a_reference_and_a_code_shown_once(client, 
     assert [(d.kind, d.file.content_type) for d in application.documents] == [
         (DocumentKind.RESIDENCE_PROOF, "application/pdf")
     ]
-    assert services.find_for_applicant(db, "LBT-2026-000001", code) is application
+    assert submission.find_for_applicant(db, "LBT-2026-000001", code) is application
 
     mail = db.scalar(select(OutboxMessage))
     assert mail.recipient == "farrukh@example.org"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lbt.accounts.models import Role
 from lbt.alerts.services import AlertInput, clear_hit, create_alert, open_hits
-from lbt.applications import services
+from lbt.applications import services, submission
 from lbt.applications.eligibility import checklist
 from lbt.applications.models import Application, ApplicationKind, ApplicationStatus, EventKind, FeeStatus
 from lbt.audit.models import AuditEntry
@@ -29,11 +29,11 @@ def test_submission_gives_a_reference_and_a_code_that_find_it(db, make_applicati
     assert application.document_number == "A1234567"
     assert application.search_name == "RAHIMOV FARRUKH"
     assert (
-        services.find_for_applicant(db, application.reference.lower(), submitted.access_code.lower())
+        submission.find_for_applicant(db, application.reference.lower(), submitted.access_code.lower())
         is application
     )
     with pytest.raises(services.NotFound):
-        services.find_for_applicant(db, application.reference, "WRONG-CODE")
+        submission.find_for_applicant(db, application.reference, "WRONG-CODE")
     assert submitted.access_code not in application.access_code_hash
     logged = db.scalars(select(AuditEntry.changes).where(AuditEntry.entity_type == "applications")).all()
     assert logged and all(submitted.access_code not in entry for entry in logged)

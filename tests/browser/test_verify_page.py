@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from lbt import create_app
 from lbt.accounts.models import User
 from lbt.applications.models import ApplicationKind, FeeStatus, Sex, TravelDocumentType
-from lbt.applications.services import ApplicationInput, approve, submit, validity_bounds
+from lbt.applications.services import approve, validity_bounds
+from lbt.applications.submission import ApplicationInput, submit
 from lbt.core.settings import Settings
 from lbt.crossings.models import Crossing
 from lbt.demo.applications import demo_photo

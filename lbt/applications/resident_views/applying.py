@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from lbt.applications import notify, services
+from lbt.applications import notify, submission
 from lbt.applications.models import ApplicationKind, Sex, TravelDocumentType
 from lbt.applications.resident_forms import (
     ApplyForm,
@@ -103,10 +103,10 @@ def _fill_choices(db: Session, form: ApplyForm, today: date) -> None:
 # --- applying ---------------------------------------------------------------------------------
 
 
-def _input(form: ApplyForm) -> services.ApplicationInput:
+def _input(form: ApplyForm) -> submission.ApplicationInput:
     kind = ApplicationKind(form.kind.data)
     relationship = form.family_relationship.data or ""
-    return services.ApplicationInput(
+    return submission.ApplicationInput(
         locality_id=int(form.locality_id.data),
         kind=kind,
         surname_national=form.surname_national.data or "",
@@ -157,7 +157,7 @@ def index() -> Response | tuple[str, int]:
         documents = take_documents(db, form.documents, uploads)
         if photo is not None and not error_list(form):
             try:
-                submitted = services.submit(db, _input(form), photo=photo, documents=documents, now=moment)
+                submitted = submission.submit(db, _input(form), photo=photo, documents=documents, now=moment)
             except ValidationFailed as error:
                 form.show_error(error)
             else:

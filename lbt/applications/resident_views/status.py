@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from lbt.applications import services
+from lbt.applications import services, submission
 from lbt.applications.models import Application, ApplicationStatus, EventKind, FeeStatus, RefusalReason
 from lbt.applications.resident_forms import (
     DOCUMENT_KIND_LABELS,
@@ -118,7 +118,7 @@ def status_login() -> Response | tuple[str, int]:
     form = StatusLoginForm()
     if form.validate_on_submit():
         try:
-            application = services.find_for_applicant(
+            application = submission.find_for_applicant(
                 get_session(), form.reference.data or "", form.access_code.data or ""
             )
         except NotFound as error:  # one message for a wrong reference and a wrong code
