@@ -1,20 +1,34 @@
 """Every upload goes through here: a size cap, the type decided from the content (never the name or
 the browser's word), images decoded and re-encoded (which drops EXIF and anything hidden), PDFs
-checked for structure and active content, and a random name in the instance folder."""
+parsed and refused when they hold active content or HTML, and a random name in the instance folder."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import itertools
+import logging
 import os
+import re
 import secrets
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    PdfObject,
+    StreamObject,
+    read_object,
+)
 from sqlalchemy import Column, Table, select, union
 from sqlalchemy.orm import Session
 
@@ -27,7 +41,36 @@ DOCUMENT_TYPES = frozenset({JPEG, PNG, PDF})
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
-PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+
+# PDF names (decoded: /J#61vaScript is /JavaScript) that make a document act rather than show itself.
+# Keys: scripts, actions run on opening or on events (/AA), attachments, XFA forms, Flash/3D media.
+PDF_ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/AA", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent", "/RichMediaSettings"}
+)
+# action types (/S) that run code, start programs, send data out or open another or an embedded file
+PDF_ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+        "/GoToR",
+        "/Rendition",
+        "/RichMediaExecute",
+    }
+)
+# object types (/Type, /Subtype) of attachments and embedded media
+PDF_ACTIVE_TYPES = frozenset({"/EmbeddedFile", "/FileAttachment", "/RichMedia"})
+MAX_PDF_OBJECTS = 100_000  # a 500-page scan has a few thousand; more is a way to make the check slow
+# what makes a browser take a file for a web page (a PDF + HTML polyglot); only in a PDF by design
+PDF_HTML_MARKERS = re.compile(rb"<(?:!doctype|html|script|body|iframe)[\s/>]", re.IGNORECASE)
+# an object as written in the file: "12 0 obj"; the scan finds those the cross-reference table hides
+_PDF_OBJECT_HEADER = re.compile(rb"[0-9]+[\0\t\n\f\r ]+[0-9]+[\0\t\n\f\r ]+obj[\0\t\n\f\r ]*")
+# For a file without a usable cross-reference table (common in simple generators): pointing startxref
+# at the header makes the parser rebuild the table from the objects themselves, as viewers do.
+_REBUILD_TABLE = b"\nstartxref\n0\n%%EOF\n"
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 # ICAO photo: 35 x 45 mm portrait; we accept a little either side and at least this many pixels
 PHOTO_MIN_WIDTH, PHOTO_MIN_HEIGHT = 300, 385
@@ -83,11 +126,117 @@ def _reencode(image: Image.Image, content_type: str) -> bytes:
     return out.getvalue()
 
 
+class _ActiveContent(Exception):
+    """A PDF object that makes the document act."""
+
+
+def _name(dictionary: DictionaryObject, key: str) -> str | None:
+    """The name under ``key`` (followed through references), or None."""
+    value = _resolved(dictionary.get(key))
+    return str(value) if isinstance(value, NameObject) else None
+
+
+def _resolved(value: PdfObject | None) -> PdfObject | None:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _is_active(dictionary: DictionaryObject) -> bool:
+    if any(key in PDF_ACTIVE_KEYS for key in dictionary):
+        return True
+    if _name(dictionary, "/S") in PDF_ACTIVE_ACTIONS:
+        return True
+    if {_name(dictionary, "/Type"), _name(dictionary, "/Subtype")} & PDF_ACTIVE_TYPES:
+        return True
+    # an opening destination (an array) only shows a page; an opening action dictionary does something
+    return isinstance(_resolved(dictionary.get("/OpenAction")), DictionaryObject)
+
+
+def _walk(value: PdfObject | None) -> None:
+    """Every dictionary nested in one object, without a call stack (nesting may be deep); references
+    are not followed, since every object is walked on its own."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, DictionaryObject):
+            if _is_active(item):
+                raise _ActiveContent
+            pending.extend(item.raw_get(key) for key in item)
+        elif isinstance(item, ArrayObject):
+            pending.extend(item)
+
+
+def _reader(data: bytes) -> PdfReader | None:
+    """The parser on the file, or None when it finds no cross-reference table in it."""
+    try:
+        return PdfReader(io.BytesIO(data), strict=False)
+    except Exception:  # the parser raises many kinds of error: each means "no table here"
+        return None
+
+
+def _objects_in_stream(stream: StreamObject, reader: PdfReader) -> Iterator[PdfObject]:
+    """The objects packed in an object stream (PDF 1.5 /ObjStm): a header of number-offset pairs."""
+    content = stream.get_data()
+    first, count = int(stream["/First"]), int(stream["/N"])
+    offsets = content[:first].split()[1::2][:count]
+    for offset in offsets:
+        packed = io.BytesIO(content)
+        packed.seek(first + int(offset))
+        yield read_object(packed, reader)
+
+
+def _written_objects(data: bytes, reader: PdfReader) -> Iterator[PdfObject]:
+    """Every object written in the file, whether the table lists it or not (an older version of an
+    object, an object no table names), and the objects inside every object stream."""
+    scanned = io.BytesIO(data)
+    for count, header in enumerate(_PDF_OBJECT_HEADER.finditer(data)):
+        if count > MAX_PDF_OBJECTS:
+            raise ValidationFailed(N_("The PDF document is too complex to check."))
+        scanned.seek(header.end())
+        found = read_object(scanned, reader)
+        yield found
+        if isinstance(found, StreamObject) and _name(found, "/Type") == "/ObjStm":
+            yield from _objects_in_stream(found, reader)
+
+
+def _listed_objects(reader: PdfReader) -> Iterator[PdfObject | None]:
+    """The trailer and every object of the cross-reference table, as the parser reads them."""
+    references = [
+        IndirectObject(number, generation, reader)
+        for generation, table in reader.xref.items()
+        for number in table
+    ] + [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
+    if len(references) > MAX_PDF_OBJECTS:
+        raise ValidationFailed(N_("The PDF document is too complex to check."))
+    yield reader.trailer
+    for reference in references:
+        yield reader.get_object(reference)
+
+
 def _check_pdf(data: bytes) -> None:
+    """Parsed with a real PDF parser: what its cross-reference table lists and every object written in
+    the file (a viewer may read either), with names decoded (/J#61vaScript is /JavaScript)."""
+    if not data.startswith(b"%PDF-"):
+        raise ValidationFailed(N_("The file does not start like a PDF document."))
     if b"%%EOF" not in data[-2048:]:
         raise ValidationFailed(N_("The file is not a complete PDF document."))
-    if any(marker in data for marker in PDF_ACTIVE_CONTENT):
-        raise ValidationFailed(N_("PDF files with scripts, attachments or forms are not accepted."))
+    if PDF_HTML_MARKERS.search(data):
+        raise ValidationFailed(N_("The file is a PDF and a web page at once and is not accepted."))
+    reader = _reader(data) or _reader(data + _REBUILD_TABLE)
+    if reader is None:
+        raise ValidationFailed(N_("The file is not a readable PDF document."))
+    if reader.is_encrypted:  # what is encrypted cannot be checked
+        raise ValidationFailed(N_("Encrypted or password-protected PDF files are not accepted."))
+    try:
+        if not isinstance(reader.root_object, DictionaryObject):  # no document catalog, no document
+            raise ValueError("no catalog")
+        for found in itertools.chain(_listed_objects(reader), _written_objects(data, reader)):
+            _walk(found)
+    except _ActiveContent:
+        raise ValidationFailed(N_("PDF files with scripts, attachments or forms are not accepted.")) from None
+    except ValidationFailed:
+        raise
+    except Exception:  # an object the parser cannot read may be one a viewer reads: refuse it
+        raise ValidationFailed(N_("The file is not a readable PDF document.")) from None
 
 
 def check_upload(data: bytes, original_name: str, *, allowed: frozenset[str], max_bytes: int) -> CheckedFile:
