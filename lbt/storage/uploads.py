@@ -285,7 +285,10 @@ class FileStore:
         self.directory = directory
 
     def save(self, checked: CheckedFile) -> StoredFile:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # personal documents: the folder and its files are for the app's user only, like the keys
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.directory.stat().st_mode & 0o077:
+            self.directory.chmod(0o700)  # a folder made before (or by mkdir -p) with wider rights
         stored_name = secrets.token_hex(16)
         fd = os.open(self.directory / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
