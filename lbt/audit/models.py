@@ -24,6 +24,11 @@ class AuditActor:
 
 SYSTEM_ACTOR = AuditActor(None, "system", "system")
 
+# ``mapped_column(..., info=AUDIT_PRIVATE)``: a column whose text is private to some of its readers
+# (a side's internal notes) enters the log only as the SHA-256 of its value, never as the value: the
+# auditors who read the log may see that it was written or changed, and later check a copy against it.
+AUDIT_PRIVATE = {"audit": "private"}
+
 
 class Audited:
     """Mix into a model so every insert, update and delete of it is written to the audit log."""

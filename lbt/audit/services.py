@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Row, event, func, insert, inspect, select, text
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, Session, UOWTransaction
 
-from lbt.audit.models import GENESIS_HASH, SYSTEM_ACTOR, AuditActor, Audited, AuditEntry
+from lbt.audit.models import AUDIT_PRIVATE, GENESIS_HASH, SYSTEM_ACTOR, AuditActor, Audited, AuditEntry
 
 # an arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain
 _CHAIN_LOCK_KEY = 7_262_001
@@ -74,6 +74,18 @@ def entry_hash(
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
+def private_digest(value: Any) -> str | None:
+    """What the log keeps of a private column's value: its SHA-256, so an auditor can tell that it was
+    written or changed (and check a copy against it) without reading it."""
+    if value is None:
+        return None
+    return "sha256:" + hashlib.sha256(str(_plain(value)).encode("utf-8")).hexdigest()
+
+
+def _is_private(prop: ColumnProperty[Any]) -> bool:
+    return any(column.info.get("audit") == AUDIT_PRIVATE["audit"] for column in prop.columns)
+
+
 def _changes_of(obj: Audited, action: str) -> dict[str, Any] | None:
     state = inspect(obj)
     ignored = type(obj).__audit_ignore__
@@ -84,23 +96,24 @@ def _changes_of(obj: Audited, action: str) -> dict[str, Any] | None:
         key = prop.key
         if isinstance(prop, ColumnProperty):
             history = state.attrs[key].history
+            logged = private_digest if _is_private(prop) else _plain
             if action == "create":
                 value = getattr(obj, key)
                 if value is None:
                     continue
-                changes[key] = "(set)" if key in redacted else _plain(value)
+                changes[key] = "(set)" if key in redacted else logged(value)
                 meaningful = True
             elif action == "delete":
                 value = history.unchanged[0] if history.unchanged else (history.deleted or [None])[0]
                 if value is not None and key not in redacted:
-                    changes[key] = _plain(value)
+                    changes[key] = logged(value)
                 meaningful = True
             elif history.has_changes():
                 old = history.deleted[0] if history.deleted else None
                 new = history.added[0] if history.added else None
                 if old == new:
                     continue
-                changes[key] = "(changed)" if key in redacted else [_plain(old), _plain(new)]
+                changes[key] = "(changed)" if key in redacted else [logged(old), logged(new)]
                 meaningful = meaningful or key not in ignored
         elif isinstance(prop, RelationshipProperty) and prop.uselist and action == "create":
             # a new record's collections (a user's agreements: what they may see) are part of it

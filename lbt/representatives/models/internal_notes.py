@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lbt.audit.models import Audited
+from lbt.audit.models import AUDIT_PRIVATE, Audited
 from lbt.core.db import Base
 
 
@@ -21,7 +21,7 @@ class InternalNote(Audited, Base):
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))  # the side it belongs to
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime]
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, info=AUDIT_PRIVATE)  # the audit log keeps only its hash
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     incident_id: Mapped[int | None] = mapped_column(
