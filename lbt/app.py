@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lbt.audit.services import install_audit_listener
-from lbt.core.db import Database
+from lbt.core.db import Database, make_private_folder
 from lbt.core.resources import resource_dir
 from lbt.core.settings import Settings
 from lbt.permits.signing import KEYS_FOLDER, SIGNING_KEY_ENV, KeyStore
@@ -25,6 +25,7 @@ from lbt.web.state import AppState, bind_actor, close_session, get_session, limi
 
 def build_state(settings: Settings) -> AppState:
     """The app's settings, database and services; the CLI and the web share it."""
+    make_private_folder(settings.instance_path)  # before the database file, uploads and keys in it
     state = AppState(settings=settings, database=Database(settings.database_url))
     state.database.clock = lambda: state.clock()  # a clock set on the app (tests) holds for the CLI too
     keys_folder = settings.instance_path / KEYS_FOLDER

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import enum
+import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect, make_url
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -115,8 +120,55 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# what SQLite writes beside the database file (WAL mode), with the same rights as the file itself
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, or None for an in-memory database."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or database in ("", ":memory:"):
+        return None
+    if parsed.query.get("uri") in ("true", "1") or database.startswith("file:"):
+        return None  # a URI (often mode=memory): SQLite decides; not used by lbt's settings
+    return Path(database)
+
+
+def make_private(path: Path) -> None:
+    """A SQLite file (personal data, password hashes) readable by the app's user only: created 0600
+    before SQLite opens it, so its -wal and -shm files get 0600 too; an older, wider file is closed."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is a database
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # no folder, or not ours: SQLite's own error says so when it connects
+    for name in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        try:
+            if name.stat().st_mode & 0o077:
+                name.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as error:  # another user's file: say so, the app may still be able to use it
+            log.warning("cannot make %s private (mode 0600): %s", name, error)
+
+
+def make_private_folder(path: Path) -> None:
+    """The instance folder (database, uploads, keys) is for the app's user only: 0700."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError as error:
+        log.warning("cannot make %s private (mode 0700): %s", path, error)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        path = sqlite_file(url)
+        if path is not None:
+            make_private(path)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE takes the write lock at the start, so concurrent writers queue (busy_timeout)
