@@ -13,22 +13,20 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from lbt import create_app
 from lbt.accounts.models import User
-from lbt.core.settings import Settings
 from lbt.permits import services as permits
 from lbt.permits.models import Permit
+from lbt.web.state import AppState
 from tests.browser.test_verify_page import (
     Holder,
-    LiveData,
     choose_point,
+    crossings_of,
     issue_permit,
-    live_database_url,
     render_back,
     verdict,
     write_y4m,
 )
-from tests.fixtures.browser import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
+from tests.fixtures.browser import CHROMIUM_ARGS, LiveServer, find_chromium, logged_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,45 +39,23 @@ class Issued:
 
 
 @pytest.fixture(scope="module")
-def live_settings(live_server: LiveServer) -> Settings:
-    return Settings(
-        instance_path=live_server.instance_path,
-        database_url=live_database_url(live_server),
-        secret_key="b" * 40,
-        public_url="http://127.0.0.1",
-    )
-
-
-@pytest.fixture(scope="module")
-def issue(live_settings: Settings) -> Callable[..., Issued]:
+def issue(live_server: LiveServer) -> Callable[..., Issued]:
     """A new permit valid from today (its own holder, so no other test's crossings count)."""
-    settings = live_settings
 
     def issue(document_number: str, *, card: bool = False) -> Issued:
         holder = Holder("Офлайнов", "Бахтиёр", "OFLAYNOV", "BAKHTIYOR", date(1975, 8, 9))
-        number, token, pdf = issue_permit(settings, holder, document_number, card=card)
+        number, token, pdf = issue_permit(live_server.state, holder, document_number, card=card)
         return Issued(number, token, render_back(pdf) if pdf else None)
 
     return issue
 
 
-def revoke(settings: Settings, number: str) -> None:
-    app = create_app(settings)
-    state = app.extensions["lbt"]
-    try:
-        with state.database.transaction() as session:
-            permit = session.scalar(select(Permit).where(Permit.number == number))
-            officer = session.scalar(select(User).where(User.username == "officer"))
-            assert permit is not None and officer is not None
-            permits.revoke(
-                session, permit, officer=officer, reason="Obtained by fraud.", now=datetime.now(UTC)
-            )
-    finally:
-        state.database.dispose()
-
-
-def crossings_of(settings: Settings, number: str) -> int:
-    return LiveData(settings, number, Image.new("RGB", (1, 1))).crossings_of(number)
+def revoke(state: AppState, number: str) -> None:
+    with state.database.transaction() as session:
+        permit = session.scalar(select(Permit).where(Permit.number == number))
+        officer = session.scalar(select(User).where(User.username == "officer"))
+        assert permit is not None and officer is not None
+        permits.revoke(session, permit, officer=officer, reason="Obtained by fraud.", now=datetime.now(UTC))
 
 
 def open_ready(page, url: str) -> None:  # type: ignore[no-untyped-def]
@@ -97,10 +73,10 @@ def check_scanned_text(page, scanned: str) -> str:  # type: ignore[no-untyped-de
 
 
 def test_offline_the_page_opens_from_the_cache_and_a_crossing_is_sent_once_when_back_online(
-    page, live_server, live_settings, issue, tmp_path
+    page, live_server, issue, tmp_path
 ):
     permit = issue("AC9990101", card=True)
-    log_in(page, live_server, "guard")
+    logged_in(page, live_server, "guard")
     open_ready(page, f"{live_server.url}/crossings/verify")
     assert "List of withdrawn permits from" in page.locator("#offline-lines").inner_text()
 
@@ -124,19 +100,19 @@ def test_offline_the_page_opens_from_the_cache_and_a_crossing_is_sent_once_when_
     status = page.locator("#verdict-recorded")
     status.filter(has_text="kept on this device").wait_for()
     assert page.locator("#offline-waiting").inner_text() == "Crossings waiting to be sent: 1"
-    assert crossings_of(live_settings, permit.number) == 0
+    assert crossings_of(live_server.state, permit.number) == 0
 
     page.context.set_offline(False)  # the "online" event sends the queue
     page.locator('#offline-results li[data-status="stored"]').wait_for()
     assert permit.number in page.locator("#offline-results").inner_text()
     page.locator('#offline-status[data-waiting="0"]').wait_for(state="attached")
     assert page.locator("#offline-waiting").count() == 0
-    assert crossings_of(live_settings, permit.number) == 1
+    assert crossings_of(live_server.state, permit.number) == 1
 
     page.reload()  # nothing is left to send again
     page.locator('#verify[data-offline-ready="true"]').wait_for(state="attached")
     assert page.locator("#offline-results li").count() == 0
-    assert crossings_of(live_settings, permit.number) == 1
+    assert crossings_of(live_server.state, permit.number) == 1
     assert page.csp_violations == []
 
 
@@ -145,7 +121,7 @@ def test_offline_a_qr_with_one_changed_character_is_red(page, live_server, issue
     header, payload, signature = permit.token.split(".")
     middle = len(payload) // 2
     changed = payload[:middle] + ("A" if payload[middle] != "A" else "B") + payload[middle + 1 :]
-    log_in(page, live_server, "guard")
+    logged_in(page, live_server, "guard")
     open_ready(page, f"{live_server.url}/crossings/verify")
     page.context.set_offline(True)
 
@@ -165,15 +141,15 @@ def test_offline_a_qr_with_one_changed_character_is_red(page, live_server, issue
     assert page.csp_violations == []
 
 
-def test_a_revoked_permit_is_red_offline_once_the_list_was_refreshed(page, live_server, live_settings, issue):
+def test_a_revoked_permit_is_red_offline_once_the_list_was_refreshed(page, live_server, issue):
     permit = issue("AC9990103")
-    log_in(page, live_server, "guard")
+    logged_in(page, live_server, "guard")
     open_ready(page, f"{live_server.url}/crossings/verify")
     page.context.set_offline(True)
     assert check_scanned_text(page, permit.token) == "Check and decide"  # not on the kept list yet
 
     page.context.set_offline(False)
-    revoke(live_settings, permit.number)
+    revoke(live_server.state, permit.number)
     open_ready(page, f"{live_server.url}/crossings/verify")  # online: the list is fetched again
     page.context.set_offline(True)
     assert check_scanned_text(page, permit.token) == "May not pass"
@@ -184,7 +160,7 @@ def test_a_revoked_permit_is_red_offline_once_the_list_was_refreshed(page, live_
 
 def test_an_old_list_of_withdrawn_permits_is_warned_about(page, live_server, issue):
     permit = issue("AC9990104")
-    log_in(page, live_server, "guard")
+    logged_in(page, live_server, "guard")
     open_ready(page, f"{live_server.url}/crossings/verify")
     assert page.locator("#verify").get_attribute("data-revocations-max-age-hours") == "24"
     page.context.set_offline(True)
@@ -205,9 +181,7 @@ def test_an_old_list_of_withdrawn_permits_is_warned_about(page, live_server, iss
 
 # Issue 4's path with a real card and a (fake) camera: green and an entry online, then with no
 # network the same camera scans and the exit is kept; back online the server holds one record each.
-def test_camera_green_entry_online_then_offline_exit_is_sent_once(
-    browser, live_server, live_settings, issue, tmp_path
-):
+def test_camera_green_entry_online_then_offline_exit_is_sent_once(browser, live_server, issue, tmp_path):
     permit = issue("AC9990301", card=True)
     assert permit.card_back is not None
     video = write_y4m(permit.card_back, tmp_path / "card.y4m")
@@ -224,7 +198,7 @@ def test_camera_green_entry_online_then_offline_exit_is_sent_once(
     page = context.new_page()
     page.set_default_timeout(20000)
     try:
-        log_in(page, live_server, "guard")
+        logged_in(page, live_server, "guard")
         open_ready(page, f"{live_server.url}/crossings/verify")
         choose_point(page, "TJ-KG-01")
         page.get_by_label("Entry").check()
@@ -235,7 +209,7 @@ def test_camera_green_entry_online_then_offline_exit_is_sent_once(
         recorded = page.locator("#verdict-recorded")
         recorded.filter(has_not_text="Recording").wait_for()
         assert recorded.inner_text() == "Entry recorded."
-        assert crossings_of(live_settings, permit.number) == 1
+        assert crossings_of(live_server.state, permit.number) == 1
 
         context.set_offline(True)
         page.reload()  # from the service worker's cache
@@ -250,14 +224,14 @@ def test_camera_green_entry_online_then_offline_exit_is_sent_once(
         page.get_by_role("button", name="Record exit").click()
         recorded.filter(has_text="kept on this device").wait_for()
         assert page.locator("#offline-waiting").inner_text() == "Crossings waiting to be sent: 1"
-        assert crossings_of(live_settings, permit.number) == 1
+        assert crossings_of(live_server.state, permit.number) == 1
 
         context.set_offline(False)  # the queue goes out by itself
         page.locator('#offline-results li[data-status="stored"]').wait_for()
-        assert crossings_of(live_settings, permit.number) == 2
+        assert crossings_of(live_server.state, permit.number) == 2
         page.reload()  # nothing is sent twice
         page.locator('#verify[data-offline-ready="true"]').wait_for(state="attached")
-        assert crossings_of(live_settings, permit.number) == 2
+        assert crossings_of(live_server.state, permit.number) == 2
     finally:
         context.close()
         camera_browser.close()

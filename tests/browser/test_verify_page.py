@@ -13,12 +13,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from lbt import create_app
 from lbt.accounts.models import User
 from lbt.applications.models import ApplicationKind, FeeStatus, Sex, TravelDocumentType
 from lbt.applications.services import approve, validity_bounds
 from lbt.applications.submission import ApplicationInput, submit
-from lbt.core.settings import Settings
 from lbt.crossings.models import Crossing
 from lbt.demo.applications import demo_photo
 from lbt.permits.models import Permit
@@ -27,13 +25,10 @@ from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
 from lbt.reference.models import Locality
 from lbt.storage.uploads import FileStore, check_photo
-from tests.fixtures.browser import CHROMIUM_ARGS, LiveServer, find_chromium, log_in
+from lbt.web.state import AppState
+from tests.fixtures.browser import CHROMIUM_ARGS, LiveServer, find_chromium, logged_in
 
 pytestmark = pytest.mark.browser
-
-
-def live_database_url(live_server: LiveServer) -> str:
-    return live_server.database_url
 
 
 @dataclass(frozen=True)
@@ -46,97 +41,87 @@ class Holder:
 
 
 def issue_permit(
-    settings: Settings, holder: Holder, document_number: str, *, card: bool
+    state: AppState, holder: Holder, document_number: str, *, card: bool
 ) -> tuple[str, str, bytes | None]:
     """A new application approved today in the live server's database, for a holder of its own (so no
     other test's crossings count); returns the permit number, its token and, if asked, its card."""
-    app = create_app(settings)
-    state = app.extensions["lbt"]
+    settings = state.settings
     now = datetime.now(UTC)
-    try:
-        with state.database.transaction() as session:
-            locality = session.scalars(select(Locality).order_by(Locality.id)).first()
-            officer = session.scalar(select(User).where(User.username == "officer"))
-            assert locality is not None and officer is not None
-            photo = state.find(FileStore).save(
-                check_photo(demo_photo(holder.surname_national[:2], 2), "photo.jpg")
-            )
-            session.add(photo)
-            data = ApplicationInput(
-                locality_id=locality.id,
-                kind=ApplicationKind.FIRST,
-                surname_national=holder.surname_national,
-                given_names_national=holder.given_names_national,
-                surname_latin=holder.surname_latin,
-                given_names_latin=holder.given_names_latin,
-                sex=Sex.MALE,
-                birth_date=holder.birth_date,
-                birth_place=locality.name_latin,
-                nationality="KGZ",
-                phone="+996 770 555 123",
-                document_type=TravelDocumentType.PASSPORT,
-                document_number=document_number,
-                document_issuing_state="KGZ",
-                document_expiry=date(2034, 6, 30),
-                address=f"{locality.name_latin}, 1 Manas street",
-                resident_since=date(2001, 5, 1),
-                reason="family",
-                reason_text="Visiting relatives across the border.",
-                declaration_accepted=True,
-                preferred_locale="ru",
-            )
-            application = submit(session, data, photo=photo, documents=[], now=now).application
-            permit = approve(
-                session,
-                application,
-                officer=officer,
-                valid_from=now.date(),
-                valid_until=validity_bounds(application, now.date()).max_until,
-                fee_status=FeeStatus.PAID,
-                issue=PermitIssuer(settings.home_state, state.find(KeyStore).active_key()),
-                now=now,
-            )
-            assert isinstance(permit, Permit)
-            pdf = card_pdf(session, permit, settings=settings, files=state.find(FileStore)) if card else None
-            return permit.number, permit.token, pdf
-    finally:
-        state.database.dispose()
+    with state.database.transaction() as session:
+        locality = session.scalars(select(Locality).order_by(Locality.id)).first()
+        officer = session.scalar(select(User).where(User.username == "officer"))
+        assert locality is not None and officer is not None
+        photo = state.find(FileStore).save(
+            check_photo(demo_photo(holder.surname_national[:2], 2), "photo.jpg")
+        )
+        session.add(photo)
+        data = ApplicationInput(
+            locality_id=locality.id,
+            kind=ApplicationKind.FIRST,
+            surname_national=holder.surname_national,
+            given_names_national=holder.given_names_national,
+            surname_latin=holder.surname_latin,
+            given_names_latin=holder.given_names_latin,
+            sex=Sex.MALE,
+            birth_date=holder.birth_date,
+            birth_place=locality.name_latin,
+            nationality="KGZ",
+            phone="+996 770 555 123",
+            document_type=TravelDocumentType.PASSPORT,
+            document_number=document_number,
+            document_issuing_state="KGZ",
+            document_expiry=date(2034, 6, 30),
+            address=f"{locality.name_latin}, 1 Manas street",
+            resident_since=date(2001, 5, 1),
+            reason="family",
+            reason_text="Visiting relatives across the border.",
+            declaration_accepted=True,
+            preferred_locale="ru",
+        )
+        application = submit(session, data, photo=photo, documents=[], now=now).application
+        permit = approve(
+            session,
+            application,
+            officer=officer,
+            valid_from=now.date(),
+            valid_until=validity_bounds(application, now.date()).max_until,
+            fee_status=FeeStatus.PAID,
+            issue=PermitIssuer(settings.home_state, state.find(KeyStore).active_key()),
+            now=now,
+        )
+        assert isinstance(permit, Permit)
+        pdf = card_pdf(session, permit, settings=settings, files=state.find(FileStore)) if card else None
+        return permit.number, permit.token, pdf
+
+
+def crossings_of(state: AppState, number: str) -> int:
+    """How many crossings of this permit the live server holds."""
+    with state.database.transaction() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(Crossing)
+            .join(Permit, Permit.id == Crossing.permit_id)
+            .where(Permit.number == number)
+        )
 
 
 @dataclass(frozen=True)
 class LiveData:
-    settings: Settings
+    state: AppState
     number: str  # a permit of its own, valid from today (the demo permits start tomorrow)
     card_back: Image.Image
 
     def crossings_of(self, number: str) -> int:
-        app = create_app(self.settings)
-        database = app.extensions["lbt"].database
-        try:
-            with database.transaction() as session:
-                return session.scalar(
-                    select(func.count())
-                    .select_from(Crossing)
-                    .join(Permit, Permit.id == Crossing.permit_id)
-                    .where(Permit.number == number)
-                )
-        finally:
-            database.dispose()
+        return crossings_of(self.state, number)
 
 
 @pytest.fixture(scope="module")
 def live_data(live_server: LiveServer) -> LiveData:
     """A new application approved today, so that no other test's crossings change its verdict."""
-    settings = Settings(
-        instance_path=live_server.instance_path,
-        database_url=live_database_url(live_server),
-        secret_key="b" * 40,
-        public_url="http://127.0.0.1",
-    )
     holder = Holder("Тошматов", "Камол", "TOSHMATOV", "KAMOL", date(1980, 2, 3))
-    number, _token, pdf = issue_permit(settings, holder, "AC9990001", card=True)
+    number, _token, pdf = issue_permit(live_server.state, holder, "AC9990001", card=True)
     assert pdf is not None
-    return LiveData(settings, number, render_back(pdf))
+    return LiveData(live_server.state, number, render_back(pdf))
 
 
 def render_back(pdf: bytes) -> Image.Image:
@@ -183,7 +168,7 @@ def choose_point(page, code: str) -> None:  # type: ignore[no-untyped-def]
 def test_a_typed_permit_number_gets_its_verdict_and_the_entry_is_recorded_once(
     page, live_server, live_data, tmp_path
 ):
-    log_in(page, live_server, "guard")
+    logged_in(page, live_server, "guard")
     page.goto(f"{live_server.url}/crossings/verify")
     choose_point(page, "TJ-KG-01")
     page.get_by_label("Permit number").fill(live_data.number)
@@ -209,7 +194,7 @@ def test_a_typed_permit_number_gets_its_verdict_and_the_entry_is_recorded_once(
 
 
 def test_an_unknown_number_is_red(page, live_server):
-    log_in(page, live_server, "guard")
+    logged_in(page, live_server, "guard")
     page.goto(f"{live_server.url}/crossings/verify")
     page.get_by_label("Permit number").fill("TJ-2026-999999-9")
     page.get_by_role("button", name="Check", exact=True).click()
@@ -251,7 +236,7 @@ def camera_page(browser, live_data, tmp_path) -> Iterator[object]:  # type: igno
 
 def test_the_card_shown_to_the_camera_is_read_and_its_exit_recorded(camera_page, live_server, live_data):
     page = camera_page
-    log_in(page, live_server, "guard")
+    logged_in(page, live_server, "guard")
     page.goto(f"{live_server.url}/crossings/verify")
     choose_point(page, "TJ-KG-02")
     page.get_by_label("Exit").check()
@@ -271,7 +256,7 @@ def test_the_card_shown_to_the_camera_is_read_and_its_exit_recorded(camera_page,
 
 
 def test_a_photo_of_the_card_is_read_when_there_is_no_camera(page, live_server, live_data, tmp_path):
-    log_in(page, live_server, "guard")
+    logged_in(page, live_server, "guard")
     page.goto(f"{live_server.url}/crossings/verify")
     page.get_by_role("button", name="Scan with the camera").click()
     message = page.locator("#verify-message")
