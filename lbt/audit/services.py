@@ -14,12 +14,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, event, func, insert, inspect, select, text
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, Session, UOWTransaction
 
 from lbt.audit.models import AUDIT_PRIVATE, GENESIS_HASH, SYSTEM_ACTOR, AuditActor, Audited, AuditEntry
+
+if TYPE_CHECKING:
+    from lbt.audit.checkpoint import Checkpoint
 
 # an arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain
 _CHAIN_LOCK_KEY = 7_262_001
@@ -208,7 +211,7 @@ _HASHED_COLUMNS = (
 
 @dataclass(frozen=True)
 class ChainBreak:
-    entry_id: int
+    entry_id: int | None
     reason: str
 
 
@@ -216,16 +219,23 @@ class ChainBreak:
 class VerifyResult:
     checked: int
     first_break: ChainBreak | None
+    head_hash: str = GENESIS_HASH  # where the chain read ends (the genesis value for an empty log)
+    head_entry_id: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.first_break is None
 
 
-def verify_chain(session: Session, batch_size: int = 5000) -> VerifyResult:
-    """Recompute every entry's hash in id order; name the first entry whose content or link is wrong."""
+def verify_chain(
+    session: Session, batch_size: int = 5000, *, checkpoints: Sequence[Checkpoint] = ()
+) -> VerifyResult:
+    """Recompute every entry's hash in id order; name the first entry whose content or link is wrong,
+    or, against signed checkpoints, the first place where entries a checkpoint counted are missing."""
     expected_prev = GENESIS_HASH
     checked = 0
+    head_id: int | None = None
+    marks = {checkpoint.entry_count: checkpoint for checkpoint in checkpoints if checkpoint.entry_count}
     # plain rows, not ORM objects: entries already in the session's identity map would come back as
     # they were first loaded, hiding a change made in the database since
     columns = [getattr(AuditEntry, name) for name in ("id", "hash", *_HASHED_COLUMNS)]
@@ -234,12 +244,32 @@ def verify_chain(session: Session, batch_size: int = 5000) -> VerifyResult:
         for entry in result:
             checked += 1
             broken = _check_entry(entry, expected_prev)
+            if broken is None and checked in marks:
+                broken = _check_mark(entry, marks[checked])
             if broken is not None:
-                return VerifyResult(checked, ChainBreak(entry.id, broken))
-            expected_prev = entry.hash
+                return VerifyResult(checked, ChainBreak(entry.id, broken), expected_prev, head_id)
+            expected_prev, head_id = entry.hash, entry.id
     finally:
         result.close()  # a server-side cursor on PostgreSQL: release it even when stopping early
-    return VerifyResult(checked, None)
+    longer = [checkpoint for count, checkpoint in sorted(marks.items()) if count > checked]
+    if longer:
+        checkpoint = longer[0]
+        reason = (
+            f"the log ends after {checked} entries, but the checkpoint of {checkpoint.made_at:%Y-%m-%d %H:%M} "
+            f"UTC counted {checkpoint.entry_count}: the newest entries were removed"
+        )
+        return VerifyResult(checked, ChainBreak(checkpoint.head_entry_id, reason), expected_prev, head_id)
+    return VerifyResult(checked, None, expected_prev, head_id)
+
+
+def _check_mark(entry: Row[Any], checkpoint: Checkpoint) -> str | None:
+    if entry.id == checkpoint.head_entry_id and entry.hash == checkpoint.head_hash:
+        return None
+    return (
+        f"it is not the entry #{checkpoint.head_entry_id} that the checkpoint of "
+        f"{checkpoint.made_at:%Y-%m-%d %H:%M} UTC ended at: entries it counted were removed and others "
+        "written in their place"
+    )
 
 
 def _check_entry(entry: Row[Any], expected_prev: str) -> str | None:

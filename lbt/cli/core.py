@@ -227,19 +227,109 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A checkpoint written by `lbt audit checkpoint`; repeatable. Entries it counted must all be there.",
+)
 @with_appcontext
-def audit_verify() -> None:
-    """Check the whole hash chain; name the first broken entry (exit code 1 when broken)."""
+def audit_verify(checkpoint_files: tuple[str, ...]) -> None:
+    """Check the whole hash chain; name the first broken entry (exit code 1 when broken), and with
+    --checkpoint any entries removed behind a signed checkpoint (exit code 2 for a checkpoint that is
+    not genuine)."""
+    from lbt.audit.checkpoint import CheckpointRejected, published_keys, read_checkpoint
     from lbt.audit.services import verify_chain
 
-    with _state().database.transaction(_cli_actor()) as session:
-        result = verify_chain(session)
+    state = _state()
+    keys = published_keys(state.find(KeyStore))
+    checkpoints = []
+    for path in checkpoint_files:
+        try:
+            with open(path, "rb") as handle:
+                content = handle.read(64 * 1024)
+            checkpoints.append(read_checkpoint(content, keys, state=state.settings.home_state))
+        except (OSError, CheckpointRejected) as error:
+            _fail(f"checkpoint {path} refused: {error}")
+    with state.database.transaction(_cli_actor()) as session:
+        result = verify_chain(session, checkpoints=checkpoints)
     if result.first_break is None:
-        click.echo(f"Audit log intact: {result.checked} entries checked.")
+        agreed = ""
+        if checkpoints:
+            newest = max(checkpoints, key=lambda checkpoint: checkpoint.entry_count)
+            agreed = (
+                f"; agrees with {len(checkpoints)} checkpoint(s), the longest of "
+                f"{newest.made_at:%Y-%m-%d %H:%M} UTC ({newest.entry_count} entries)"
+            )
+        click.echo(f"Audit log intact: {result.checked} entries checked{agreed}.")
         return
+    where = f"#{result.first_break.entry_id}" if result.first_break.entry_id is not None else "the start"
     click.echo(
-        f"Audit log BROKEN at entry #{result.first_break.entry_id}: {result.first_break.reason} "
-        f"({result.checked} entries read).",
+        f"Audit log BROKEN at entry {where}: {result.first_break.reason} ({result.checked} entries read).",
         err=True,
     )
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The file to write (keep it outside the database's machine, e.g. one per day).",
+)
+@with_appcontext
+def audit_checkpoint(out: str) -> None:
+    """Sign where the audit chain ends now (head entry and hash, entry count, time) with the permit
+    signing key, after checking the whole chain; run daily, keep the files elsewhere."""
+    from lbt.audit.checkpoint import ChainNotIntact, make_checkpoint
+    from lbt.permits.signing import SigningKeyError
+
+    state = _state()
+    try:
+        key = state.find(KeyStore).active_key()
+    except SigningKeyError as error:
+        _fail(str(error))
+        return
+    try:
+        with state.database.transaction(_cli_actor()) as session:
+            checkpoint, token = make_checkpoint(
+                session, key, state=state.settings.home_state, now=state.clock()
+            )
+    except ChainNotIntact as error:
+        broken = error.result.first_break
+        click.echo(
+            f"Audit log BROKEN at entry #{broken.entry_id if broken else '?'}: "
+            f"{broken.reason if broken else ''}; no checkpoint written.",
+            err=True,
+        )
+        sys.exit(1)
+    try:
+        _write_atomically(out, token + "\n")
+    except OSError as error:
+        _fail(f"cannot write {out}: {error}")
+    click.echo(
+        f"Checkpoint written to {out}: {checkpoint.entry_count} entries, head #{checkpoint.head_entry_id} "
+        f"{checkpoint.head_hash[:16]}…, signed with key {key.kid}."
+    )
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """The file appears whole or not at all (a full disk never leaves half a checkpoint)."""
+    import os
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".checkpoint-")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)  # public data: hashes and a signature, meant to be handed on
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
