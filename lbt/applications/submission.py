@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +28,7 @@ from lbt.applications.models import (
 )
 from lbt.core.counters import next_value
 from lbt.core.errors import N_, NotFound, ValidationFailed
+from lbt.core.pdf_fonts import BOLD, missing_glyphs
 from lbt.core.search import normalise_document_number
 from lbt.core.transliteration import search_key, to_latin
 from lbt.reference.models import CrossingReason, FeeExemption, Locality
@@ -35,6 +37,10 @@ from lbt.storage.models import StoredFile
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 ACCESS_CODE_LENGTH = 16  # 80 bits
 MAX_AGE_YEARS = 120
+# What the permit card prints in full or, for names, shortened as ICAO Doc 9303 allows (the full name
+# stays in the permit and its QR); the form allows exactly these lengths, the permit's columns hold them.
+MAX_NAME_LENGTH = 100
+MAX_DOCUMENT_NUMBER_LENGTH = 30
 
 
 @dataclass(frozen=True)
@@ -141,9 +147,39 @@ def validate_input(session: Session, data: ApplicationInput, today: date) -> Loc
         raise ValidationFailed(N_("Unknown fee exemption."), "fee_exemption")
     if not to_latin(data.surname_latin) or not to_latin(data.given_names_latin):
         raise ValidationFailed(N_("Enter your name in Latin letters."), "surname_latin")
+    _check_printable(data)
     if not data.declaration_accepted:
         raise ValidationFailed(N_("You must accept the declaration."), "declaration_accepted")
     return locality
+
+
+def _check_printable(data: ApplicationInput) -> None:
+    """What the permit card prints must fit the permit and the card: lengths as stored, and only
+    characters the card's font has (it would print an empty box on an official document)."""
+    names = {
+        "surname_national": data.surname_national.strip(),
+        "given_names_national": data.given_names_national.strip(),
+        "surname_latin": to_latin(data.surname_latin),
+        "given_names_latin": to_latin(data.given_names_latin),
+    }
+    for field, name in names.items():
+        if len(name) > MAX_NAME_LENGTH:
+            raise ValidationFailed(
+                N_("The name is longer than %(max)d characters."), field, max=MAX_NAME_LENGTH
+            )
+        missing = missing_glyphs(unicodedata.normalize("NFC", name), BOLD)
+        if missing:
+            raise ValidationFailed(
+                N_("The permit card cannot print these characters: %(characters)s"),
+                field,
+                characters=" ".join(missing),
+            )
+    if len(normalise_document_number(data.document_number)) > MAX_DOCUMENT_NUMBER_LENGTH:
+        raise ValidationFailed(
+            N_("The document number is longer than %(max)d characters."),
+            "document_number",
+            max=MAX_DOCUMENT_NUMBER_LENGTH,
+        )
 
 
 def submit(

@@ -152,13 +152,19 @@ def permits_group() -> None:
 )
 @with_appcontext
 def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str) -> None:
-    """Make a print batch of permit cards (ID-1, front and back) as one PDF."""
-    from lbt.permits.printing import permits_to_print, render_permits
+    """Make a print batch of permit cards (ID-1, front and back) as one PDF. Only valid permits are
+    printed; a permit that is not, or whose card cannot be printed, is listed with the reason and
+    skipped, and the exit code is then 1."""
+    import os
+    import tempfile
+
+    from lbt.permits.printing import permits_to_print, print_batch
 
     if since is None and not numbers:
         _fail("give --since DATE or at least one --number")
     state = _state()
     settings = state.settings
+    directory = os.path.dirname(os.path.abspath(output))
     with state.database.transaction(_cli_actor()) as session:
         permits = permits_to_print(session, since=since.date() if since else None, numbers=numbers)
         missing = sorted({n.strip().upper() for n in numbers} - {p.number for p in permits})
@@ -166,17 +172,34 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
             _fail(f"no permit numbered {', '.join(missing)}")
         if not permits:
             _fail("no permits match")
-        pdf = render_permits(
-            session,
-            permits,
-            home_state=settings.home_state,
-            authority=settings.issuing_authority,
-            public_url=settings.public_url,
-            files=state.find(FileStore),
-        )
-    with open(output, "wb") as handle:
-        handle.write(pdf)
-    click.echo(f"{len(permits)} card(s) written to {output}.")
+        # written beside the output and renamed once complete: a failed batch leaves no half PDF
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".cards-", suffix=".pdf")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                report = print_batch(
+                    session,
+                    permits,
+                    handle,
+                    today=state.clock().date(),
+                    home_state=settings.home_state,
+                    authority=settings.issuing_authority,
+                    public_url=settings.public_url,
+                    files=state.find(FileStore),
+                )
+            if report.printed:
+                os.replace(temporary, output)  # mode 0600 from mkstemp: photos and personal data
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    if report.printed:
+        click.echo(f"{len(report.printed)} card(s) written to {output}.")
+    else:
+        click.echo(f"No card printed; {output} not written.")
+    for skipped in report.skipped:
+        click.echo(f"Skipped {skipped.number}: {skipped.reason}.", err=True)
+    if report.skipped:
+        click.echo(f"{len(report.skipped)} permit(s) skipped.", err=True)
+        sys.exit(1)
 
 
 # --- stored files -------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ Layout, fonts and the QR parameters are explained in docs/permit-card.md.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import BinaryIO
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -30,12 +32,13 @@ from lbt.permits.card_layout import (
     WHITE,
 )
 from lbt.permits.card_photo import load_photo
-from lbt.permits.card_qr import draw_qr, qr_matrix
+from lbt.permits.card_qr import draw_qr, qr_matrix, scannable_qr
 from lbt.permits.card_text import Column, FittedText, Value, draw_text, fit_text, laid_out, printable
 
 __all__ = [
     "BOLD",
     "REGULAR",
+    "CardBatch",
     "CardData",
     "CardError",
     "CardLabels",
@@ -44,6 +47,7 @@ __all__ = [
     "printable",
     "qr_matrix",
     "render_cards",
+    "shortened",
 ]
 
 
@@ -64,38 +68,40 @@ def _draw_background(canvas: Canvas) -> None:
         canvas.drawPath(path, stroke=1, fill=0)
 
 
-def _draw_front(canvas: Canvas, card: CardData, labels: CardLabels) -> None:
-    _draw_background(canvas)
-    band = 9.5 * mm
-    canvas.setFillColorCMYK(*BAND)
-    canvas.rect(0, CARD_HEIGHT - band, CARD_WIDTH, band, stroke=0, fill=1)
-    width = CARD_WIDTH - 2 * MARGIN
-    state = fit_text(card.issuing_state, REGULAR, width, 4.6, 3.4)
-    title = fit_text(labels.title.upper(), BOLD, width, 6.4, 3.6, max_lines=2)
-    top = CARD_HEIGHT - (band - state.height - title.height) / 2  # centred in the band
-    draw_text(canvas, MARGIN, draw_text(canvas, MARGIN, top, state, WHITE), title, WHITE)
+# What is kept of each name when the four names do not fit even at 70 %: the given names are cut first,
+# then the surnames (as ICAO Doc 9303 truncates a name for its field), and a cut name ends in "…". The
+# full name stays in the permit and in its QR, which the officer's check shows.
+GIVEN_NAMES_KEPT = (90, 80, 70, 60, 50, 40, 30)
+SURNAME_KEPT = (90, 80, 70, 60, 50, 40, 30)
+SMALLEST = 0.7  # the scale a shortened name is set at: more of the name beats a larger size
 
-    photo, photo_width, photo_height = load_photo(card.photo)
-    photo_top = CARD_HEIGHT - band - 1.4 * mm
-    photo_x = MARGIN + (PHOTO_WIDTH - photo_width) / 2
-    canvas.drawImage(photo, photo_x, photo_top - photo_height, photo_width, photo_height)
-    canvas.setStrokeColorCMYK(*GREY)  # line width as left by the background
-    canvas.rect(photo_x, photo_top - photo_height, photo_width, photo_height, stroke=1, fill=0)
 
-    under_photo = Column(MARGIN, photo_top - PHOTO_HEIGHT - 0.8 * mm, MARGIN, PHOTO_WIDTH + 1.5 * mm, 1)
-    under_photo.field(labels.permit_number, Value(card.number, size=8, min_size=4.5, max_lines=1))
-    if not under_photo.fits:
-        raise CardError("the permit number does not fit under the photo")
-    under_photo.draw(canvas)
+def shortened(text: str, kept: int | None) -> str:
+    """``text`` cut to ``kept`` characters with a visible "…", or whole when it is no longer."""
+    text = " ".join(text.split())
+    if kept is None or len(text) <= kept:
+        return text
+    return text[: kept - 1].rstrip(" -'") + "…"
 
+
+Drawing = Callable[[Canvas], None]
+
+
+def _front_column(card: CardData, labels: CardLabels, left: float, top: float) -> Column:
     fmt = labels.date_format
 
-    def name(text: str) -> Value:  # at most 100 characters (the permit's columns): 3 lines at 4 pt
-        return Value(text, 7.5, 4, 3)
+    def build(given_kept: int | None, surname_kept: int | None, column: Column) -> None:
+        def name(text: str, kept: int | None) -> Value:  # up to 3 lines at 4 pt, then shortened
+            return Value(shortened(text, kept), 7.5, 4, 3)
 
-    def build(column: Column) -> None:
-        column.field(labels.surname, name(card.surname_national), name(card.surname_latin))
-        column.field(labels.given_names, name(card.given_names_national), name(card.given_names_latin))
+        column.field(
+            labels.surname, name(card.surname_national, surname_kept), name(card.surname_latin, surname_kept)
+        )
+        column.field(
+            labels.given_names,
+            name(card.given_names_national, given_kept),
+            name(card.given_names_latin, given_kept),
+        )
         column.row(
             (0.36, labels.birth_date, Value(card.birth_date.strftime(fmt))),
             (0.2, labels.sex, Value(card.sex)),
@@ -107,23 +113,69 @@ def _draw_front(canvas: Canvas, card: CardData, labels: CardLabels) -> None:
         )
         column.field(labels.max_stay_days, Value(str(card.max_stay_days)))
 
-    left = MARGIN + PHOTO_WIDTH + 3 * mm
-    laid_out(build, left, photo_top, MARGIN, CARD_WIDTH - MARGIN - left).draw(canvas)
+    width = CARD_WIDTH - MARGIN - left
+    try:
+        return laid_out(partial(build, None, None), left, top, MARGIN, width)
+    except CardError as error:
+        problem = error
+    attempts = [(given, None) for given in GIVEN_NAMES_KEPT]
+    attempts += [(GIVEN_NAMES_KEPT[-1], surname) for surname in SURNAME_KEPT]
+    for given_kept, surname_kept in attempts:
+        try:
+            return laid_out(partial(build, given_kept, surname_kept), left, top, MARGIN, width, SMALLEST)
+        except CardError as error:
+            problem = error
+    raise problem
 
 
-def _draw_back(canvas: Canvas, card: CardData, labels: CardLabels) -> None:
-    _draw_background(canvas)
+def _prepare_front(card: CardData, labels: CardLabels) -> Drawing:
+    band = 9.5 * mm
+    width = CARD_WIDTH - 2 * MARGIN
+    state = fit_text(card.issuing_state, REGULAR, width, 4.6, 3.4)
+    title = fit_text(labels.title.upper(), BOLD, width, 6.4, 3.6, max_lines=2)
+    top = CARD_HEIGHT - (band - state.height - title.height) / 2  # centred in the band
+
+    photo, photo_width, photo_height = load_photo(card.photo)
+    photo_top = CARD_HEIGHT - band - 1.4 * mm
+    photo_x = MARGIN + (PHOTO_WIDTH - photo_width) / 2
+
+    under_photo = Column(MARGIN, photo_top - PHOTO_HEIGHT - 0.8 * mm, MARGIN, PHOTO_WIDTH + 1.5 * mm, 1)
+    under_photo.field(labels.permit_number, Value(card.number, size=8, min_size=4.5, max_lines=1))
+    if not under_photo.fits:
+        raise CardError("the permit number does not fit under the photo")
+    column = _front_column(card, labels, MARGIN + PHOTO_WIDTH + 3 * mm, photo_top)
+
+    def draw(canvas: Canvas) -> None:
+        _draw_background(canvas)
+        canvas.setFillColorCMYK(*BAND)
+        canvas.rect(0, CARD_HEIGHT - band, CARD_WIDTH, band, stroke=0, fill=1)
+        draw_text(canvas, MARGIN, draw_text(canvas, MARGIN, top, state, WHITE), title, WHITE)
+        canvas.drawImage(photo, photo_x, photo_top - photo_height, photo_width, photo_height)
+        canvas.setStrokeColorCMYK(*GREY)  # line width as left by the background
+        canvas.rect(photo_x, photo_top - photo_height, photo_width, photo_height, stroke=1, fill=0)
+        under_photo.draw(canvas)
+        column.draw(canvas)
+
+    return draw
+
+
+def _prepare_back(card: CardData, labels: CardLabels) -> Drawing:
     qr_x = CARD_WIDTH - MARGIN - QR_BLOCK + 1.2 * mm  # the quiet zone may reach into the margin
-    draw_qr(canvas, card.qr_text, qr_x, (CARD_HEIGHT - QR_BLOCK) / 2)
+    matrix = scannable_qr(card.qr_text)
     fmt = labels.date_format
 
-    def build(column: Column) -> None:
+    def build(number_apart: bool, column: Column) -> None:
         statements = f"{labels.statement_border_area}\n{labels.statement_misuse}"
         column.footer(Value(statements, 5, 3.4, 8))
-        column.row(
-            (0.55, labels.document_number, Value(card.document_number, 6.5, max_lines=1)),
-            (0.45, labels.issued_on, Value(card.issued_on.strftime(fmt), 6.5, max_lines=1)),
-        )
+        issued_on = Value(card.issued_on.strftime(fmt), 6.5, max_lines=1)
+        if number_apart:  # a long travel document number gets the column's width and two lines
+            column.field(labels.document_number, Value(card.document_number, 6.5, 4.5, 2))
+            column.field(labels.issued_on, issued_on)
+        else:
+            column.row(
+                (0.55, labels.document_number, Value(card.document_number, 6.5, max_lines=1)),
+                (0.45, labels.issued_on, issued_on),
+            )
         column.field(
             labels.residence,
             Value(card.residence_national, 6, 4),
@@ -133,33 +185,62 @@ def _draw_back(canvas: Canvas, card: CardData, labels: CardLabels) -> None:
         column.field(labels.border_area, Value(card.border_area, 5.5, 3.6, 4, REGULAR))
         column.field(labels.issuing_authority, Value(card.issuing_authority, 5.5, 3.6, 4, REGULAR))
 
-    laid_out(build, MARGIN, CARD_HEIGHT - MARGIN, MARGIN, qr_x - MARGIN - 0.3 * mm).draw(canvas)
+    width = qr_x - MARGIN - 0.3 * mm
+    try:
+        column = laid_out(partial(build, False), MARGIN, CARD_HEIGHT - MARGIN, MARGIN, width)
+    except CardError:
+        column = laid_out(partial(build, True), MARGIN, CARD_HEIGHT - MARGIN, MARGIN, width)
+
+    def draw(canvas: Canvas) -> None:
+        _draw_background(canvas)
+        draw_qr(canvas, matrix, qr_x, (CARD_HEIGHT - QR_BLOCK) / 2)
+        column.draw(canvas)
+
+    return draw
 
 
-def _metadata_title(cards: Sequence[CardData]) -> str:
+def _metadata_title(numbers: Sequence[str]) -> str:
     """Permit numbers only: the file may travel by e-mail or sit in a print queue."""
-    numbers = [card.number for card in cards]
     few = len(numbers) <= 10
     return ", ".join(numbers) if few else f"{numbers[0]} … {numbers[-1]} ({len(numbers)} permits)"
 
 
-def render_cards(cards: Sequence[CardData], labels: CardLabels) -> bytes:
-    """One PDF for printing: per card a front page and a back page, each exactly ID-1 size."""
-    if not cards:
-        raise CardError("no cards to print")
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(CARD_WIDTH, CARD_HEIGHT), pageCompression=1)
-    canvas.setTitle(_metadata_title(cards))
-    canvas.setAuthor("")  # reportlab would write "anonymous" and "unspecified"
-    canvas.setSubject("")
-    canvas.setCreator("lbt")
-    for card in cards:
+class CardBatch:
+    """A print batch drawn one card at a time: ``add`` measures a card in full before it draws a
+    line, so a card that cannot be printed raises ``CardError`` and leaves no page behind; ``save``
+    writes the PDF (per card a front and a back page, each exactly ID-1 size) to ``out``."""
+
+    def __init__(self, out: BinaryIO, labels: CardLabels) -> None:
+        self.labels = labels
+        self.numbers: list[str] = []
+        self._canvas = Canvas(out, pagesize=(CARD_WIDTH, CARD_HEIGHT), pageCompression=1)
+        self._canvas.setAuthor("")  # reportlab would write "anonymous" and "unspecified"
+        self._canvas.setSubject("")
+        self._canvas.setCreator("lbt")
+
+    def add(self, card: CardData) -> None:
         try:
-            _draw_front(canvas, card, labels)
-            canvas.showPage()
-            _draw_back(canvas, card, labels)
-            canvas.showPage()
+            front, back = _prepare_front(card, self.labels), _prepare_back(card, self.labels)
         except CardError as exc:
             raise CardError(f"permit {card.number}: {exc}") from exc
-    canvas.save()
+        for side in (front, back):
+            side(self._canvas)
+            self._canvas.showPage()
+        self.numbers.append(card.number)
+
+    def save(self) -> None:
+        if not self.numbers:
+            raise CardError("no cards to print")
+        self._canvas.setTitle(_metadata_title(self.numbers))
+        self._canvas.save()
+
+
+def render_cards(cards: Iterable[CardData], labels: CardLabels) -> bytes:
+    """One PDF for printing: per card a front page and a back page, each exactly ID-1 size; the
+    first card that cannot be printed raises ``CardError`` naming its permit."""
+    buffer = io.BytesIO()
+    batch = CardBatch(buffer, labels)
+    for card in cards:
+        batch.add(card)
+    batch.save()
     return buffer.getvalue()

@@ -38,8 +38,8 @@ def _smallest_version(code: qrcode.QRCode) -> int:
         return 41
 
 
-def draw_qr(canvas: Canvas, text: str, x: float, y: float) -> None:
-    """The QR as one vector path of dark runs (no seams, sharp at any printer resolution)."""
+def scannable_qr(text: str) -> list[list[bool]]:
+    """The QR modules, refused (``CardError``) when they would print too small to scan from the card."""
     matrix = qr_matrix(text)
     module = QR_BLOCK / len(matrix)
     if module < QR_MIN_MODULE:
@@ -47,6 +47,13 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float) -> None:
             f"the QR content ({len(text)} characters) needs {len(matrix)} modules: "
             f"{module / mm:.2f} mm each is too small to scan from the card"
         )
+    return matrix
+
+
+def draw_qr(canvas: Canvas, matrix: list[list[bool]], x: float, y: float) -> None:
+    """The QR (from ``scannable_qr``) as one vector path of dark runs (no seams, sharp at any
+    printer resolution)."""
+    module = QR_BLOCK / len(matrix)
     canvas.setFillColorCMYK(*WHITE)
     canvas.rect(x, y, QR_BLOCK, QR_BLOCK, stroke=0, fill=1)
     runs = []  # in module units, origin at the top left: integers keep the content stream small

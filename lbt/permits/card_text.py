@@ -154,10 +154,13 @@ class Column:
             draw_text(canvas, x, top, text, color)
 
 
-def laid_out(build: Callable[[Column], None], x: float, top: float, bottom: float, width: float) -> Column:
-    """The column at the largest scale (100 % down to 70 %) at which every field fits."""
+def laid_out(
+    build: Callable[[Column], None], x: float, top: float, bottom: float, width: float, largest: float = 1.0
+) -> Column:
+    """The column at the largest scale (``largest``, 100 % by default, down to 70 %) at which every
+    field fits."""
     problem = "the card's text does not fit even at 70 % size"
-    for percent in range(100, 65, -5):
+    for percent in range(round(largest * 100), 65, -5):
         column = Column(x, top, bottom, width, percent / 100)
         try:
             build(column)

@@ -3,8 +3,10 @@ beside English, and print batches. Flask-free (used by views and by ``lbt permit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -12,8 +14,8 @@ from sqlalchemy.orm import Session, joinedload
 from lbt.core.catalogs import translate
 from lbt.core.errors import N_
 from lbt.core.settings import Settings
-from lbt.permits.card import CardData, CardLabels, render_cards
-from lbt.permits.models import Permit
+from lbt.permits.card import CardBatch, CardData, CardError, CardLabels, render_cards
+from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.signing import qr_url
 from lbt.reference.models import Agreement, State
 from lbt.storage.uploads import FileStore
@@ -81,6 +83,13 @@ def card_data(permit: Permit, *, state: State, authority: str, public_url: str, 
     )
 
 
+def _state_of(session: Session, permit: Permit) -> State:
+    state = session.scalar(select(State).where(State.code == permit.issuing_state))
+    if state is None:
+        raise CardError(f"the issuing state {permit.issuing_state} is not in the reference data")
+    return state
+
+
 def render_permits(
     session: Session,
     permits: Sequence[Permit],
@@ -90,14 +99,77 @@ def render_permits(
     public_url: str,
     files: FileStore,
 ) -> bytes:
-    state = session.scalar(select(State).where(State.code == permits[0].issuing_state)) if permits else None
-    if state is None:
+    """The cards of ``permits`` as one PDF; the first that cannot be printed raises ``CardError``."""
+    if not permits:
         raise ValueError("no permits to print")
+    state = _state_of(session, permits[0])
     labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"))
-    cards = [
+    cards = (
         card_data(p, state=state, authority=authority, public_url=public_url, files=files) for p in permits
-    ]
+    )
     return render_cards(cards, labels)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A permit left out of a print batch, and why."""
+
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PrintReport:
+    printed: tuple[str, ...]
+    skipped: tuple[Skipped, ...]
+
+
+# what each status other than "active" means for printing (the permit page refuses them alike)
+NOT_PRINTABLE = {
+    PermitStatus.SUSPENDED: "the permit is suspended",
+    PermitStatus.REVOKED: "the permit is revoked",
+    PermitStatus.ANNULLED: "the permit is annulled",
+    PermitStatus.REPLACED: "the permit was replaced by a new one",
+    PermitStatus.EXPIRED: "the permit has expired",
+}
+
+
+def print_batch(
+    session: Session,
+    permits: Iterable[Permit],
+    out: BinaryIO,
+    *,
+    today: date,
+    home_state: str,
+    authority: str,
+    public_url: str,
+    files: FileStore,
+) -> PrintReport:
+    """A print batch: every valid permit whose card can be printed goes into the PDF written to
+    ``out`` (one card at a time, so one photo is read at a time); the others are skipped with the
+    reason. Nothing is written when no card could be printed."""
+    labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"))
+    batch = CardBatch(out, labels)
+    states: dict[str, State] = {}
+    skipped: list[Skipped] = []
+    for permit in permits:
+        status = permit.effective_status(today)
+        if status is not PermitStatus.ACTIVE:
+            skipped.append(Skipped(permit.number, NOT_PRINTABLE.get(status, f"the permit is {status.value}")))
+            continue
+        try:
+            state = states.get(permit.issuing_state) or _state_of(session, permit)
+            states[permit.issuing_state] = state
+            card = card_data(permit, state=state, authority=authority, public_url=public_url, files=files)
+            batch.add(card)
+        except FileNotFoundError:
+            skipped.append(Skipped(permit.number, "the holder's photo is missing from the file store"))
+        except CardError as error:
+            reason = str(error).removeprefix(f"permit {permit.number}: ")
+            skipped.append(Skipped(permit.number, f"the card cannot be printed: {reason}"))
+    if batch.numbers:
+        batch.save()
+    return PrintReport(tuple(batch.numbers), tuple(skipped))
 
 
 def permits_to_print(session: Session, *, since: date | None, numbers: Sequence[str]) -> Sequence[Permit]:

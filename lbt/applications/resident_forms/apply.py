@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from lbt.applications.models import ApplicationKind, Sex, TravelDocumentType
 from lbt.applications.resident_forms.common import CODE_INPUT, DocumentEntry
+from lbt.applications.submission import MAX_DOCUMENT_NUMBER_LENGTH, MAX_NAME_LENGTH
 from lbt.web.forms import BaseForm
 
 MAX_APPLICATION_DOCUMENTS = 5
@@ -80,13 +81,15 @@ class ApplyForm(BaseForm):
     # 2. personal data
     surname_national = StringField(
         _l("Surname(s)"),
-        validators=[DataRequired(), Length(max=100)],
+        validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)],
         description=_l("As written in your passport, in your own alphabet."),
     )
-    given_names_national = StringField(_l("Given name(s)"), validators=[DataRequired(), Length(max=100)])
+    given_names_national = StringField(
+        _l("Given name(s)"), validators=[DataRequired(), Length(max=MAX_NAME_LENGTH)]
+    )
     surname_latin = StringField(
         _l("Surname(s) in Latin letters"),
-        validators=[DataRequired(), Length(max=100), LATIN_NAME],
+        validators=[DataRequired(), Length(max=MAX_NAME_LENGTH), LATIN_NAME],
         render_kw={"data-latin-from": "surname_national", **CODE_INPUT},
         description=_l(
             "Filled in for you as in passports; correct it if your passport spells it differently."
@@ -94,7 +97,7 @@ class ApplyForm(BaseForm):
     )
     given_names_latin = StringField(
         _l("Given name(s) in Latin letters"),
-        validators=[DataRequired(), Length(max=100), LATIN_NAME],
+        validators=[DataRequired(), Length(max=MAX_NAME_LENGTH), LATIN_NAME],
         render_kw={"data-latin-from": "given_names_national", **CODE_INPUT},
     )
     sex = RadioField(
@@ -126,7 +129,7 @@ class ApplyForm(BaseForm):
     )
     document_number = StringField(
         _l("Document number"),
-        validators=[DataRequired(), Length(max=30), DOCUMENT_NUMBER],
+        validators=[DataRequired(), Length(max=MAX_DOCUMENT_NUMBER_LENGTH), DOCUMENT_NUMBER],
         render_kw=CODE_INPUT,
     )
     document_issuing_state = SelectField(_l("Issuing state"), validators=[DataRequired()])
