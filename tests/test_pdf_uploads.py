@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from lbt.applications.models import Application
 from lbt.core.errors import ValidationFailed
 from lbt.storage.models import StoredFile
-from lbt.storage.uploads import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, check_upload
+from lbt.storage.uploads import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, MAX_PDF_OBJECTS, check_upload
 from tests.applications.test_public_views import error_beside, form_data, jpeg, send
 
 ACTIVE = "PDF files with scripts, attachments or forms are not accepted."
@@ -259,3 +259,23 @@ def test_a_clean_pdf_sent_with_an_application_is_accepted(client, ref, db):
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert db.scalar(select(func.count()).select_from(Application)) == 1
+
+
+@pytest.mark.parametrize(
+    "size", [b"/Size 2000000", b"/S#69ze 2000000", b"/Size 5/Index[0 2000000]", b"/Size 3 0 R"]
+)
+def test_a_small_pdf_that_declares_millions_of_objects_is_refused_before_it_is_parsed(size):
+    """15 kB of compressed cross-reference stream would keep the parser busy for seconds."""
+    entries = zlib.compress(b"\x01\x00\x00\x09\x00" * 2_000_000, 9)
+    head = b"%PDF-1.5\n1 0 obj<</Type/Catalog>>endobj\n"
+    table = stream(entries, b"/Type/XRef%s/W[1 3 1]/Root 1 0 R/Filter/FlateDecode" % size)
+    data = head + b"2 0 obj" + table + b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % len(head)
+    assert len(data) < 20_000
+    assert refused(data) == "The PDF document is too complex to check."
+
+
+def test_a_pdf_of_more_objects_than_a_document_needs_is_refused():
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[]/Count 0>>"]
+    data = build_pdf(*objects, *([b"1"] * MAX_PDF_OBJECTS))
+    assert refused(data) == "The PDF document is too complex to check."
+    assert check(build_pdf(*objects, *([b"1"] * 1000))).content_type == "application/pdf"

@@ -62,11 +62,23 @@ PDF_ACTIVE_ACTIONS = frozenset(
 )
 # object types (/Type, /Subtype) of attachments and embedded media
 PDF_ACTIVE_TYPES = frozenset({"/EmbeddedFile", "/FileAttachment", "/RichMedia"})
-MAX_PDF_OBJECTS = 100_000  # a 500-page scan has a few thousand; more is a way to make the check slow
+# a 500-page scan has a few thousand objects; parsing takes about 0.02 ms an object, so more is only
+# a way to make the check slow (500,000 tiny objects in 10 MB would keep the parser busy for 10 s)
+MAX_PDF_OBJECTS = 20_000
 # what makes a browser take a file for a web page (a PDF + HTML polyglot); only in a PDF by design
 PDF_HTML_MARKERS = re.compile(rb"<(?:!doctype|html|script|body|iframe)[\s/>]", re.IGNORECASE)
-# an object as written in the file: "12 0 obj"; the scan finds those the cross-reference table hides
-_PDF_OBJECT_HEADER = re.compile(rb"[0-9]+[\0\t\n\f\r ]+[0-9]+[\0\t\n\f\r ]+obj[\0\t\n\f\r ]*")
+# an object as written in the file, "12 0 obj": found by its keyword, then the numbers before it (a
+# pattern that starts at every digit would take seconds on a file of digits)
+_PDF_OBJ_KEYWORD = re.compile(rb"obj(?![A-Za-z0-9])[\0\t\n\f\r ]*")
+_PDF_OBJECT_NUMBERS = re.compile(rb"(?<![0-9])[0-9]{1,10}[\0\t\n\f\r ]+[0-9]{1,5}[\0\t\n\f\r ]+\Z")
+# what makes the parser read cross-reference entries: a table's lines, a table stream's /Size and /Index
+_PDF_TABLE_LINE = re.compile(rb"[0-9]{10} [0-9]{5} [nf]")
+_PDF_NAME = re.compile(rb"/((?:[^\0\t\n\f\r ()<>\[\]{}/%#]|#[0-9A-Fa-f]{2})+)")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_NAME_VALUE = re.compile(
+    rb"[\0\t\n\f\r ]*(?:(?P<reference>[0-9]+[\0\t\n\f\r ]+[0-9]+[\0\t\n\f\r ]+R)"
+    rb"|\[?(?P<numbers>[0-9\0\t\n\f\r ]*[0-9]))"
+)
 # For a file without a usable cross-reference table (common in simple generators): pointing startxref
 # at the header makes the parser rebuild the table from the objects themselves, as viewers do.
 _REBUILD_TABLE = b"\nstartxref\n0\n%%EOF\n"
@@ -184,14 +196,43 @@ def _objects_in_stream(stream: StreamObject, reader: PdfReader) -> Iterator[PdfO
         yield read_object(packed, reader)
 
 
+def _object_starts(data: bytes) -> Iterator[int]:
+    """Where each object written in the file begins (just after its "n g obj")."""
+    for keyword in _PDF_OBJ_KEYWORD.finditer(data):
+        if _PDF_OBJECT_NUMBERS.search(data, max(0, keyword.start() - 40), keyword.start()):
+            yield keyword.end()
+
+
+def _count_objects(data: bytes) -> int:
+    """How many objects are written in the file, counting no further than one past the limit."""
+    return sum(1 for _ in itertools.islice(_object_starts(data), MAX_PDF_OBJECTS + 1))
+
+
+def _declared_entries(data: bytes) -> int:
+    """The most cross-reference entries the file asks the parser to read: the lines of its tables, or
+    what a table stream's /Size or /Index declares (a 15 kB stream can declare millions). Names are
+    decoded as the parser decodes them."""
+    declared = sum(1 for _ in itertools.islice(_PDF_TABLE_LINE.finditer(data), MAX_PDF_OBJECTS + 1))
+    for name in _PDF_NAME.finditer(data):
+        key = _PDF_NAME_ESCAPE.sub(lambda escape: bytes([int(escape.group(1), 16)]), name.group(1))
+        if key not in (b"Size", b"Index"):
+            continue
+        value = _PDF_NAME_VALUE.match(data, name.end())
+        if value is None:
+            continue
+        if value.group("reference"):  # resolved by the parser to anything: not allowed here
+            return MAX_PDF_OBJECTS + 1
+        numbers = [int(number) for number in value.group("numbers").split()]
+        declared = max(declared, numbers[0] if key == b"Size" else sum(numbers[1::2]))
+    return declared
+
+
 def _written_objects(data: bytes, reader: PdfReader) -> Iterator[PdfObject]:
     """Every object written in the file, whether the table lists it or not (an older version of an
     object, an object no table names), and the objects inside every object stream."""
     scanned = io.BytesIO(data)
-    for count, header in enumerate(_PDF_OBJECT_HEADER.finditer(data)):
-        if count > MAX_PDF_OBJECTS:
-            raise ValidationFailed(N_("The PDF document is too complex to check."))
-        scanned.seek(header.end())
+    for start in _object_starts(data):
+        scanned.seek(start)
         found = read_object(scanned, reader)
         yield found
         if isinstance(found, StreamObject) and _name(found, "/Type") == "/ObjStm":
@@ -221,6 +262,9 @@ def _check_pdf(data: bytes) -> None:
         raise ValidationFailed(N_("The file is not a complete PDF document."))
     if PDF_HTML_MARKERS.search(data):
         raise ValidationFailed(N_("The file is a PDF and a web page at once and is not accepted."))
+    # counted before the parser reads any: its work grows with the objects and table entries
+    if max(_count_objects(data), _declared_entries(data)) > MAX_PDF_OBJECTS:
+        raise ValidationFailed(N_("The PDF document is too complex to check."))
     reader = _reader(data) or _reader(data + _REBUILD_TABLE)
     if reader is None:
         raise ValidationFailed(N_("The file is not a readable PDF document."))
