@@ -82,6 +82,7 @@ _PDF_NAME_VALUE = re.compile(
 # For a file without a usable cross-reference table (common in simple generators): pointing startxref
 # at the header makes the parser rebuild the table from the objects themselves, as viewers do.
 _REBUILD_TABLE = b"\nstartxref\n0\n%%EOF\n"
+# the parser logs each repair it makes as a warning; for hostile uploads those are expected, not news
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 # ICAO photo: 35 x 45 mm portrait; we accept a little either side and at least this many pixels
