@@ -241,16 +241,17 @@ def audit_verify(checkpoint_files: tuple[str, ...]) -> None:
     not genuine)."""
     from lbt.audit.checkpoint import CheckpointRejected, published_keys, read_checkpoint
     from lbt.audit.services import verify_chain
+    from lbt.permits.signing import SigningKeyError
 
     state = _state()
-    keys = published_keys(state.find(KeyStore))
     checkpoints = []
     for path in checkpoint_files:
         try:
+            keys = published_keys(state.find(KeyStore))
             with open(path, "rb") as handle:
                 content = handle.read(64 * 1024)
             checkpoints.append(read_checkpoint(content, keys, state=state.settings.home_state))
-        except (OSError, CheckpointRejected) as error:
+        except (OSError, CheckpointRejected, SigningKeyError) as error:
             _fail(f"checkpoint {path} refused: {error}")
     with state.database.transaction(_cli_actor()) as session:
         result = verify_chain(session, checkpoints=checkpoints)
