@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from lbt.applications.resident_views import bp as apply
     from lbt.applications.staff_views import bp as applications
     from lbt.audit.views import bp as audit
+    from lbt.crossings.review_views import bp as crossing_reviews
     from lbt.crossings.verify_views import bp as verify
     from lbt.crossings.views import bp as crossings
     from lbt.home.views import bp as home
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
         verify,
         api,
         crossings,
+        crossing_reviews,
         representatives,
     ):
         app.register_blueprint(blueprint)

@@ -16,13 +16,14 @@ from werkzeug.wrappers import Response
 from lbt.accounts.models import Role, User
 from lbt.crossings.batch import ItemResult, crossing_point_of, record_batch
 from lbt.crossings.models import Direction
+from lbt.crossings.timing import CrossingLimits
 from lbt.crossings.verify import permit_facts, stay_facts, verify_scan
 from lbt.permits.revocations import revocation_list
 from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
 from lbt.web.i18n import translate_error
 from lbt.web.security import roles
-from lbt.web.state import find_service, get_session, now
+from lbt.web.state import find_service, get_session, now, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -48,6 +49,8 @@ def _jwks(session: Session) -> dict[str, list[dict[str, str]]]:
 
 def _item_json(result: ItemResult) -> dict[str, Any]:
     body: dict[str, Any] = {"id": result.id, "status": result.status}
+    if result.code is not None:
+        body["code"] = result.code
     if result.error is not None:
         body["error"] = translate_error(result.error)
     if result.verdict is not None:
@@ -105,7 +108,14 @@ def crossings() -> tuple[Response, int] | Response:
     if len(items) > MAX_BATCH:
         return _problem(413, _("At most %(count)d crossings at a time.", count=MAX_BATCH))
     session = get_session()
-    results = record_batch(session, items, officer=_guard(), jwks=_jwks(session), now=now())
+    results = record_batch(
+        session,
+        items,
+        officer=_guard(),
+        jwks=_jwks(session),
+        now=now(),
+        limits=CrossingLimits.of(settings()),
+    )
     session.commit()
     return jsonify(results=[_item_json(result) for result in results])
 

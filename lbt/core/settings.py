@@ -36,6 +36,13 @@ def _int(name: str, value: str | None, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _minimum(name: str, value: str | None, default: int, least: int) -> int:
+    number = _int(name, value, default)
+    if number < least:
+        raise SettingsError(f"{name} must be at least {least}, got {number}")
+    return number
+
+
 def load_or_create_secret_key(instance_path: Path) -> str:
     """Keep one random key per instance folder, readable by its owner only (mode 0600)."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -79,6 +86,8 @@ class Settings:
     ratelimit_storage_url: str = "memory://"
     issuing_authority: str = ""
     revocations_max_age_hours: int = 24
+    crossing_clock_skew_minutes: int = 10
+    offline_max_age_hours: int = 72
     signing_key_pem: str = field(default="", repr=False)
     testing: bool = False
 
@@ -124,6 +133,12 @@ class Settings:
             issuing_authority=env.get("LBT_ISSUING_AUTHORITY") or "",
             revocations_max_age_hours=_int(
                 "LBT_REVOCATIONS_MAX_AGE_HOURS", env.get("LBT_REVOCATIONS_MAX_AGE_HOURS"), 24
+            ),
+            crossing_clock_skew_minutes=_minimum(
+                "LBT_CROSSING_CLOCK_SKEW_MINUTES", env.get("LBT_CROSSING_CLOCK_SKEW_MINUTES"), 10, 0
+            ),
+            offline_max_age_hours=_minimum(
+                "LBT_OFFLINE_MAX_AGE_HOURS", env.get("LBT_OFFLINE_MAX_AGE_HOURS"), 72, 1
             ),
             signing_key_pem=env.get("LBT_SIGNING_KEY") or "",
         )

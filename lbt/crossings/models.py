@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
@@ -24,6 +24,24 @@ class Verdict(enum.StrEnum):
     PASS = "pass"  # noqa: S105 - green: may pass (not a password)
     REFUSE = "refuse"  # red: may not
     CHECK = "check"  # amber: check and decide
+
+
+class CrossingStatus(enum.StrEnum):
+    """Whether a crossing counts in the holder's stays: an offline record older than the configured age
+    is held until an officer accepts it (then it counts) or rejects it (it never does)."""
+
+    COUNTED = "counted"
+    HELD = "held"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+COUNTED_STATUSES = (CrossingStatus.COUNTED, CrossingStatus.ACCEPTED)
+
+
+class ReviewDecision(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 class MisuseKind(enum.StrEnum):
@@ -49,6 +67,9 @@ class Crossing(Base):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verdict: Mapped[Verdict] = mapped_column(enum_type(Verdict, "verdict"))
     reason: Mapped[str] = mapped_column(Text, default="")  # why an amber case was let through
+    status: Mapped[CrossingStatus] = mapped_column(
+        enum_type(CrossingStatus, "crossing_status"), default=CrossingStatus.COUNTED
+    )
 
     permit: Mapped[Permit] = relationship()
     crossing_point: Mapped[CrossingPoint] = relationship()
@@ -56,7 +77,29 @@ class Crossing(Base):
     __table_args__ = (
         Index("ix_crossings_permit_id_at", "permit_id", "at"),
         Index("ix_crossings_crossing_point_id_at", "crossing_point_id", "at"),
+        # the officers' list of held crossings: a few rows among millions
+        Index(
+            "ix_crossings_held",
+            "recorded_at",
+            postgresql_where=text("status = 'held'"),
+            sqlite_where=text("status = 'held'"),
+        ),
     )
+
+
+class CrossingReview(Audited, Base):
+    """An officer's decision on a held crossing (audited, unlike the crossing rows themselves)."""
+
+    __tablename__ = "crossing_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crossing_id: Mapped[int] = mapped_column(ForeignKey("crossings.id"), unique=True)
+    decision: Mapped[ReviewDecision] = mapped_column(enum_type(ReviewDecision, "decision"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime] = stamped()
+
+    crossing: Mapped[Crossing] = relationship()
 
 
 class MisuseCase(Audited, Base):

@@ -1,6 +1,7 @@
 """Reading the crossing logs for border guards: daily counts per crossing point, the people inside,
 misuse cases and one permit's history. Each list is one paginated query (no query per row), scoped
-to the guard's crossing points or the agreements those points belong to."""
+to the guard's crossing points or the agreements those points belong to. The counts and the people
+inside leave out crossings held for review or rejected; the history shows them, marked."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
 from lbt.core.pagination import Page
-from lbt.crossings.models import Crossing, Direction, MisuseCase, MisuseKind
+from lbt.crossings.models import COUNTED_STATUSES, Crossing, CrossingStatus, Direction, MisuseCase, MisuseKind
 from lbt.permits.models import Permit
 from lbt.reference.models import CrossingPoint
 
@@ -66,9 +67,13 @@ class HistoryRow:
     verdict: str
     reason: str
     officer: str
+    status: CrossingStatus = CrossingStatus.COUNTED
 
 
-def _rows(session: Session, query: Select[Any], page: int, per_page: int) -> tuple[Sequence[Any], int, int]:
+def rows_page(
+    session: Session, query: Select[Any], page: int, per_page: int
+) -> tuple[Sequence[Any], int, int]:
+    """One page of a query's rows, the page number (kept within range) and the total count."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     number = min(max(page, 1), max(1, -(-total // per_page)))
     rows = session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
@@ -118,11 +123,12 @@ def daily_counts(
         .where(
             Crossing.crossing_point_id.in_(list(crossing_points)),
             Crossing.at >= datetime.combine(since, time.min, tzinfo=UTC),
+            Crossing.status.in_(COUNTED_STATUSES),
         )
         .group_by(day, CrossingPoint.code)
         .order_by(day.desc(), CrossingPoint.code)
     )
-    rows, number, total = _rows(session, query, page, per_page)
+    rows, number, total = rows_page(session, query, page, per_page)
     items = [
         DayCount(_as_date(d), code, int(entries), int(count) - int(entries))
         for d, code, entries, count in rows
@@ -133,16 +139,20 @@ def daily_counts(
 def people_inside(
     session: Session, agreements: Collection[int], *, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[PersonInside]:
-    """Holders whose last recorded crossing is an entry, the longest inside first."""
-    ranked = select(
-        Crossing.permit_id,
-        Crossing.direction,
-        Crossing.at,
-        Crossing.crossing_point_id,
-        func.row_number()
-        .over(partition_by=Crossing.permit_id, order_by=(Crossing.at.desc(), Crossing.id.desc()))
-        .label("rank"),
-    ).subquery()
+    """Holders whose last counted crossing is an entry, the longest inside first."""
+    ranked = (
+        select(
+            Crossing.permit_id,
+            Crossing.direction,
+            Crossing.at,
+            Crossing.crossing_point_id,
+            func.row_number()
+            .over(partition_by=Crossing.permit_id, order_by=(Crossing.at.desc(), Crossing.id.desc()))
+            .label("rank"),
+        )
+        .where(Crossing.status.in_(COUNTED_STATUSES))
+        .subquery()
+    )
     query = (
         select(
             Permit.id,
@@ -159,7 +169,7 @@ def people_inside(
         .where(ranked.c.direction == Direction.ENTRY, Permit.agreement_id.in_(list(agreements)))
         .order_by(ranked.c.at, Permit.number)
     )
-    rows, number, total = _rows(session, query, page, per_page)
+    rows, number, total = rows_page(session, query, page, per_page)
     return Page([PersonInside(*row) for row in rows], number, per_page, total)
 
 
@@ -183,7 +193,7 @@ def misuse_cases(
         .where(Permit.agreement_id.in_(list(agreements)))
         .order_by(MisuseCase.detected_at.desc(), MisuseCase.id.desc())
     )
-    rows, number, total = _rows(session, query, page, per_page)
+    rows, number, total = rows_page(session, query, page, per_page)
     return Page([MisuseRow(*row) for row in rows], number, per_page, total)
 
 
@@ -200,15 +210,16 @@ def permit_crossings(
             Crossing.verdict,
             Crossing.reason,
             officer,
+            Crossing.status,
         )
         .join(CrossingPoint, CrossingPoint.id == Crossing.crossing_point_id)
         .outerjoin(User, User.id == Crossing.officer_id)
         .where(Crossing.permit_id == permit_id)
         .order_by(Crossing.at.desc(), Crossing.id.desc())
     )
-    rows, number, total = _rows(session, query, page, per_page)
+    rows, number, total = rows_page(session, query, page, per_page)
     items = [
-        HistoryRow(at, direction, code, verdict.value, reason, name)
-        for at, direction, code, verdict, reason, name in rows
+        HistoryRow(at, direction, code, verdict.value, reason, name, status)
+        for at, direction, code, verdict, reason, name, status in rows
     ]
     return Page(items, number, per_page, total)

@@ -1,5 +1,7 @@
 """At the crossing point: the verdict for a permit (may the holder pass?) and recording entries and
-exits exactly once (idempotent on the device's UUID), with misuse cases for overstays."""
+exits exactly once (idempotent on the device's UUID), with misuse cases for overstays. Each verdict is
+judged against the permit's whole counted history, with the permit's row locked while a crossing is
+recorded, so two crossings of one permit are never judged side by side."""
 
 from __future__ import annotations
 
@@ -13,9 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
-from lbt.core.errors import N_, AccessDenied, DomainError, ValidationFailed
+from lbt.core.errors import N_, AccessDenied
 from lbt.crossings import stays as rules
-from lbt.crossings.models import Crossing, Direction, MisuseCase, MisuseKind, Verdict
+from lbt.crossings.errors import CrossingConflict, CrossingInvalid, EntryRefused
+from lbt.crossings.models import (
+    COUNTED_STATUSES,
+    Crossing,
+    CrossingStatus,
+    Direction,
+    MisuseCase,
+    MisuseKind,
+    Verdict,
+)
+from lbt.crossings.timing import DEFAULT_LIMITS, CrossingLimits, must_be_held, shown
 from lbt.permits.models import Permit, PermitStatus
 from lbt.reference.models import CrossingPoint
 
@@ -43,30 +55,49 @@ class Assessment:
     days_allowed: int | None  # for an entry: how long this stay may last
 
 
-class EntryRefused(DomainError):
-    """A red verdict: the holder may not pass, so nothing is recorded."""
+__all__ = ["CrossingConflict", "EntryRefused"]  # raised here, defined in errors
 
 
-class CrossingConflict(DomainError):
-    """The same UUID was sent before with different content."""
+def counted_crossings(session: Session, permit: Permit) -> list[tuple[Direction, datetime]]:
+    """The permit's crossings that count in its stays (held and rejected ones do not), oldest first."""
+    rows = session.execute(
+        select(Crossing.direction, Crossing.at)
+        .where(Crossing.permit_id == permit.id, Crossing.status.in_(COUNTED_STATUSES))
+        .order_by(Crossing.at, Crossing.id)
+    ).all()
+    return [(direction, at) for direction, at in rows]
 
 
-def history(session: Session, permit: Permit, before: datetime | None = None) -> list[rules.Stay]:
-    query = select(Crossing.direction, Crossing.at).where(Crossing.permit_id == permit.id)
-    if before is not None:
-        query = query.where(Crossing.at < before)
-    rows = session.execute(query.order_by(Crossing.at, Crossing.id)).all()
-    return rules.stays_from((direction, at.date()) for direction, at in rows)
+def lock_permits(session: Session, permit_ids: Sequence[int]) -> None:
+    """Serialise the crossings of these permits until the transaction ends: a row lock on PostgreSQL,
+    taken in the order of the ids so that two batches never wait on each other in a circle (SQLite's
+    one writer at a time, BEGIN IMMEDIATE, serialises already). The permits are read again under the
+    lock, so a suspension committed meanwhile is seen."""
+    if permit_ids:
+        session.scalars(
+            select(Permit)
+            .where(Permit.id.in_(sorted(set(permit_ids))))
+            .order_by(Permit.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
 
 
 def assess(
     session: Session, permit: Permit, crossing_point: CrossingPoint, direction: Direction, at: datetime
 ) -> Assessment:
     """The checks a border guard repeats at every crossing: permit valid and not withdrawn, the right
-    crossing point, the stay limits, and whether the holder is already inside (or outside)."""
+    crossing point, the stay limits, and whether the holder is already inside (or outside), judged
+    against every counted crossing. One earlier than the last recorded is out of order (red): it is
+    judged against the crossings up to its time, as they stood then."""
     day = at.date()
     agreement = permit.agreement
-    stays = history(session, permit, before=at)
+    crossings = counted_crossings(session, permit)
+    last = crossings[-1][1] if crossings else None
+    out_of_order = last is not None and at < last
+    stays = rules.stays_from(
+        (direction, moment.date()) for direction, moment in crossings if not out_of_order or moment <= at
+    )
     pos = rules.position(
         stays,
         day,
@@ -76,6 +107,17 @@ def assess(
     )
     red: list[Reason] = []
     amber: list[Reason] = []
+    if out_of_order and last is not None:
+        red.append(
+            Reason(
+                "out_of_order",
+                N_(
+                    "A later crossing of this permit is already recorded (%(last)s UTC): crossings "
+                    "are recorded in the order they happen."
+                ),
+                {"last": shown(last)},
+            )
+        )
     status = permit.effective_status(day)
     if status in STATUS_REASONS:
         code, message = STATUS_REASONS[status]
@@ -156,6 +198,8 @@ class Recorded:
     duplicate: bool
     conflict: bool  # recorded offline although the server would have refused
     misuse: MisuseCase | None
+    held: bool = False  # kept for an officer's review, outside the stay count
+    reasons: tuple[Reason, ...] = ()  # the server's verdict on it
 
 
 def _check_officer(officer: User, crossing_point: CrossingPoint) -> None:
@@ -163,6 +207,33 @@ def _check_officer(officer: User, crossing_point: CrossingPoint) -> None:
         p.id for p in officer.crossing_points
     }:
         raise AccessDenied(N_("You are not posted at this crossing point."))
+
+
+def client_uuid(client_id: object) -> str:
+    """The device's id of a crossing, as a canonical UUID."""
+    if not isinstance(client_id, str):
+        raise CrossingInvalid("bad_id", N_("The crossing's id must be a UUID."), "id")
+    try:
+        return str(uuid.UUID(client_id))
+    except ValueError:
+        raise CrossingInvalid("bad_id", N_("The crossing's id must be a UUID."), "id") from None
+
+
+def replay(
+    session: Session, client_id: str, permit: Permit, crossing_point: CrossingPoint, direction: Direction
+) -> Recorded | None:
+    """The crossing already stored under this id (a retry), or None; the id used for another crossing
+    is a conflict."""
+    existing = session.scalar(select(Crossing).where(Crossing.client_id == client_id))
+    if existing is None:
+        return None
+    if (existing.permit_id, existing.crossing_point_id, existing.direction) != (
+        permit.id,
+        crossing_point.id,
+        direction,
+    ):
+        raise CrossingConflict(N_("This crossing id was already used for another crossing."))
+    return Recorded(existing, duplicate=True, conflict=False, misuse=None)
 
 
 def record(
@@ -177,35 +248,28 @@ def record(
     reason: str = "",
     offline: bool = False,
     now: datetime,
-    assessment: Assessment | None = None,
+    limits: CrossingLimits = DEFAULT_LIMITS,
 ) -> Recorded:
     """Store an entry or exit once. Online, a red verdict refuses and an amber one needs a reason;
-    offline records already happened, so they are stored and a server-side red is reported as a conflict.
-    A caller that has just assessed this very crossing (the scan) passes its ``assessment`` along."""
+    offline records already happened, so they are stored and a server-side red is reported as a
+    conflict, and one older than ``limits.offline_max_age`` is held for review. A time that cannot be
+    true (see ``timing``) is refused either way."""
     _check_officer(officer, crossing_point)
-    try:
-        client_id = str(uuid.UUID(client_id))
-    except (ValueError, AttributeError, TypeError):
-        raise ValidationFailed(N_("The crossing's id must be a UUID."), "id") from None
-    existing = session.scalar(select(Crossing).where(Crossing.client_id == client_id))
-    if existing is not None:
-        same = (existing.permit_id, existing.crossing_point_id, existing.direction) == (
-            permit.id,
-            crossing_point.id,
-            direction,
-        )
-        if not same:
-            raise CrossingConflict(N_("This crossing id was already used for another crossing."))
-        return Recorded(existing, duplicate=True, conflict=False, misuse=None)
-    if at > now + timedelta(minutes=10):
-        raise ValidationFailed(N_("The crossing time is in the future."), "at")
-    if assessment is None:
-        assessment = assess(session, permit, crossing_point, direction, at)
+    client_id = client_uuid(client_id)
+    lock_permits(session, [permit.id])
+    again = replay(session, client_id, permit, crossing_point, direction)
+    if again is not None:
+        return again
+    held = must_be_held(permit, at, offline=offline, now=now, limits=limits)
+    assessment = assess(session, permit, crossing_point, direction, at)
     if not offline:
         if assessment.verdict is Verdict.REFUSE:
-            raise EntryRefused(assessment.reasons[0].message, **assessment.reasons[0].params)
+            first = assessment.reasons[0]
+            raise EntryRefused(first.message, first.code, **first.params)
         if assessment.verdict is Verdict.CHECK and not reason.strip():
-            raise ValidationFailed(N_("Say why the holder is let through despite the warning."), "reason")
+            raise CrossingInvalid(
+                "reason_needed", N_("Say why the holder is let through despite the warning."), "reason"
+            )
     crossing = Crossing(
         client_id=client_id,
         permit=permit,
@@ -216,12 +280,13 @@ def record(
         officer_id=officer.id,
         verdict=assessment.verdict,
         reason=reason.strip(),
+        status=CrossingStatus.HELD if held else CrossingStatus.COUNTED,
     )
     session.add(crossing)
     session.flush()
     misuse = None
     over = next((r.params["days"] for r in assessment.reasons if r.code == "overstay"), 0)
-    if direction is Direction.EXIT and over:
+    if direction is Direction.EXIT and over and not held:
         misuse = MisuseCase(
             permit=permit,
             kind=MisuseKind.OVERSTAY,
@@ -234,7 +299,12 @@ def record(
         session.add(misuse)
         session.flush()
     return Recorded(
-        crossing, duplicate=False, conflict=offline and assessment.verdict is Verdict.REFUSE, misuse=misuse
+        crossing,
+        duplicate=False,
+        conflict=offline and assessment.verdict is Verdict.REFUSE,
+        misuse=misuse,
+        held=held,
+        reasons=assessment.reasons,
     )
 
 

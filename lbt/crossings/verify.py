@@ -40,15 +40,9 @@ def _red(code: str, message: str, **rest: Any) -> TokenVerdict:
     return TokenVerdict(Verdict.REFUSE, (Reason(code, message),), **rest)
 
 
-def verify_scan(
-    session: Session,
-    text: str,
-    jwks: Mapping[str, Any],
-    *,
-    crossing_point: CrossingPoint,
-    direction: Direction,
-    at: datetime,
-) -> TokenVerdict:
+def scanned_permit(session: Session, text: str, jwks: Mapping[str, Any]) -> TokenVerdict:
+    """The permit a scanned QR stands for, when its signature is genuine and it is on record (no
+    verdict at the crossing point yet: ``verify_scan`` adds that); otherwise a red verdict."""
     try:
         token = token_from_qr(text)
         claims = PermitClaims.from_payload(verify(token, jwks, PERMIT_TYP))
@@ -64,8 +58,23 @@ def verify_scan(
     permit = find_by_number(session, claims.permit_number)
     if permit is None or permit.token != token:
         return _red("not_on_record", N_("No permit with this number is on record."), claims=claims)
-    assessment = assess(session, permit, crossing_point, direction, at)
-    return TokenVerdict(assessment.verdict, assessment.reasons, claims, permit, assessment)
+    return TokenVerdict(Verdict.CHECK, (), claims, permit)
+
+
+def verify_scan(
+    session: Session,
+    text: str,
+    jwks: Mapping[str, Any],
+    *,
+    crossing_point: CrossingPoint,
+    direction: Direction,
+    at: datetime,
+) -> TokenVerdict:
+    scanned = scanned_permit(session, text, jwks)
+    if scanned.permit is None:
+        return scanned
+    assessment = assess(session, scanned.permit, crossing_point, direction, at)
+    return TokenVerdict(assessment.verdict, assessment.reasons, scanned.claims, scanned.permit, assessment)
 
 
 def permit_facts(permit: Permit, moment: datetime) -> dict[str, Any]:

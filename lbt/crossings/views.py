@@ -132,7 +132,9 @@ def _refusal(code: str, message: str, moment: datetime) -> Response:
 def verify_number() -> Response | tuple[Response, int]:
     """A permit number typed in (a damaged card, no camera): the same checks as a scanned QR."""
     data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("number"), str) or not data["number"].strip():
+    number = data.get("number") if isinstance(data, dict) else None
+    # a number is short and plain text (PostgreSQL refuses a NUL in a query)
+    if not isinstance(number, str) or not number.strip() or len(number) > 40 or "\x00" in number:
         return _problem(_("Enter a permit number."))
     guard = _guard()
     points: list[CrossingPoint] = list(guard.crossing_points)
@@ -147,7 +149,7 @@ def verify_number() -> Response | tuple[Response, int]:
         return _problem(_("Choose entry or exit."))
     session = get_session()
     moment = now()
-    permit = find_by_number(session, data["number"])
+    permit = find_by_number(session, number)
     if permit is None:
         return _refusal("not_on_record", _("No permit with this number is on record."), moment)
     if not _serves(guard, permit):

@@ -17,6 +17,7 @@ MENU = (
     ("alerts.index", _l("Alert list")),
     ("crossings.verify", _l("Check a permit")),
     ("crossings.log", _l("Crossings")),
+    ("crossing_reviews.index", _l("Held crossings")),
     ("representatives.index", _l("Meetings")),
     ("accounts.users", _l("Users")),
     ("reference.states", _l("States")),

@@ -9,6 +9,7 @@
   var LIST_ITEM = "lbt.crossings.revocations";
   var DB_NAME = "lbt-crossings";
   var STORE = "queue";
+  var BATCH = 100;  // crossings per request (the server takes up to 500)
   var root, text, csrfToken, statusBox, sending = false;
 
   // --- JWS (compact, ES256) -----------------------------------------------------------------------
@@ -223,38 +224,75 @@
     return true;
   }
 
+  // One batch; fails with error.offline when the server could not be reached, error.status otherwise.
   async function postQueue(items, retried) {
-    var response = await fetch(text.crossingsUrl, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(items.map(function (item) {
-        var sent = Object.assign({}, item);
-        delete sent.queued;
-        delete sent.label;
-        return sent;
-      }))
-    });
+    var response;
+    try {
+      response = await fetch(text.crossingsUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify(items.map(function (item) {
+          var sent = Object.assign({}, item);
+          delete sent.queued;
+          delete sent.label;
+          return sent;
+        }))
+      });
+    } catch (error) {
+      var lost = new Error("offline");
+      lost.offline = true;
+      throw lost;
+    }
     if (response.status === 400 && !retried && await freshCsrf()) { return postQueue(items, true); }
-    if (!response.ok) { throw new Error(String(response.status)); }
+    if (!response.ok) {
+      var failed = new Error(String(response.status));
+      failed.status = response.status;
+      throw failed;
+    }
     return (await response.json()).results || [];
   }
 
-  // Send what waits; each item that got an answer (stored, duplicate, conflict, refused, invalid)
-  // leaves the queue, so it is never sent again. A lost answer leaves it queued for the next try.
+  // Drop the answered items from the queue and show the guard what became of each.
+  async function settle(items, results) {
+    var byId = {};
+    items.forEach(function (item) { byId[item.id] = item; });
+    var answered = results.filter(function (result) { return result && byId[result.id]; });
+    await dequeue(answered.map(function (result) { return result.id; }));
+    showResults(answered.map(function (result) { return { item: byId[result.id], result: result }; }));
+  }
+
+  // A batch the server could not answer as a whole (a 5xx) is sent again one crossing at a time, so
+  // that one crossing the server fails on cannot hold back the others; that one stays queued.
+  async function sendOneByOne(items) {
+    for (var i = 0; i < items.length; i++) {
+      try {
+        await settle([items[i]], await postQueue([items[i]], false));
+      } catch (error) {
+        if (error.offline || error.status === 401 || error.status === 403) { throw error; }
+      }
+    }
+  }
+
+  // Send what waits, oldest first, in batches until the queue is empty; each item that got an answer
+  // (stored, held, duplicate, conflict, refused, invalid) leaves the queue, so it is never sent again.
+  // No connection, or no login, ends the round; the rest waits for the next one.
   async function send() {
     if (sending || !window.indexedDB) { return; }
     sending = true;
     try {
       var items = await queued();
-      if (!items.length) { return; }
       items.sort(function (a, b) { return a.at < b.at ? -1 : a.at > b.at ? 1 : 0; });
-      var results;
-      try { results = await postQueue(items.slice(0, 500), false); } catch (error) { return; }
-      var byId = {};
-      items.forEach(function (item) { byId[item.id] = item; });
-      var answered = results.filter(function (result) { return result && byId[result.id]; });
-      await dequeue(answered.map(function (result) { return result.id; }));
-      showResults(answered.map(function (result) { return { item: byId[result.id], result: result }; }));
+      for (var start = 0; start < items.length; start += BATCH) {
+        var batch = items.slice(start, start + BATCH);
+        try {
+          await settle(batch, await postQueue(batch, false));
+        } catch (error) {
+          if (error.offline || error.status === 401 || error.status === 403) { return; }
+          await sendOneByOne(batch);
+        }
+      }
+    } catch (error) {
+      /* no connection or no login any more: what is left waits for the next round */
     } finally {
       sending = false;
       await showStatus();
@@ -310,17 +348,19 @@
     if (!answers.length) { return; }
     var words = {
       stored: text.textSentStored, duplicate: text.textSentDuplicate, conflict: text.textSentConflict,
-      refused: text.textSentRefused, invalid: text.textSentInvalid
+      held: text.textSentHeld, refused: text.textSentRefused, invalid: text.textSentInvalid
     };
+    var kinds = { stored: "ok", duplicate: "ok", held: "warn" };
     answers.forEach(function (answer) {
       var item = answer.item;
       var li = document.createElement("li");
       li.dataset.status = answer.result.status;
-      li.className = "offline-results__item offline-results__item--" +
-        (answer.result.status === "stored" || answer.result.status === "duplicate" ? "ok" : "bad");
+      if (answer.result.code) { li.dataset.code = answer.result.code; }
+      li.className = "offline-results__item offline-results__item--" + (kinds[answer.result.status] || "bad");
+      var when = new Date(item.at);
       li.textContent = [
         item.label || item.permit_number || "", item.direction === "exit" ? text.textExit : text.textEntry,
-        new Date(item.at).toLocaleString() + ":", words[answer.result.status] || answer.result.status,
+        (isNaN(when) ? String(item.at) : when.toLocaleString()) + ":", words[answer.result.status] || answer.result.status,
         answer.result.error || ""
       ].join(" ").trim();
       list.appendChild(li);

@@ -162,7 +162,7 @@ def test_an_entry_recorded_from_the_page_shows_in_the_log_and_the_history(guard,
         "permit_number": permit.number,
         "crossing_point": ref.crossing_point.code,
         "direction": "entry",
-        "at": "2026-11-22T09:30:00Z",
+        "at": "2026-11-22T09:58:00Z",  # online: sent as it happens (the clock says 10:00)
         "offline": False,
     }
     results = post_json(guard, "/api/v1/crossings", [item]).get_json()["results"]
