@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,8 +18,8 @@ from lbt.web.errors import register_error_handlers
 from lbt.web.i18n import init_i18n
 from lbt.web.labels import init_labels
 from lbt.web.navigation import init_navigation
-from lbt.web.security import init_security
-from lbt.web.state import AppState, bind_actor, close_session, get_session, limiter
+from lbt.web.security import init_login, init_security
+from lbt.web.state import AppState, bind_actor, close_session, limiter
 
 
 def build_state(settings: Settings) -> AppState:
@@ -79,23 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # cookies and cannot be forged cross-site, are the only requests without it
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.extensions["lbt_csrf"] = CSRFProtect(app)
-    login_manager = LoginManager(app)
-    login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(session_id: str):  # type: ignore[no-untyped-def]
-        from lbt.accounts.services import load_session_user
-
-        return load_session_user(get_session(), session_id)
-
-    @login_manager.request_loader
-    def load_bearer(request):  # type: ignore[no-untyped-def]
-        from lbt.api.services import user_for_token
-        from lbt.web.security import bearer_token
-
-        token = bearer_token(request)
-        return user_for_token(get_session(), token, state.clock()) if token else None
-
+    init_login(app)  # who a request is: the login cookie's open session, or an API bearer token
     init_i18n(app)
     init_navigation(app)
     init_labels(app)

@@ -1,85 +1,62 @@
-"""Accounts: creating users, their scope, passwords (argon2id), logging in with a lockout."""
+"""Accounts: creating users, their scope, passwords, activation. Logging in (``logins``), the logins
+themselves (``sessions``) and the password rules (``passwords``) live beside this module."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from lbt.accounts.models import LOCALES, Role, User, new_session_token
-from lbt.core.errors import N_, DomainError, NotFound, ValidationFailed
+from lbt.accounts import logins, sessions
+from lbt.accounts.logins import AccountLocked, InvalidCredentials, authenticate
+from lbt.accounts.models import LOCALES, Role, SessionEnd, User
+from lbt.accounts.passwords import (
+    DEFAULT_HASHER,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    check_password_rules,
+    hash_password,
+    password_hasher,
+    use_password_hasher,
+    verify_password,
+)
+from lbt.accounts.sessions import load_session_user
+from lbt.core.errors import N_, NotFound, ValidationFailed
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 256
-
-DEFAULT_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-_hasher = DEFAULT_HASHER
-
-
-def password_hasher() -> PasswordHasher:
-    return _hasher
-
-
-def use_password_hasher(hasher: PasswordHasher) -> PasswordHasher:
-    """Hash and verify with ``hasher`` from now on and return the one used until now. Only the tests
-    call this (with an argon2id of minimal cost); the app always runs with ``DEFAULT_HASHER``. A hash
-    made with other parameters than the hasher's still verifies, and is re-hashed at the next login."""
-    global _hasher
-    previous, _hasher = _hasher, hasher
-    return previous
-
-
-@functools.cache
-def _dummy_hash(hasher: PasswordHasher) -> str:
-    """Verified against when the username is unknown, so the answer takes as long as for a real user
-    (made by the hasher in use, so that it costs what a real user's hash costs)."""
-    return hasher.hash("not a password of anyone")
-
-
-class InvalidCredentials(DomainError):
-    def __init__(self) -> None:
-        super().__init__(N_("Wrong username or password."))
+__all__ = [  # the accounts' services, with what logins, sessions and passwords give the other areas
+    "DEFAULT_HASHER",
+    "MAX_PASSWORD_LENGTH",
+    "MIN_PASSWORD_LENGTH",
+    "AccountLocked",
+    "InvalidCredentials",
+    "Scope",
+    "UserData",
+    "apply_scope",
+    "authenticate",
+    "change_password",
+    "check_password_rules",
+    "create_user",
+    "find_user",
+    "get_user",
+    "hash_password",
+    "list_users",
+    "load_session_user",
+    "password_hasher",
+    "set_active",
+    "set_locale",
+    "set_password",
+    "unlock",
+    "update_user",
+    "use_password_hasher",
+]
 
 
-class AccountLocked(DomainError):
-    def __init__(self, until: datetime) -> None:
-        super().__init__(
-            N_("Too many failed attempts. This account is locked until %(until)s UTC."),
-            until=until.strftime("%Y-%m-%d %H:%M"),
-        )
-        self.until = until
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def check_password_rules(password: str, username: str) -> None:
-    """NIST SP 800-63B: length over composition rules; no password equal to the username."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            N_("The password must be at least %(count)d characters long."),
-            "password",
-            count=MIN_PASSWORD_LENGTH,
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(N_("The password is too long."), "password")
-    if password.strip().lower() == username.strip().lower():
-        raise ValidationFailed(N_("The password must differ from the username."), "password")
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+def _personal(user: User | UserData) -> tuple[str, str]:
+    return user.full_name, user.email
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -93,67 +70,29 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def authenticate(
-    session: Session, username: str, password: str, *, now: datetime, max_failures: int, lockout_minutes: int
-) -> User:
-    """Lock an account for ``lockout_minutes`` after ``max_failures`` wrong passwords in a row.
-
-    A locked account answers "locked" without checking the password, so guessing goes no further.
-    The caller commits even when this raises, so the failure count is kept.
-    """
-    user = find_user(session, username)
-    if user is None:
-        _verify(_dummy_hash(_hasher), password)
-        raise InvalidCredentials()
-    if user.locked_until is not None and now < user.locked_until:
-        raise AccountLocked(user.locked_until)
-    if not _verify(user.password_hash, password):
-        user.failed_login_count += 1
-        if user.failed_login_count >= max_failures:
-            user.failed_login_count = 0
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            raise AccountLocked(user.locked_until)
-        raise InvalidCredentials()
-    if not user.is_active:
-        raise InvalidCredentials()
-    user.failed_login_count = 0
-    user.locked_until = None
-    user.last_login_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return user
-
-
-def load_session_user(session: Session, session_id: str) -> User | None:
-    """The user behind a login cookie, if the login is still valid (same token, still active)."""
-    user_id, _, token = session_id.partition(":")
-    if not (user_id.isascii() and user_id.isdigit()) or not token:  # "²".isdigit() is true, int("²") fails
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_token != token:
-        return None
-    return user
-
-
-def change_password(session: Session, user: User, current: str, new: str, *, now: datetime) -> None:
-    if not _verify(user.password_hash, current):
+def change_password(
+    session: Session, user: User, current: str, new: str, *, now: datetime, keep_login: str | None = None
+) -> None:
+    """The user's own change: needs the current password; the login ``keep_login`` (theirs) stays."""
+    if not verify_password(user.password_hash, current):
         raise ValidationFailed(N_("The current password is wrong."), "current_password")
-    set_password(session, user, new, now=now)
+    set_password(session, user, new, now=now, keep_login=keep_login)
 
 
-def set_password(session: Session, user: User, new: str, *, now: datetime) -> None:
-    """Set a new password and end the user's other logins."""
-    check_password_rules(new, user.username)
+def set_password(
+    session: Session, user: User, new: str, *, now: datetime, keep_login: str | None = None
+) -> None:
+    """Set a new password, end the user's logins (except the one with cookie key ``keep_login``) and
+    lift the locks on the account's name."""
+    check_password_rules(new, user.username, _personal(user))
     user.password_hash = hash_password(new)
     user.password_changed_at = now
-    user.session_token = new_session_token()
-    user.failed_login_count = 0
-    user.locked_until = None
+    sessions.end_sessions(session, user, reason=SessionEnd.PASSWORD, now=now, keep=keep_login)
+    logins.unlock(session, user)
 
 
 def unlock(session: Session, user: User) -> None:
-    user.failed_login_count = 0
-    user.locked_until = None
+    logins.unlock(session, user)
 
 
 def set_locale(session: Session, user: User, locale: str) -> None:
@@ -271,7 +210,7 @@ def create_user(session: Session, data: UserData, password: str, *, now: datetim
         raise ValidationFailed(N_("A username is required."), "username")
     if find_user(session, username) is not None:
         raise ValidationFailed(N_("The username %(username)s is taken."), "username", username=username)
-    check_password_rules(password, username)
+    check_password_rules(password, username, _personal(data))
     user = User(
         username=username,
         role=data.role,
@@ -300,12 +239,12 @@ def update_user(session: Session, user: User, data: UserData, *, acting_user: Us
     return user
 
 
-def set_active(session: Session, user: User, active: bool, *, acting_user: User) -> None:
+def set_active(session: Session, user: User, active: bool, *, acting_user: User, now: datetime) -> None:
     if user.id == acting_user.id and not active:
         raise ValidationFailed(N_("You cannot deactivate your own account."))
     user.is_active = active
     if not active:
-        user.session_token = new_session_token()
+        sessions.end_sessions(session, user, reason=SessionEnd.DEACTIVATED, now=now)
 
 
 def list_users(session: Session, *, role: Role | None = None, search: str = "") -> Sequence[User]:

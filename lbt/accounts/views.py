@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from lbt.accounts import services
+from lbt.accounts import logins, services, sessions
 from lbt.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -19,32 +20,91 @@ from lbt.accounts.forms import (
     UserFilterForm,
     UserForm,
 )
-from lbt.accounts.models import Role, User
+from lbt.accounts.logins import KNOWN_BROWSER_MAX_AGE, KnownBrowser, client_key, normalise_username
+from lbt.accounts.models import Role, SessionEnd, User
 from lbt.core.errors import N_, DomainError, ValidationFailed
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
 from lbt.web.actions import run_action
 from lbt.web.forms import ActionForm
 from lbt.web.i18n import translate_error
 from lbt.web.security import any_user, is_safe_next, public, roles
-from lbt.web.state import form_page, get_session, now, settings
+from lbt.web.state import form_page, get_session, limiter, now, settings
 
 bp = Blueprint("accounts", __name__)
+
+# Wrong logins (401) counted by Flask-Limiter, in Redis in production (LBT_RATELIMIT_STORAGE_URL). A
+# browser the account logged in from before is exempt from both, so the real user still gets in
+# while someone else is being throttled (docs/operations.md, "Logins").
+LOGIN_CLIENT_LIMIT = "10 per minute; 100 per hour"  # from one IP address, whatever the names
+LOGIN_ACCOUNT_LIMIT = "30 per hour"  # for one account name, from all addresses together
+KNOWN_BROWSER_COOKIE = "lbt_browser"
+
+
+def _known_browser() -> KnownBrowser | None:
+    """The signed record of the accounts that logged in on this browser before, if it sent one."""
+    if "_lbt_known_browser" not in g:
+        cookie = request.cookies.get(KNOWN_BROWSER_COOKIE)
+        g._lbt_known_browser = KnownBrowser.loads(settings().secret_key, cookie, now())
+    return g._lbt_known_browser  # type: ignore[no-any-return]
+
+
+def _login_name() -> str:
+    return normalise_username(request.form.get("username", ""))
+
+
+def _browser_knows_the_account() -> bool:
+    browser = _known_browser()
+    return browser is not None and browser.knows(_login_name())
+
+
+def _account_name_key() -> str:
+    return "login-name:" + logins.account_digest(_login_name())
+
+
+def _wrong_login(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _remember_browser(response: Response, user: User) -> None:
+    browser = (_known_browser() or KnownBrowser.new()).remember(user.username, now())
+    response.set_cookie(
+        KNOWN_BROWSER_COOKIE,
+        browser.dumps(settings().secret_key),
+        max_age=int(KNOWN_BROWSER_MAX_AGE.total_seconds()),
+        path=url_for("accounts.login"),
+        secure=settings().https,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login() -> Response | str:
+@limiter.limit(
+    LOGIN_CLIENT_LIMIT, methods=["POST"], deduct_when=_wrong_login, exempt_when=_browser_knows_the_account
+)
+@limiter.limit(
+    LOGIN_ACCOUNT_LIMIT,
+    key_func=_account_name_key,
+    methods=["POST"],
+    deduct_when=_wrong_login,
+    exempt_when=_browser_knows_the_account,
+)
+def login() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
         config = settings()
+        username = form.username.data or ""
         try:
-            user = services.authenticate(
+            user = logins.log_in(
                 session,
-                form.username.data or "",
+                username,
                 form.password.data or "",
+                client=client_key(request.remote_addr, _known_browser(), username),
+                user_agent=request.headers.get("User-Agent", ""),
                 now=now(),
                 max_failures=config.login_max_failures,
                 lockout_minutes=config.login_lockout_minutes,
@@ -56,32 +116,55 @@ def login() -> Response | str:
         session.commit()
         login_user(user)
         target = request.args.get("next")
-        return redirect(target if is_safe_next(target) else url_for("home.index"))
+        response = redirect(target if is_safe_next(target) else url_for("home.index"))
+        _remember_browser(response, user)
+        return response
     return form_page("accounts/login.html", form)
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 @bp.post("/logout")
 @any_user
 def logout() -> Response:
-    ActionForm().validate_on_submit()  # CSRF is checked globally; the form only carries the token
+    end = partial(sessions.end_session, get_session(), _me().login_key, reason=SessionEnd.LOGOUT, now=now())
+    run_action(ActionForm(), end, _("You are logged out."))
     logout_user()
-    flash(_("You are logged out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.post("/logout/everywhere")
+@any_user
+def logout_everywhere() -> Response:
+    end = partial(sessions.end_sessions, get_session(), _me(), reason=SessionEnd.EVERYWHERE, now=now())
+    run_action(ActionForm(), end, _("You are logged out on every computer and phone."))
+    logout_user()
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/account/sessions")
+@any_user
+def own_sessions() -> str:
+    me = _me()
+    found = sessions.open_sessions(get_session(), me)
+    current = sessions.open_login(get_session(), me.login_key)
+    return render_template("accounts/sessions.html", logins=found, current=current, action_form=ActionForm())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @any_user
-def password() -> Response | str:
+def password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = _me()
 
     def change() -> None:
         current, new = form.current_password.data or "", form.password.data or ""
-        services.change_password(get_session(), user, current, new, now=now())
+        services.change_password(get_session(), user, current, new, now=now(), keep_login=user.login_key)
 
     message = _("Your password was changed. Other logins of your account have ended.")
     if run_action(form, change, message).done:
-        login_user(user)  # the session token changed: keep this login, end the others
         return redirect(url_for("home.index"))
     return form_page("accounts/password.html", form)
 
@@ -132,7 +215,10 @@ def users() -> tuple[str, int] | str:
         return render_template("accounts/users.html", users=[], form=form), 400
     role = Role(form.role.data) if form.role.data else None
     found = services.list_users(get_session(), role=role, search=form.q.data or "")
-    return render_template("accounts/users.html", users=found, form=form)
+    locked = {
+        lock.username for lock in logins.active_locks(get_session(), [u.username for u in found], now=now())
+    }
+    return render_template("accounts/users.html", users=found, form=form, locked=locked)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -184,8 +270,15 @@ def _edit_form(user: User | None = None) -> UserForm:
 
 def _edit_page(user: User, form: UserForm, password_form: SetPasswordForm) -> tuple[str, int]:
     status = 400 if form.errors or password_form.errors else 200
+    db = get_session()
     return render_template(
-        "accounts/user_form.html", form=form, user=user, password_form=password_form, action_form=ActionForm()
+        "accounts/user_form.html",
+        form=form,
+        user=user,
+        password_form=password_form,
+        action_form=ActionForm(),
+        logins=sessions.open_sessions(db, user),
+        locks=logins.active_locks(db, [user.username], now=now()),
     ), status
 
 
@@ -212,31 +305,50 @@ def set_user_password(user_id: int) -> Response | tuple[str, int]:
     session = get_session()
     user = _user_or_404(user_id)
     form = SetPasswordForm()
-    set_password = partial(services.set_password, session, user, form.password.data or "", now=now())
+    own = _me().login_key if user.id == current_user.id else None  # an admin's own login stays
+    new = form.password.data or ""
+    set_password = partial(services.set_password, session, user, new, now=now(), keep_login=own)
     message = _("The password of %(username)s was set.", username=user.username)
     if run_action(form, set_password, message).done:
-        if user.id == current_user.id:
-            login_user(user)  # the session token changed: keep this login, end the others
         return redirect(url_for("accounts.edit_user", user_id=user.id))
     return _edit_page(user, _edit_form(user), form)
 
 
-@bp.post("/admin/users/<int:user_id>/<any(activate,deactivate,unlock):action>")
+@bp.post("/admin/users/<int:user_id>/<any(activate,deactivate,unlock,logout):action>")
 @roles(Role.ADMIN)
 def user_action(user_id: int, action: str) -> Response:
     session = get_session()
     user = _user_or_404(user_id)
+    change: Callable[[], object]
     if action == "unlock":
         change = partial(services.unlock, session, user)
         message = _("User %(username)s was unlocked.", username=user.username)
+    elif action == "logout":
+        own = _me().login_key if user.id == current_user.id else None  # an admin's own login stays
+        change = partial(sessions.end_sessions, session, user, reason=SessionEnd.ADMIN, now=now(), keep=own)
+        message = _("The logins of %(username)s were ended.", username=user.username)
     else:
-        change = partial(services.set_active, session, user, action == "activate", acting_user=current_user)
+        change = partial(
+            services.set_active, session, user, action == "activate", acting_user=current_user, now=now()
+        )
         message = (
             _("User %(username)s was activated.", username=user.username)
             if action == "activate"
             else _("User %(username)s was deactivated.", username=user.username)
         )
     refused = run_action(ActionForm(), change, message).error
+    if refused is not None:
+        flash(translate_error(refused), "error")
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/logins/<int:login_id>/end")
+@roles(Role.ADMIN)
+def end_login(user_id: int, login_id: int) -> Response:
+    """An administrator ends one login of a user (a lost phone, a computer left logged in)."""
+    user = _user_or_404(user_id)
+    end = partial(sessions.end_session_of, get_session(), user, login_id, reason=SessionEnd.ADMIN, now=now())
+    refused = run_action(ActionForm(), end, _("The login was ended."), refusals=(DomainError,)).error
     if refused is not None:
         flash(translate_error(refused), "error")
     return redirect(url_for("accounts.edit_user", user_id=user.id))

@@ -1,7 +1,10 @@
-"""Access control in one place, security headers, and the safe-redirect check.
+"""Access control in one place, who the request is (login cookie or API token), security headers,
+and the safe-redirect check.
 
 Every endpoint declares who may call it with ``@roles(...)`` or ``@public``; a ``before_request`` hook
-enforces it, and an endpoint that declares nothing is refused (deny by default).
+enforces it, and an endpoint that declares nothing is refused (deny by default). Pages know a user by
+the login cookie (a ``user_sessions`` row, ended on the server at logout); the JSON API under
+``/api/`` also by a bearer token, which no HTML page accepts.
 """
 
 from __future__ import annotations
@@ -10,17 +13,25 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, g, make_response, redirect, request, url_for
 from flask.wrappers import Request
-from flask_login import current_user
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user
 
-from lbt.accounts.models import Role
+from lbt.accounts.models import Role, User
+from lbt.accounts.sessions import load_session_user
+from lbt.api.services import user_for_token
+from lbt.audit.models import AuditActor
+from lbt.web.errors import error_response
+from lbt.web.state import get_session, now, set_actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 ACCESS_ATTRIBUTE = "lbt_access"
+API_PREFIX = "/api/"
+TOKEN_USER = "_lbt_token_user"  # noqa: S105 - a name in flask.g: the user of a valid bearer token
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -69,18 +80,90 @@ def access_of(view: Callable[..., Any]) -> Any:
 
 def bearer_token(req: Request) -> str | None:
     """The token of an ``Authorization: Bearer ...`` header (API clients), if any."""
-    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def is_api(req: Request) -> bool:
+    return req.path.startswith(API_PREFIX)
+
+
+def _commit_loader_changes() -> None:
+    """The login's last-seen time, its end, a token's last use: written before the view runs, so a
+    page that commits nothing keeps them too. Nothing else is pending this early in the request."""
+    session = get_session()
+    if session.dirty:
+        if "actor" not in session.info:  # a login ended here (a copied cookie) is the anonymous caller's
+            set_actor(AuditActor(None, "anonymous", f"web {request.remote_addr or '-'}"))
+        session.commit()
+
+
+def _user_of_session(key: str) -> User | None:
+    """Flask-Login's user loader: the user of an open login whose cookie key this is."""
+    if is_api(request) and bearer_token(request) is not None:
+        return None  # an API call with a token is the token's, whatever cookie comes with it
+    user = load_session_user(get_session(), key, user_agent=request.headers.get("User-Agent", ""), now=now())
+    _commit_loader_changes()
+    return user
+
+
+def _user_of_token(req: Request) -> User | None:
+    """Flask-Login's request loader: the user of a valid bearer token, on the API only (a token is a
+    device's credential for the JSON API; an HTML page never takes one)."""
+    token = bearer_token(req)
+    if token is None or not is_api(req):
+        return None
+    user = user_for_token(get_session(), token, now())
+    if user is not None:
+        g.setdefault(TOKEN_USER, user)
+        _commit_loader_changes()
+    return user
+
+
+def authenticated_by_token() -> bool:
+    """Whether this request acts for the user of a valid bearer token."""
+    return current_user.is_authenticated and g.get(TOKEN_USER) is not None
+
+
+def init_login(app: Flask) -> LoginManager:
+    manager = LoginManager(app)
+    # Flask-Login's own session protection stays off: the login's row keeps the browser's User-Agent
+    # and refuses the cookie from another browser (lbt.accounts.sessions), and its "strong" mode sent
+    # a remember_token deletion cookie on every anonymous response that had a session
+    manager.session_protection = None
+    manager.user_loader(_user_of_session)
+    manager.request_loader(_user_of_token)
+    return manager
+
+
 def _check_csrf() -> None:
-    """Every state-changing request carries a CSRF token, except API calls with a bearer token:
-    browsers never add that header cross-site, so such calls cannot be forged."""
+    """Every state-changing request carries a CSRF token, except API calls made with a valid bearer
+    token (browsers never add that header cross-site, so such calls cannot be forged). An API call
+    with no valid credentials at all goes on to the access check, which answers 401."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True) or request.endpoint in (None, "static"):
         return
-    if request.path.startswith("/api/") and bearer_token(request):
-        return
+    if is_api(request):
+        if authenticated_by_token():
+            return
+        if (
+            not current_user.is_authenticated
+            and access_of(current_app.view_functions[request.endpoint]) != PUBLIC
+        ):
+            return
     current_app.extensions["lbt_csrf"].protect()
+
+
+def _api_unauthorized() -> Response:
+    """RFC 6750: 401 with a ``WWW-Authenticate: Bearer`` challenge (``invalid_token`` when a token
+    was sent but is unknown, revoked or its user deactivated), and the reason as JSON."""
+    challenge = 'Bearer realm="lbt"'
+    if bearer_token(request) is not None:
+        challenge += ', error="invalid_token"'
+        message = _("The API token is not valid: it is unknown or revoked, or its account is deactivated.")
+    else:
+        message = _("Send a valid API token: Authorization: Bearer <token>.")
+    body, status = error_response(401, message)
+    return make_response(body, status, {"WWW-Authenticate": challenge})
 
 
 def _check_access() -> Response | None:
@@ -93,8 +176,8 @@ def _check_access() -> Response | None:
     if access == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        if request.path.startswith("/api/"):
-            abort(401)
+        if is_api(request):
+            return _api_unauthorized()
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if access == AUTHENTICATED or current_user.role in access:
         return None

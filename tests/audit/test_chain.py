@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lbt.accounts.models import Role, User
 from lbt.accounts.services import set_password
+from lbt.accounts.sessions import start_session
 from lbt.audit.models import GENESIS_HASH, AuditActor, AuditEntry
 from lbt.audit.services import install_audit_listener, verify_chain
 from lbt.reference.models import State
@@ -131,26 +132,32 @@ def test_a_change_of_scope_is_logged(audited_db, ref):
     assert json.loads(entry.changes) == {"agreements": {"added": ["TJ-UZ"], "removed": ["TJ-KG"]}}
 
 
-def test_passwords_and_login_tokens_never_enter_the_log(audited_db, clock):
+def test_passwords_and_login_keys_never_enter_the_log(audited_db, clock):
     user = make_user(audited_db, "clerk", Role.AUDITOR)
-    first_hash, first_token = user.password_hash, user.session_token
+    first_hash = user.password_hash
+    login = start_session(audited_db, user, user_agent="test browser", now=clock.now)
     set_password(audited_db, user, "another long passphrase", now=clock.now)
     audited_db.flush()
     audited_db.delete(user)
     audited_db.flush()
     entries = _entries(audited_db, "users")
     assert [entry.action for entry in entries] == ["create", "update", "delete"]
-    logged = " ".join(entry.changes for entry in entries)
-    for secret in (first_hash, first_token, user.password_hash, user.session_token, "$argon2"):
+    logged = " ".join(entry.changes for entry in _entries(audited_db))
+    for secret in (first_hash, user.password_hash, user.login_key, login.key_hash, "$argon2"):
         assert secret not in logged
     assert json.loads(entries[1].changes)["password_hash"] == "(changed)"
+    started, ended = _entries(audited_db, "user_sessions")
+    assert json.loads(started.changes)["key_hash"] == "(set)"
+    assert json.loads(ended.changes)["end_reason"] == [None, "password"]
 
 
-def test_a_failed_login_count_alone_writes_no_entry(audited_db):
+def test_a_logins_last_seen_time_alone_writes_no_entry(audited_db, clock):
     user = make_user(audited_db, "clerk", Role.AUDITOR)
-    user.failed_login_count = 1
+    login = start_session(audited_db, user, user_agent="test browser", now=clock.now)
+    clock.advance(hours=1)
+    login.last_seen_at = clock.now
     audited_db.flush()
-    assert [entry.action for entry in _entries(audited_db, "users")] == ["create"]
+    assert [entry.action for entry in _entries(audited_db, "user_sessions")] == ["create"]
 
 
 # --- tampering ------------------------------------------------------------------------------------
