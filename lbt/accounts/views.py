@@ -126,22 +126,25 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
+def _log_out(end: Callable[[], object], message: str) -> Response:
+    """End the login(s) on the server (``end``), then forget it in this browser."""
+    run_action(ActionForm(), end, message)
+    logout_user()
+    return redirect(url_for("accounts.login"))
+
+
 @bp.post("/logout")
 @any_user
 def logout() -> Response:
     end = partial(sessions.end_session, get_session(), _me().login_key, reason=SessionEnd.LOGOUT, now=now())
-    run_action(ActionForm(), end, _("You are logged out."))
-    logout_user()
-    return redirect(url_for("accounts.login"))
+    return _log_out(end, _("You are logged out."))
 
 
 @bp.post("/logout/everywhere")
 @any_user
 def logout_everywhere() -> Response:
     end = partial(sessions.end_sessions, get_session(), _me(), reason=SessionEnd.EVERYWHERE, now=now())
-    run_action(ActionForm(), end, _("You are logged out on every computer and phone."))
-    logout_user()
-    return redirect(url_for("accounts.login"))
+    return _log_out(end, _("You are logged out on every computer and phone."))
 
 
 @bp.get("/account/sessions")
