@@ -11,9 +11,10 @@ import argon2
 import pytest
 from argon2.profiles import get_default_parameters
 
-from lbt.accounts import services
+from lbt.accounts import passwords
+from lbt.accounts.logins import authenticate
 from lbt.accounts.models import Role
-from lbt.accounts.services import authenticate, password_hasher, use_password_hasher
+from lbt.accounts.passwords import password_hasher, use_password_hasher
 from tests.fixtures.passwords import PASSWORD, TEST_HASHER
 
 # a process of its own, which the tests' hasher never reached: the app as production builds it
@@ -21,7 +22,7 @@ HASH_AS_THE_APP_DOES = """
 import sys
 from pathlib import Path
 from lbt import create_app
-from lbt.accounts.services import hash_password
+from lbt.accounts.passwords import hash_password
 from lbt.core.settings import Settings
 create_app(Settings.from_env(Path(sys.argv[1]), environ={}))
 print(hash_password("a password of at least ten letters"))
@@ -39,19 +40,19 @@ def test_the_app_hashes_with_argon2id_and_the_librarys_default_parameters(tmp_pa
     hashed = done.stdout.strip().splitlines()[-1]
     assert hashed.startswith("$argon2id$")
     assert argon2.extract_parameters(hashed) == get_default_parameters()
-    assert services.DEFAULT_HASHER.check_needs_rehash(hashed) is False
+    assert passwords.DEFAULT_HASHER.check_needs_rehash(hashed) is False
 
 
 def test_the_tests_hash_with_argon2id_at_minimal_cost():
     assert password_hasher() is TEST_HASHER
-    parameters = argon2.extract_parameters(services.hash_password(PASSWORD))
+    parameters = argon2.extract_parameters(passwords.hash_password(PASSWORD))
     assert parameters.type is argon2.Type.ID
     assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (1, 8, 1)
 
 
 @pytest.fixture
 def production_hasher() -> Iterator[None]:
-    previous = use_password_hasher(services.DEFAULT_HASHER)
+    previous = use_password_hasher(passwords.DEFAULT_HASHER)
     try:
         yield
     finally:
@@ -74,7 +75,7 @@ def test_a_hash_of_cheaper_parameters_is_re_hashed_at_the_first_login(db, users,
     assert _login(db, clock, "officer") is officer
     assert officer.password_hash != cheap
     assert argon2.extract_parameters(officer.password_hash) == get_default_parameters()
-    assert services.DEFAULT_HASHER.verify(officer.password_hash, PASSWORD)
+    assert passwords.DEFAULT_HASHER.verify(officer.password_hash, PASSWORD)
     strong = officer.password_hash
     _login(db, clock, "officer")
     assert officer.password_hash == strong  # re-hashed once, not at every login
