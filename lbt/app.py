@@ -18,6 +18,7 @@ from lbt.web.errors import register_error_handlers
 from lbt.web.i18n import init_i18n
 from lbt.web.labels import init_labels
 from lbt.web.navigation import init_navigation
+from lbt.web.request_input import init_request_input
 from lbt.web.security import init_login, init_security
 from lbt.web.state import AppState, bind_actor, close_session, limiter
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_navigation(app)
     init_labels(app)
     init_security(app)
+    init_request_input(app)  # after the access check: a body is read only for who may call
     app.before_request(bind_actor)
     register_error_handlers(app)
     app.teardown_appcontext(close_session)

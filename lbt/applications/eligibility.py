@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -28,10 +28,17 @@ def years_between(start: date, end: date) -> int:
 
 
 def add_years(day: date, years: int) -> date:
+    """The same day ``years`` later (29 February gives 1 March in a common year); a year past what a
+    date can hold (9999) gives the last day there is, so a far date is a refusal, never a crash."""
+    year = day.year + years
+    if year > MAXYEAR:
+        return date.max
+    if year < MINYEAR:
+        return date.min
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:  # 29 February in a common year
-        return day.replace(year=day.year + years, month=3, day=1)
+        return day.replace(year=year, month=3, day=1)
 
 
 @dataclass(frozen=True)

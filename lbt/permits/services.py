@@ -3,11 +3,14 @@ revoke, annul, replace. Renewal goes through a renewal application."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, joinedload
 
 from lbt.accounts import policy
@@ -17,6 +20,8 @@ from lbt.core.counters import next_value
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
 from lbt.permits.signing import PERMIT_TYP, KeyStore, PermitClaims, SigningKey, jwks, sign
+
+log = logging.getLogger(__name__)
 
 _CHECK_WEIGHTS = (7, 3, 1)
 
@@ -241,6 +246,14 @@ def kids_in_use(session: Session, kids: Sequence[str], today: date) -> set[str]:
 
 
 def published_jwks(session: Session, store: KeyStore, today: date) -> dict[str, list[dict[str, str]]]:
-    """What /.well-known/jwks.json publishes: the active key and every key a valid permit needs."""
+    """What /.well-known/jwks.json publishes: the active key and every key a valid permit needs.
+
+    Crossing points must be able to check permits while the database is down, so then every key the
+    store holds is published (public keys only; a retired key's permits still say when they expire)."""
     kids = [record.kid for record in store.public_keys()]
-    return jwks(store, kids_in_use(session, kids, today))
+    try:
+        needed = kids_in_use(session, kids, today)
+    except (OperationalError, InterfaceError, PoolTimeout) as error:
+        log.warning("JWKS without the database (publishing every stored key): %s", error)
+        needed = set(kids)
+    return jwks(store, needed)

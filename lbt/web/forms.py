@@ -1,15 +1,29 @@
-"""The base form of every form: CSRF (Flask-WTF) and WTForms' messages in the reader's language."""
+"""The base form of every form: CSRF (Flask-WTF), WTForms' messages in the reader's language, and
+the checks every field gets before its own: no control characters in what was sent (a NUL byte
+cannot be stored on PostgreSQL and has no business in any text), and dates within sensible years."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
+from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict
+from wtforms import Field, FieldList, FormField, SelectMultipleField
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lbt.core.errors import N_, ValidationFailed
 from lbt.web.i18n import FORM_TRANSLATIONS, translate_error
+
+# C0 control characters and DEL, except tab, line feed and carriage return (text areas send CR LF)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100  # births, documents, permits, agreements all fall inside
 
 
 def Nn_(singular: str, plural: str) -> tuple[str, str]:
@@ -60,10 +74,63 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _parts(field: Field) -> Iterator[Field]:
+    """The field itself, or the fields inside a list of fields or a sub-form."""
+    if isinstance(field, (FieldList, FormField)):
+        for part in field:
+            yield from _parts(part)
+    else:
+        yield field
+
+
+def _sent_text(field: Field) -> Iterator[str]:
+    for part in _parts(field):
+        for value in getattr(part, "raw_data", None) or ():
+            if isinstance(value, FileStorage):
+                yield value.filename or ""
+            elif isinstance(value, str):
+                yield value
+
+
+def refuse_control_characters(form: Any, field: Field) -> None:
+    """Runs before the field's own checks, so nothing (a lookup, a service) ever sees such a value."""
+    if any(CONTROL_CHARACTERS.search(value) for value in _sent_text(field)):
+        raise StopValidation(_l("Remove the control characters."))
+
+
+def keep_dates_in_range(form: Any, field: Field) -> None:
+    for part in _parts(field):
+        if isinstance(part.data, date) and not EARLIEST_YEAR <= part.data.year <= LATEST_YEAR:
+            raise StopValidation(
+                _l(
+                    "Enter a date between the years %(earliest)d and %(latest)d.",
+                    earliest=EARLIEST_YEAR,
+                    latest=LATEST_YEAR,
+                )
+            )
+
+
+SHARED_VALIDATORS = (refuse_control_characters, keep_dates_in_range)
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> Any:
             return FORM_TRANSLATIONS
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            """Our forms are HTML forms: a JSON body is not read as one. (Flask-WTF would, and a JSON
+            list fails outright, while numbers and lists in fields break the fields' own checks.)"""
+            if formdata is _Auto and request.is_json:
+                return ImmutableMultiDict()
+            return super().wrap_formdata(form, formdata)  # type: ignore[misc]
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            """Every field of every form gets the shared checks first (a new list: the class's own
+            validators are shared by all instances)."""
+            field: Field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+            field.validators = [*SHARED_VALIDATORS, *field.validators]
+            return field
 
     def show_error(self, error: ValidationFailed) -> None:
         """Put a service's refusal beside the field it concerns (or above the form)."""
