@@ -36,12 +36,15 @@ from lbt.accounts.models import Role
 from lbt.alerts.services import AlertInput, create_alert
 from lbt.api.services import create_token
 from lbt.applications.services import refuse, request_information
+from lbt.representatives.incidents import IncidentInput, report_incident
+from lbt.representatives.models import IncidentType
 from lbt.web.security import AUTHENTICATED, PUBLIC, access_of
 from lbt.web.state import limiter
 from tests.fixtures.applications import PDF, photo_bytes
 from tests.fixtures.clients import Client
 from tests.fixtures.factories import make_user
 from tests.fixtures.passwords import PASSWORD
+from tests.fixtures.representatives import hold
 from tests.fixtures.representatives import request as request_meeting
 from tests.test_access import _first_any_options
 
@@ -210,18 +213,23 @@ def variants(form: Form, token: str) -> Iterator[tuple[str, Any]]:
 
 
 class Crawl:
-    def __init__(self, app: Flask, ids: dict[str, int], json_bodies: list[str | bytes]) -> None:
+    def __init__(self, app: Flask, ids: dict[str, list[int]], json_bodies: list[str | bytes]) -> None:
         self.app, self.ids, self.json_bodies = app, ids, json_bodies
         self.statuses: Counter[str] = Counter()
         self.errors: list[str] = []
         self.adapter = app.url_map.bind("localhost")
 
-    def url(self, rule: Rule) -> str:
-        values: dict[str, Any] = _first_any_options(rule)
-        for name in rule.arguments:
-            values.setdefault(name, self.ids.get(name, 1))
+    def urls(self, rule: Rule) -> list[str]:
+        """The rule's address for each record of its kind (id 1 for a kind without records)."""
+        fixed: dict[str, Any] = _first_any_options(rule)
+        names = [name for name in sorted(rule.arguments) if name not in fixed]
+        found = []
         with self.app.test_request_context():
-            return self.app.url_for(rule.endpoint, **values)
+            for values in itertools.product(*(self.ids.get(name, [1]) for name in names)):
+                found.append(
+                    self.app.url_for(rule.endpoint, **fixed, **dict(zip(names, values, strict=True)))
+                )
+        return found
 
     def send(self, client: Client, method: str, url: str, what: str, **kwargs: Any) -> Any:
         try:
@@ -248,8 +256,8 @@ class Crawl:
         last = [
             rule for rule in rules if rule.endpoint.startswith(("accounts.logout", "apply.status_logout"))
         ]
-        for rule in [rule for rule in rules if "GET" in (rule.methods or ())]:
-            url = self.url(rule)
+        pages = [url for rule in rules if "GET" in (rule.methods or ()) for url in self.urls(rule)]
+        for url in pages:
             page = self.send(client, "GET", url, "the page")
             self.send(client, "GET", f"{url}?{HOSTILE_QUERIES[len(posted) % 3]}", "hostile query")
             if page is None or not page.content_type.startswith("text/html"):
@@ -269,9 +277,9 @@ class Crawl:
                 self.send_form(client, form, token)
         for rule in rules:
             if "POST" in (rule.methods or ()) and f"POST {rule.endpoint}" not in posted and rule not in last:
-                self.send_json(client, self.url(rule), token, bearer)
+                self.send_json(client, self.urls(rule)[-1], token, bearer)
         for rule in last:
-            self.send(client, "POST", self.url(rule), "log out", data={"csrf_token": token})
+            self.send(client, "POST", self.urls(rule)[0], "log out", data={"csrf_token": token})
 
     def send_form(self, client: Client, form: Form, token: str) -> None:
         for what, data in variants(form, token):
@@ -352,30 +360,34 @@ def residents(db, users, clock, make_application) -> list[Any]:  # type: ignore[
 
 
 @pytest.fixture
-def records(db, ref, users, clock, permit, make_application, reps) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Real records behind every kind of id in the URL map, so forms are reached and acted on."""
+def records(db, ref, users, clock, permit, make_application, reps) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
+    """Real records behind every kind of id in the URL map, so that pages offer their forms and the
+    forms act on something: a meeting asked for (to accept, counter, decline) and one held (texts,
+    decisions, addenda), a shared incident, an alert, an application, a permit, a user to act on."""
     application = make_application(surname_latin="KARIMOV", document_number="B7654321").application
     victim = make_user(db, "victim", Role.AUDITOR)
-    alert = create_alert(
-        db,
-        AlertInput("KARIMOV", "", None, "", "entry ban", None),
-        supervisor=users[Role.SUPERVISOR],
-        now=clock(),
+    alert = AlertInput("KARIMOV", "", None, "", "entry ban", None)
+    alert_id = create_alert(db, alert, supervisor=users[Role.SUPERVISOR], now=clock()).id
+    report = IncidentInput(
+        IncidentType.STRAY_LIVESTOCK, clock.now, "Cattle crossed", landmark="sign 114", is_shared=True
     )
-    meeting = request_meeting(db, ref, reps, clock)
+    incident = report_incident(db, reps.kg, ref.section, report, now=clock.now)
+    asked = request_meeting(db, ref, reps, clock)
+    held = hold(db, ref, reps, clock, request_meeting(db, ref, reps, clock, agenda=("Sign 114",)))
     db.flush()
     return {
-        "user_id": victim.id,
-        "agreement_id": ref.agreement.id,
-        "record_id": ref.agreement.id,
-        "crossing_point_id": ref.crossing_point.id,
-        "section_id": ref.section.id,
-        "permit_id": permit.id,
-        "application_id": application.id,
-        "meeting_id": meeting.id,
-        "item_id": meeting.agenda[0].id,
-        "alert_id": alert.id,
-        "representative_id": reps.tj.id,
+        "user_id": [victim.id],
+        "agreement_id": [ref.agreement.id],
+        "record_id": [ref.agreement.id],
+        "crossing_point_id": [ref.crossing_point.id],
+        "section_id": [ref.section.id],
+        "permit_id": [permit.id],
+        "application_id": [application.id],
+        "meeting_id": [asked.id, held.id],
+        "item_id": [held.agenda[0].id],
+        "alert_id": [alert_id],
+        "incident_id": [incident.id],
+        "representative_id": [reps.tj.id],
     }
 
 
