@@ -5,6 +5,7 @@ address; dates outside sensible years in any date field; record ids past what th
 from __future__ import annotations
 
 from datetime import date
+from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
@@ -132,8 +133,6 @@ def test_tabs_and_line_breaks_are_ordinary_text(db, login_as, permit):
 
 
 def test_a_control_character_in_an_uploaded_files_name_is_refused(client):
-    from io import BytesIO
-
     response = client.submit(
         "/apply/", {"photo": (BytesIO(b"\xff\xd8\xff"), "me\x00.jpg")}, content_type="multipart/form-data"
     )
