@@ -94,10 +94,14 @@ def hostile_json(permit_number: str, crossing_point: str) -> list[str | bytes]:
         "offline": True,
     }
     bodies: list[Any] = ["[" * 100_000, "[" * 5000 + "]" * 5000, b"\xff\xfe\x00", "", "null", "1"]
-    bodies += [{"token": value} for value in ("\x00", LONG, 1, None, [], {"a": 1})]
-    bodies += [{"number": value, "crossing_point": value, "direction": value} for value in ("\x00", 7, [])]
+    bodies += [{"token": value} for value in ("\x00", "\ud800", LONG, 1, None, [], {"a": 1})]
+    bodies += [
+        {"number": value, "crossing_point": value, "direction": value} for value in ("\x00", "\udfff", 7, [])
+    ]
     bodies += [{"crossings": [{**item, "at": moment}]} for moment in MOMENT_EXTREMES]
-    bodies += [[{**item, key: value}] for key, value in itertools.product(item, ("\x00x", 10**30, None))]
+    bodies += [
+        [{**item, key: value}] for key, value in itertools.product(item, ("\x00x", "\ud800", 10**30, None))
+    ]
     bodies += [[{**item, "offline": "false"}], [item] * 501, {"crossings": "all"}, [[]], [1, "a", None]]
     return [body if isinstance(body, (str, bytes)) else json.dumps(body) for body in bodies]
 

@@ -6,8 +6,10 @@ Forms check their own fields (``lbt.web.forms.BaseForm``), beside the field.
 
 A JSON body: a size cap, a nesting limit checked before parsing (Python's parser recurses, so
 ``[[[[...`` 100,000 deep would end in a RecursionError), strict JSON (no NaN or Infinity, no
-duplicate keys, no unpaired surrogates, no number too long to read). A body that fails answers 400
-(413 when too large) with ``{"error": ..., "status": ...}``; views read it with ``request.get_json()``."""
+duplicate keys, no number too long to read). A body that fails answers 400 (413 when too large) with
+``{"error": ..., "status": ...}``; views read it with ``request.get_json()``. What the values hold (a
+NUL, half a surrogate pair) is for the endpoint to judge per field: one bad item of a device's batch
+must not sink the others."""
 
 from __future__ import annotations
 
@@ -36,7 +38,6 @@ TOO_LARGE = N_("The JSON is too large (at most %(kilobytes)d kB).")
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _INNERMOST = re.compile(r"\[\]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _ONE_KIND_OF_BRACKET = str.maketrans("{}", "[]")
 
 
@@ -86,25 +87,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if key in result:
             raise JSONRefused(N_('The JSON names "%(key)s" twice in one object.'), key=key[:40])
         result[key] = value
-    for key, value in pairs:
-        if _SURROGATE.search(key) or (isinstance(value, str) and _SURROGATE.search(value)):
-            raise JSONRefused(N_("The JSON holds text that is not valid Unicode."))
     return result
-
-
-def _no_surrogates_in_lists(value: Any) -> None:
-    """Strings in arrays (object members are checked as they are read); depth is already bounded."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            for element in item:
-                if isinstance(element, str) and _SURROGATE.search(element):
-                    raise JSONRefused(N_("The JSON holds text that is not valid Unicode."))
-                if isinstance(element, (list, dict)):
-                    stack.append(element)
-        elif isinstance(item, dict):
-            stack.extend(element for element in item.values() if isinstance(element, (list, dict)))
 
 
 def read_json(data: str | bytes, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH) -> Any:
@@ -116,8 +99,6 @@ def read_json(data: str | bytes, *, max_bytes: int = MAX_JSON_BYTES, max_depth: 
             data = data.decode(json.detect_encoding(data))
         except (UnicodeDecodeError, LookupError):
             raise JSONRefused(N_("The JSON is not valid UTF-8 text.")) from None
-    if isinstance(data, str) and _SURROGATE.search(data):
-        raise JSONRefused(N_("The JSON holds text that is not valid Unicode."))
     _check_depth(data, max_depth)
     try:
         value = json.loads(data, parse_float=_finite, parse_constant=_constant, object_pairs_hook=_pairs)
@@ -125,9 +106,6 @@ def read_json(data: str | bytes, *, max_bytes: int = MAX_JSON_BYTES, max_depth: 
         raise
     except ValueError as error:  # JSONDecodeError, or an integer longer than Python reads (4300 digits)
         raise JSONRefused(N_("The JSON is not valid: %(reason)s."), reason=_short_reason(error)) from None
-    if isinstance(value, str) and _SURROGATE.search(value):
-        raise JSONRefused(N_("The JSON holds text that is not valid Unicode."))
-    _no_surrogates_in_lists(value)
     return value
 
 
