@@ -4,10 +4,8 @@ catalogs; gunicorn serves `lbt:create_app()` with several workers."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 from lbt.core.db import make_engine
 from lbt.core.migrate import upgrade
 from tests.dbutil import temporary_database
+from tests.fixtures.gunicorn import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,55 +64,20 @@ def test_an_app_from_the_unpacked_wheel_finds_its_files_and_migrates(wheel, tmp_
     assert result.stdout.strip() == "ok"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_gunicorn_serves_the_app_with_several_workers(tmp_path):
     with temporary_database(tmp_path, "lbt_gunicorn") as url:
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
-        port = _free_port()
-        env = {
-            **os.environ,
+        environment = {
             "LBT_DATABASE_URL": url,
             "LBT_INSTANCE_PATH": str(tmp_path / "instance"),
             "LBT_SECRET_KEY": "g" * 40,
         }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "lbt:create_app()",
-            ],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                        assert response.read() == b"ok"
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise
-                    time.sleep(0.3)
+        with gunicorn(tmp_path, environment) as port:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                assert response.read() == b"ok"
             for _ in range(6):  # spread over both workers
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
                     assert response.status == 200
                     assert b"<h1>" in response.read()
-        finally:
-            server.terminate()
-            server.communicate(timeout=20)

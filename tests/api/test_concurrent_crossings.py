@@ -7,13 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +28,7 @@ from lbt.permits.models import Permit
 from lbt.web.state import AppState
 from tests.browser.test_verify_page import Holder, issue_permit
 from tests.dbutil import temporary_database
+from tests.fixtures.gunicorn import gunicorn
 
 THREADS = 10
 POINT = "TJ-KG-01"  # one of the demo guard's two crossing points
@@ -70,24 +65,6 @@ class Server:
             )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise
-            time.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("race")
@@ -105,37 +82,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             guard = session.scalar(select(User).where(User.username == "guard"))
             assert guard is not None
             token = create_token(session, guard, name="race", now=datetime.now(UTC))[1]
-        port = _free_port()
-        env = {
-            **os.environ,
+        environment = {
             "LBT_DATABASE_URL": url,
             "LBT_INSTANCE_PATH": str(settings.instance_path),
             "LBT_SECRET_KEY": settings.secret_key,
         }
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "lbt:create_app()",
-            ],
-            cwd=directory,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
         try:
-            _wait_until_up(port, process)
-            yield Server(port, token, state)
+            with gunicorn(directory, environment) as port:
+                yield Server(port, token, state)
         finally:
-            process.terminate()
-            output = process.communicate(timeout=30)[0].decode(errors="replace")
             state.database.dispose()
-            assert "Traceback" not in output, output
 
 
 def all_at_once(server: Server, batches: list[list[dict[str, Any]]]) -> list[tuple[int, Any]]:
