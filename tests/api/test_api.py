@@ -3,45 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from lbt.accounts.models import Role
 from lbt.api.services import create_token
-from lbt.applications.models import FeeStatus
-from lbt.applications.services import approve
 from lbt.crossings.models import Crossing
 from lbt.permits import services as permits
-from lbt.permits.signing import REVOCATION_LIST_TYP, KeyStore, verify
+from lbt.permits.signing import REVOCATION_LIST_TYP, verify
+from tests.crossings import sending
 
-
-@pytest.fixture
-def permit(db, make_application, users, clock, app):  # type: ignore[no-untyped-def]
-    from lbt.permits.services import PermitIssuer
-
-    key = app.extensions["lbt"].find(KeyStore).active_key()  # the key the app publishes
-    application = make_application().application
-    return approve(
-        db,
-        application,
-        officer=users[Role.OFFICER],
-        valid_from=date(2026, 11, 22),
-        valid_until=date(2027, 11, 21),
-        fee_status=FeeStatus.PAID,
-        issue=PermitIssuer("TJ", key),
-        now=clock(),
-    )
-
-
-@pytest.fixture
-def guard_token(db, users, clock) -> str:  # type: ignore[no-untyped-def]
-    return create_token(db, users[Role.BORDER_GUARD], name="tablet 1", now=clock())[1]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+permit, guard_token = sending.permit, sending.guard_token  # the shared fixtures, by name
+bearer = sending.bearer
 
 
 def test_a_valid_permit_gets_green_with_what_the_guard_compares(client, permit, guard_token):
