@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -12,6 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from lbt import create_app
 from lbt.accounts.models import Role
 from lbt.audit.models import AuditActor
+from lbt.core.settings import Settings
 from lbt.permits.signing import KeyStore
 from lbt.storage.uploads import FileStore
 from lbt.web.state import AppState
@@ -44,11 +48,47 @@ def serve(host: str, port: int, demo: bool) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     state = _state()
+    state.settings, warning = served_settings(state.settings, host, port, os.environ)
     upgrade(state.database.engine)
     if demo:
         _load_and_print_demo(state, only_if_empty=True)
-    click.echo(f"lbt is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    click.echo(f"lbt is serving on {_served_url(host, port)}/ (Ctrl+C to stop)")
+    click.echo(f"Cards' QR codes and links point at {state.settings.public_url}/")
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+_EVERY_INTERFACE = ("", "0.0.0.0", "::")  # noqa: S104 (names them, binds nothing)
+
+
+def _served_url(host: str, port: int) -> str:
+    """The address ``lbt serve`` answers on, as a browser on this machine opens it."""
+    if host in _EVERY_INTERFACE:  # this machine reaches it on the loopback
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def served_settings(
+    settings: Settings, host: str, port: int, environ: Mapping[str, str]
+) -> tuple[Settings, str | None]:
+    """The settings ``lbt serve`` runs with: without LBT_PUBLIC_URL, cards and links name the address
+    served (not a fixed port 5000); with it, a warning when it names another address."""
+    served = _served_url(host, port)
+    if not environ.get("LBT_PUBLIC_URL"):
+        warning = None
+        if host in _EVERY_INTERFACE:
+            warning = (
+                f"cards' QR codes name {served}, which only this machine opens: set LBT_PUBLIC_URL "
+                "to the address phones and other computers use."
+            )
+        return settings.with_changes(public_url=served), warning
+    if urlsplit(settings.public_url).netloc.lower() != urlsplit(served).netloc.lower():
+        return settings, (
+            f"LBT_PUBLIC_URL is {settings.public_url} but lbt serves {served}: cards' QR codes and "
+            "links name LBT_PUBLIC_URL (fine behind a proxy that answers there; otherwise fix it)."
+        )
+    return settings, None
 
 
 def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:

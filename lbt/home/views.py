@@ -16,7 +16,7 @@ from lbt.home.services import home_summary
 from lbt.web.forms import ActionForm
 from lbt.web.i18n import LOCALE_COOKIE, LOCALES
 from lbt.web.security import is_safe_next, public
-from lbt.web.state import get_session
+from lbt.web.state import get_session, settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("home", __name__)
@@ -28,7 +28,28 @@ def index() -> Response | str:
     if not current_user.is_authenticated:
         return render_template("home/public.html")
     summary = home_summary(get_session(), current_user)
-    return render_template(f"home/{Role(current_user.role).value}.html", summary=summary)
+    public_url = settings().public_url
+    return render_template(
+        f"home/{Role(current_user.role).value}.html",
+        summary=summary,
+        public_url=public_url,
+        public_url_elsewhere=current_user.role == Role.ADMIN and not _names_this_host(public_url),
+    )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _names_this_host(url: str) -> bool:
+    """Whether the public address (LBT_PUBLIC_URL, put in cards' QR codes and in mails) names the
+    host and port this request came to."""
+    public, here = urlsplit(url), urlsplit(f"{request.scheme}://{request.host}")
+    try:
+        public_port = public.port or _DEFAULT_PORTS.get(public.scheme)
+        here_port = here.port or _DEFAULT_PORTS.get(here.scheme)
+    except ValueError:  # a port that is not a number
+        return False
+    return (public.hostname or "") == (here.hostname or "") and public_port == here_port
 
 
 @bp.post("/language")
