@@ -6,7 +6,7 @@ ids, then the items are stored in the order they happened. Flask-free."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from lbt.crossings.errors import CrossingConflict, CrossingInvalid, EntryRefused
 from lbt.crossings.models import Direction, Verdict
 from lbt.crossings.services import client_uuid, lock_permits, record, replay
 from lbt.crossings.timing import DEFAULT_LIMITS, CrossingLimits
-from lbt.crossings.verify import scanned_permit
+from lbt.crossings.verify import scanned_permit, typed_number_miss
 from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
@@ -157,6 +157,11 @@ def read_item(
         permit = scan.permit
     elif number is not None and len(number) <= MAX_NUMBER:
         permit = find_by_number(session, number)
+        if permit is None:
+            miss = typed_number_miss(number)
+            reason = miss.reasons[0]
+            verdict = miss.verdict if miss.verdict is Verdict.CHECK else None
+            return replace(_invalid(item_id, reason.code, reason.message), verdict=verdict)
     if permit is None:
         return _invalid(item_id, "not_on_record", N_("No permit with this number is on record."))
     return Item(index, item_id, client_id, permit, point, Direction(direction), at, reason, offline)

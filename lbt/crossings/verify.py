@@ -14,7 +14,7 @@ from lbt.core.errors import N_
 from lbt.crossings.models import Direction, Verdict
 from lbt.crossings.services import Assessment, Reason, assess
 from lbt.permits.models import Permit
-from lbt.permits.services import find_by_number
+from lbt.permits.services import canonical_number, find_by_number, is_well_formed
 from lbt.permits.signing import (
     PERMIT_TYP,
     InvalidSignature,
@@ -59,6 +59,16 @@ def scanned_permit(session: Session, text: str, jwks: Mapping[str, Any]) -> Toke
     if permit is None or permit.token != token:
         return _red("not_on_record", N_("No permit with this number is on record."), claims=claims)
     return TokenVerdict(Verdict.CHECK, (), claims, permit)
+
+
+def typed_number_miss(number: str) -> TokenVerdict:
+    """The verdict when a typed number finds no permit: a check digit that does not match is a typing
+    mistake (amber: read the card again), not a permit that does not exist (red)."""
+    canonical = canonical_number(number)
+    if canonical is not None and not is_well_formed(canonical):
+        reason = Reason("check_digit", N_("The check digit does not match: a typing mistake?"))
+        return TokenVerdict(Verdict.CHECK, (reason,))
+    return _red("not_on_record", N_("No permit with this number is on record."))
 
 
 def verify_scan(

@@ -17,7 +17,7 @@ from lbt.accounts.models import Role, User
 from lbt.crossings import queries
 from lbt.crossings.models import Direction
 from lbt.crossings.services import Assessment, Reason, assess
-from lbt.crossings.verify import permit_facts, stay_facts
+from lbt.crossings.verify import permit_facts, stay_facts, typed_number_miss
 from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
@@ -151,7 +151,10 @@ def verify_number() -> Response | tuple[Response, int]:
     moment = now()
     permit = find_by_number(session, number)
     if permit is None:
-        return _refusal("not_on_record", _("No permit with this number is on record."), moment)
+        miss = typed_number_miss(number)
+        return jsonify(
+            verdict=miss.verdict.value, reasons=_reasons(miss.reasons), checked_at=moment.isoformat()
+        )
     if not _serves(guard, permit):
         # a permit of another agreement: say no, without showing whose it is
         return _refusal("crossing_point", _("This permit may not be used at this crossing point."), moment)

@@ -4,6 +4,7 @@ revoke, annul, replace. Renewal goes through a renewal application."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +25,10 @@ from lbt.permits.signing import PERMIT_TYP, KeyStore, PermitClaims, SigningKey, 
 log = logging.getLogger(__name__)
 
 _CHECK_WEIGHTS = (7, 3, 1)
+_DASHES = (
+    "-\u2010\u2011\u2012\u2013\u2014\u2212"  # the hyphen, and the dashes a phone's keyboard puts instead
+)
+_NUMBER_SHAPE = re.compile(r"([A-Z]{2})([0-9]{4})([0-9]{6})([0-9])")
 
 
 class PermitWithdrawn(DomainError):
@@ -53,6 +58,15 @@ def is_well_formed(number: str) -> bool:
     if not (year.isdigit() and serial.isdigit() and digit.isdigit()):
         return False
     return check_digit(f"{state}{year}{serial}") == int(digit)
+
+
+def canonical_number(text: str) -> str | None:
+    """A number as a guard types it ("tj 2026 000005 9", "TJ2026000005-9 ") in its printed form
+    ``TJ-2026-000005-9``; None when it is not shaped like one. The check digit is not checked here
+    (``is_well_formed`` does)."""
+    compact = "".join(char for char in text.upper() if not char.isspace() and char not in _DASHES)
+    match = _NUMBER_SHAPE.fullmatch(compact)
+    return "-".join(match.groups()) if match else None
 
 
 def allocate_number(session: Session, state: str, year: int) -> str:
@@ -136,7 +150,9 @@ def get_for_staff(session: Session, permit_id: int, user: User) -> Permit:
 
 
 def find_by_number(session: Session, number: str) -> Permit | None:
-    return session.scalar(select(Permit).where(Permit.number == number.strip().upper()))
+    """The permit with this number however it was typed: case, spaces and dashes do not matter."""
+    canonical = canonical_number(number)
+    return session.scalar(select(Permit).where(Permit.number == (canonical or number.strip().upper())))
 
 
 def permits_of_application(session: Session, application: Application) -> Sequence[Permit]:

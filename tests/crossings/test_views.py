@@ -113,7 +113,7 @@ def test_a_valid_permit_number_gets_green_with_what_the_guard_compares(guard, pe
 
 
 def test_an_unknown_or_revoked_permit_number_gets_red(guard, db, permit, users, clock):
-    unknown = post_json(guard, "/crossings/verify-number", {"number": "TJ-2026-999999-9"}).get_json()
+    unknown = post_json(guard, "/crossings/verify-number", {"number": "TJ-2026-999999-2"}).get_json()
     assert unknown["verdict"] == "refuse" and unknown["reasons"][0]["code"] == "not_on_record"
     permits.revoke(db, permit, officer=users[Role.OFFICER], reason="Fraud.", now=clock())
     db.flush()
