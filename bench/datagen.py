@@ -36,6 +36,7 @@ from lbt.core.db import Database, make_engine
 from lbt.core.migrate import current_revision, head_revision, upgrade
 from lbt.demo.reference import AGREEMENT_CODE, load_demo
 from lbt.permits.services import is_well_formed
+from lbt.permits.signing import SigningKey, new_private_key, private_key_pem
 from lbt.reference.models import Agreement, CrossingPoint, Locality, State
 
 BENCH_PASSWORD = "bench-password-not-a-secret"  # a local benchmark database, made by this script
@@ -137,7 +138,8 @@ def ensure_database(target: Target, *, fresh: bool, log: Log) -> dict[str, objec
     """Reuse the database when it holds this size's data (bringing its schema to the head revision,
     as an upgrade in production would); otherwise make it anew. Returns the marker."""
     marker = None if fresh else read_marker(target)
-    if marker and all(marker.get(key) == value for key, value in target.wanted().items()):
+    wanted = target.wanted().items()
+    if marker and marker.get("signing_key_pem") and all(marker.get(key) == value for key, value in wanted):
         engine = make_engine(target.url)
         try:
             if current_revision(engine) != head_revision(engine):
@@ -227,7 +229,7 @@ def _reference(database: Database, now: datetime, instance: Path) -> rows.Refere
         officer = session.scalars(select(User.id).where(User.username == BENCH_OFFICER)).one()
         home = session.scalars(select(State.code).where(State.id == agreement.state_a_id)).one()
         return rows.Reference(
-            agreement.id, [tuple(row) for row in localities], list(points), officer, list(guards), 0, home
+            agreement.id, [tuple(row) for row in localities], list(points), officer, list(guards), 0, home, ""
         )
 
 
@@ -312,6 +314,10 @@ def fill(target: Target, *, log: Log) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder, _step(log, "reference data and users", timings):
         ref = _reference(database, now - timedelta(days=1200), Path(folder))
     database.dispose()
+    # the data's signing key, kept in the database's comment: each run gives it to the app
+    # (LBT_SIGNING_KEY), so every permit names the key the app signs and publishes with
+    key = SigningKey.of(new_private_key())
+    ref = replace(ref, signing_kid=key.kid)
     rows.check_search_key()
     params: dict[str, object] = {
         "n": target.size,
@@ -404,4 +410,5 @@ def fill(target: Target, *, log: Log) -> dict[str, object]:
         "seconds": total,
         "timings": timings,
         "rows": counts,
+        "signing_key_pem": private_key_pem(key.private_key),  # a benchmark's key, for this data only
     }

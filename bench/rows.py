@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from lbt.core.transliteration import search_key, to_latin
 
-PLACEHOLDER_TOKEN = "bench-placeholder"  # the QR token of every permit nobody scans in the run
+PLACEHOLDER_TOKEN = "bench-placeholder"
 
 # Kyrgyz surnames (male form; the female form adds -a) and given names: the applicants are the
 # neighbour's residents, written in Cyrillic, transliterated by the app's own ICAO 9303 rules
@@ -103,6 +103,7 @@ class Reference:
     guard_ids: list[int]
     photo_id: int
     home_state: str
+    signing_kid: str  # the data's signing key: every permit names it, as if that key had signed it
 
 
 def frac_function(connection: Connection) -> None:
@@ -298,7 +299,7 @@ def permit_values(ref: Reference) -> dict[str, str]:
         "issued_at": "p.issued_at",
         "issued_by_id": str(ref.officer_id),
         "replaces_id": "p.replaces_id",
-        "signing_kid": f"'{PLACEHOLDER_TOKEN}'",
+        "signing_kid": f"'{ref.signing_kid}'",
         "token": f"'{PLACEHOLDER_TOKEN}'",
     }
 

@@ -80,8 +80,8 @@ def measure_size(
     ):
         log(f"{target.name}: copied for this run in {time.perf_counter() - copy_started:.1f} s")
         run_folder = Path(folder)
-        environment = workload.app_environment(url, run_folder / "instance")
-        app = workload.build_app(environment)  # makes the instance folder, its secret and signing key
+        environment = workload.app_environment(url, run_folder / "instance", str(marker["signing_key_pem"]))
+        app = workload.build_app(environment)  # makes the instance folder and its secret key
         prepared = workload.prepare(app)
         requests = [row for row in workload.requests(prepared, run_folder) if _chosen(row.key, args.only)]
         log(f"{target.name}: queries and time in-process")
@@ -126,7 +126,7 @@ def measure_size(
                 log("  " + _row_text(request.key, target.size, rows[request.key]))
     return {
         "database": target.name,
-        "data": marker,
+        "data": {key: value for key, value in marker.items() if key != "signing_key_pem"},
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "requests": rows,
     }

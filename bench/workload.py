@@ -21,7 +21,6 @@ from typing import Any
 from datagen import BENCH_GUARD, BENCH_OFFICER, BENCH_PASSWORD, POINTS, Target
 from flask import Flask
 from flask.testing import FlaskClient
-from rows import PLACEHOLDER_TOKEN
 from servers import USER_AGENT, Request
 from sqlalchemy import Engine, create_engine, event, make_url, select, text
 from sqlalchemy.orm import Session, joinedload
@@ -57,10 +56,11 @@ def database_copy(target: Target) -> Iterator[str]:
         admin.dispose()
 
 
-def app_environment(url: str, instance: Path) -> dict[str, str]:
+def app_environment(url: str, instance: Path, signing_key_pem: str) -> dict[str, str]:
     """What the in-process app and gunicorn both read: one database, one instance folder (its secret
-    key and its signing keys)."""
-    return {"LBT_DATABASE_URL": url, "LBT_INSTANCE_PATH": str(instance)}
+    key, the record of its signing key) and the data's signing key (a production setting: every
+    generated permit names that key, as if it had signed them)."""
+    return {"LBT_DATABASE_URL": url, "LBT_INSTANCE_PATH": str(instance), "LBT_SIGNING_KEY": signing_key_pem}
 
 
 def build_app(environment: dict[str, str]) -> Flask:
@@ -96,12 +96,13 @@ def _sign_sample(
     ]
     with engine.begin() as connection:  # plain SQL: bench plumbing, not a change the audit log records
         connection.execute(text("UPDATE permits SET token = :token, signing_kid = :kid WHERE id = :id"), rows)
-    return [
+    bodies = [
         json.dumps(
             {"token": qr_url(public_url, row["token"]), "crossing_point": POINTS[0], "direction": "entry"}
         )
         for row in rows
     ]
+    return [row["id"] for row in rows], bodies
 
 
 def prepare(app: Flask) -> Prepared:
@@ -116,7 +117,7 @@ def prepare(app: Flask) -> Prepared:
             raise SystemExit(f"the database has no user {BENCH_GUARD}: rebuild it with --fresh")
         _, token = create_token(session, guard, name="bench run", now=now)
     with state.database.session_factory() as session:
-        bodies = _sign_sample(
+        signed, bodies = _sign_sample(
             session, state.database.engine, state.find(KeyStore), today, state.settings.public_url
         )
         # holders outside now (their last crossing is an exit) of valid permits: the generator's
@@ -129,13 +130,8 @@ def prepare(app: Flask) -> Prepared:
             ),
             {"today": today, "since": now - timedelta(days=40), "limit": POOL_LIMIT},
         ).all()
-        permit_ids = session.scalars(
-            select(Permit.id)
-            .where(Permit.signing_kid != PLACEHOLDER_TOKEN)
-            .order_by(Permit.id)
-            .limit(PAGE_SAMPLE)
-        ).all()
-    return Prepared(token, bodies, list(permit_ids), pool[:-IN_PROCESS_KEEP], pool[-IN_PROCESS_KEEP:])
+    permit_ids = sorted(signed)[:PAGE_SAMPLE]
+    return Prepared(token, bodies, permit_ids, pool[:-IN_PROCESS_KEEP], pool[-IN_PROCESS_KEEP:])
 
 
 def requests(prepared: Prepared, folder: Path) -> list[Request]:
