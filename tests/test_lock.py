@@ -1,0 +1,36 @@
+"""The pip exports in requirements/ agree with uv.lock, so what the README installs is what is locked."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PIN = re.compile(r"^([A-Za-z0-9_.-]+)==([^ ;\\]+)", re.M)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked() -> dict[str, str]:
+    packages = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))["package"]
+    return {_normal(p["name"]): p["version"] for p in packages if p["name"] != "lbt"}
+
+
+@pytest.mark.parametrize("export", ["app.txt", "test.txt"])
+def test_every_pin_of_the_export_is_the_locked_release_with_hashes(export):
+    text = (ROOT / "requirements" / export).read_text(encoding="utf-8")
+    pins = {_normal(name): version for name, version in PIN.findall(text)}
+    assert pins, "no pins"
+    assert {name: version for name, version in pins.items() if locked().get(name) != version} == {}
+    assert "--hash=sha256:" in text
+
+
+def test_the_test_export_holds_every_locked_package():
+    pins = {_normal(name) for name, _ in PIN.findall((ROOT / "requirements" / "test.txt").read_text())}
+    # packages only for other platforms appear in the export with their markers too
+    assert set(locked()) - pins == set()
