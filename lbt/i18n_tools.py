@@ -16,7 +16,15 @@ from lbt.core.resources import PACKAGE_DIR, resource_dir
 from lbt.web.i18n import LOCALES, TRANSLATIONS_DIR
 
 DOMAIN = "messages"
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None, "Nn_": (1, 2)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "lazy_gettext": None,
+    "N_": None,
+    "Nn_": (1, 2),
+    "_lp": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
 TRANSLATED_LOCALES = tuple(locale for locale in LOCALES if locale != "en")
 
 # A compiled message: (context, msgid or the tuple of singular and plural) -> translation(s)

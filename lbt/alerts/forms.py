@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -42,7 +43,7 @@ class AlertForm(BaseForm):
     )
     document_number = StringField(_l("Travel document number"), validators=[Optional(), Length(max=30)])
     reason = TextAreaField(
-        _l("Reason"),
+        _lp("grounds for a decision", "Reason"),
         validators=[DataRequired(), Length(max=TEXT_LENGTH)],
         description=_l("For example the decision behind the entry ban and its number."),
     )

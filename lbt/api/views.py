@@ -21,7 +21,7 @@ from lbt.crossings.verify import permit_facts, stay_facts, verify_scan
 from lbt.permits.revocations import revocation_list
 from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
-from lbt.web.i18n import translate_error
+from lbt.web.i18n import translate_error, translate_message
 from lbt.web.security import roles
 from lbt.web.state import find_service, get_session, now, settings
 
@@ -60,7 +60,10 @@ def _item_json(result: ItemResult) -> dict[str, Any]:
 
 
 def _reasons(reasons: Any) -> list[dict[str, str]]:
-    return [{"code": reason.code, "message": _(reason.message, **reason.params)} for reason in reasons]
+    return [
+        {"code": reason.code, "message": translate_message(reason.message, reason.params)}
+        for reason in reasons
+    ]
 
 
 @bp.post("/verify")

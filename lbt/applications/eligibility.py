@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lbt.alerts.models import AlertHit
 from lbt.applications.models import Application
-from lbt.core.errors import N_
+from lbt.core.errors import N_, Message, Nn_
 from lbt.permits.models import Permit, PermitStatus
 from lbt.reference.models import Agreement, FeeExemption
 
@@ -45,7 +45,7 @@ def add_years(day: date, years: int) -> date:
 class CheckItem:
     code: str
     ok: bool
-    message: str  # msgid with %(name)s placeholders
+    message: Message  # msgid with %(name)s placeholders, or a plural pair counted by "num"
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -99,8 +99,11 @@ def checklist(session: Session, application: Application, today: date) -> list[C
             CheckItem(
                 "residence",
                 years >= agreement.min_residence_years,
-                N_("Resident for %(years)d years (at least %(minimum)d needed)."),
-                {"years": years, "minimum": agreement.min_residence_years},
+                Nn_(
+                    "Resident for %(num)d year (at least %(minimum)d needed).",
+                    "Resident for %(num)d years (at least %(minimum)d needed).",
+                ),
+                {"num": years, "minimum": agreement.min_residence_years},
             )
         )
     minimum_until = add_years(today, agreement.validity_min_years) - timedelta(days=1)
@@ -137,8 +140,11 @@ def checklist(session: Session, application: Application, today: date) -> list[C
             not open_hits,
             N_("No alert-list hit.")
             if not open_hits
-            else N_("%(count)d alert-list hit(s) to be cleared by a supervisor."),
-            {"count": len(open_hits)} if open_hits else {},
+            else Nn_(
+                "%(num)d alert-list hit to be cleared by a supervisor.",
+                "%(num)d alert-list hits to be cleared by a supervisor.",
+            ),
+            {"num": len(open_hits)} if open_hits else {},
         )
     )
     exemption = fee_exemption(application, agreement, today)

@@ -27,7 +27,7 @@ from lbt.applications.models import (
     FeeStatus,
     RefusalReason,
 )
-from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
+from lbt.core.errors import N_, AccessDenied, DomainError, Nn_, NotFound, ValidationFailed
 from lbt.permits.models import Permit
 from lbt.storage.models import StoredFile
 
@@ -124,9 +124,12 @@ def check_validity(application: Application, valid_from: date, valid_until: date
         )
     if valid_until < bounds.min_until:
         raise ValidationFailed(
-            N_("A permit must be valid for at least %(years)d year(s): until %(date)s or later."),
+            Nn_(
+                "A permit must be valid for at least %(num)d year: until %(date)s or later.",
+                "A permit must be valid for at least %(num)d years: until %(date)s or later.",
+            ),
             "valid_until",
-            years=application.agreement.validity_min_years,
+            num=application.agreement.validity_min_years,
             date=bounds.min_until.isoformat(),
         )
     if valid_until > bounds.max_until:

@@ -4,6 +4,7 @@ people read them. Forms check shape only; whether a decision is allowed is the s
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from wtforms import (
     BooleanField,
     DateField,
@@ -128,7 +129,7 @@ class QueueFilterForm(BaseForm):
         _l("Locality"), choices=lambda: [("", _l("All localities"))], validators=[Optional()]
     )
     reason = SelectField(
-        _l("Reason"),
+        _lp("purpose of travel", "Reason"),
         choices=lambda: [
             ("", _l("Any reason")),
             *((key.value, label) for key, label in CROSSING_REASON_LABELS.items()),

@@ -27,7 +27,7 @@ from lbt.applications.models import (
     TravelDocumentType,
 )
 from lbt.core.counters import next_value
-from lbt.core.errors import N_, NotFound, ValidationFailed
+from lbt.core.errors import N_, Nn_, NotFound, ValidationFailed
 from lbt.core.pdf_fonts import BOLD, missing_glyphs
 from lbt.core.search import normalise_document_number
 from lbt.core.transliteration import search_key, to_latin
@@ -125,9 +125,12 @@ def validate_input(session: Session, data: ApplicationInput, today: date) -> Loc
     exempt = bool(data.family_relationship.strip()) and agreement.family_exempt_from_residence
     if not exempt and years_between(data.resident_since, today) < agreement.min_residence_years:
         raise ValidationFailed(
-            N_("You must have lived in the border area for at least %(years)d years."),
+            Nn_(
+                "You must have lived in the border area for at least %(num)d year.",
+                "You must have lived in the border area for at least %(num)d years.",
+            ),
             "resident_since",
-            years=agreement.min_residence_years,
+            num=agreement.min_residence_years,
         )
     if data.reason not in agreement.reasons and data.reason != CrossingReason.OTHER.value:
         raise ValidationFailed(N_("Choose one of the reasons this agreement accepts."), "reason")

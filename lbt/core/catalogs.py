@@ -7,6 +7,7 @@ from typing import Any
 
 from babel.support import Translations
 
+from lbt.core.errors import Message
 from lbt.core.resources import PACKAGE_DIR
 
 LOCALES = ("en", "ru", "tg")
@@ -18,7 +19,12 @@ def _translations(locale: str) -> Translations:
     return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
 
 
-def translate(locale: str, message: str, /, **params: Any) -> str:
-    """``message`` (an English msgid) in ``locale``, with ``%(name)s`` parameters filled in."""
-    text = _translations(locale if locale in LOCALES else "en").gettext(message)
+def translate(locale: str, message: Message, /, **params: Any) -> str:
+    """``message`` (an English msgid, or a plural pair counted by ``num``) in ``locale``, with
+    ``%(name)s`` parameters filled in."""
+    translations = _translations(locale if locale in LOCALES else "en")
+    if isinstance(message, tuple):
+        text = translations.ngettext(message[0], message[1], params["num"])
+    else:
+        text = translations.gettext(message)
     return text % params if params else text

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lbt.core.errors import DomainError, ValidationFailed
+from lbt.core.errors import DomainError, Message, ValidationFailed
 
 
 class EntryRefused(DomainError):
     """A red verdict: the holder may not pass, so nothing is recorded."""
 
-    def __init__(self, message: str, code: str = "refused", **params: Any) -> None:
+    def __init__(self, message: Message, code: str = "refused", **params: Any) -> None:
         super().__init__(message, **params)
         self.code = code
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
-from lbt.core.errors import N_, AccessDenied
+from lbt.core.errors import N_, AccessDenied, Message, Nn_
 from lbt.crossings import stays as rules
 from lbt.crossings.errors import CrossingConflict, CrossingInvalid, EntryRefused
 from lbt.crossings.models import (
@@ -43,7 +43,7 @@ STATUS_REASONS = {
 @dataclass(frozen=True)
 class Reason:
     code: str
-    message: str  # msgid
+    message: Message  # msgid, or a plural pair counted by "num"
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -149,14 +149,19 @@ def assess(
             red.append(
                 Reason(
                     "stay_limit",
-                    N_("The stay limit is used up: %(limit)s days in any %(window)s."),
-                    {"limit": agreement.rolling_limit_days, "window": agreement.rolling_window_days},
+                    Nn_(
+                        "The stay limit is used up: %(num)d day in any %(window)s.",
+                        "The stay limit is used up: %(num)d days in any %(window)s.",
+                    ),
+                    {"num": agreement.rolling_limit_days, "window": agreement.rolling_window_days},
                 )
             )
         elif days_allowed < permit.max_stay_days:
             amber.append(
                 Reason(
-                    "stay_limit_soon", N_("This stay may last only %(days)s days."), {"days": days_allowed}
+                    "stay_limit_soon",
+                    Nn_("This stay may last only %(num)d day.", "This stay may last only %(num)d days."),
+                    {"num": days_allowed},
                 )
             )
         if permit.valid_until < day + (timedelta(days=(days_allowed or 1) - 1)):
@@ -181,8 +186,11 @@ def assess(
             amber.append(
                 Reason(
                     "overstay",
-                    N_("Overstay of %(days)s days: a misuse case will be recorded."),
-                    {"days": over},
+                    Nn_(
+                        "Overstay of %(num)d day: a misuse case will be recorded.",
+                        "Overstay of %(num)d days: a misuse case will be recorded.",
+                    ),
+                    {"num": over},
                 )
             )
     if red:
@@ -285,7 +293,7 @@ def record(
     session.add(crossing)
     session.flush()
     misuse = None
-    over = next((r.params["days"] for r in assessment.reasons if r.code == "overstay"), 0)
+    over = next((r.params["num"] for r in assessment.reasons if r.code == "overstay"), 0)
     if direction is Direction.EXIT and over and not held:
         misuse = MisuseCase(
             permit=permit,

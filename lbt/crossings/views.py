@@ -22,6 +22,7 @@ from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
 from lbt.storage.uploads import FileStore
+from lbt.web.i18n import translate_message
 from lbt.web.security import public, require, roles
 from lbt.web.state import find_service, get_session, now, settings
 
@@ -105,7 +106,10 @@ def manifest() -> Response:
 
 
 def _reasons(reasons: tuple[Reason, ...]) -> list[dict[str, str]]:
-    return [{"code": reason.code, "message": _(reason.message, **reason.params)} for reason in reasons]
+    return [
+        {"code": reason.code, "message": translate_message(reason.message, reason.params)}
+        for reason in reasons
+    ]
 
 
 def _verdict_body(permit: Permit, assessment: Assessment, moment: datetime) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -14,7 +15,7 @@ from lbt.web.forms import BaseForm
 REASON_LENGTH = 4000
 
 PERMIT_STATUS_LABELS = {
-    PermitStatus.ACTIVE: _l("Active"),
+    PermitStatus.ACTIVE: _lp("permit status", "Active"),
     PermitStatus.SUSPENDED: _l("Suspended"),
     PermitStatus.REVOKED: _l("Revoked"),
     PermitStatus.ANNULLED: _l("Annulled"),
@@ -69,7 +70,7 @@ class PermitChangeForm(BaseForm):
         validators=[InputRequired(message=_l("Choose the change to make."))],
     )
     reason = TextAreaField(
-        _l("Reason"),
+        _lp("grounds for a decision", "Reason"),
         validators=[DataRequired(), Length(max=REASON_LENGTH)],
         description=_l("Recorded with the permit and in the audit log."),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from wtforms import (
     BooleanField,
     DateField,
@@ -40,7 +41,7 @@ MEETING_KIND_LABELS = {MeetingKind.REGULAR: _l("Regular"), MeetingKind.URGENT: _
 MEETING_STATUS_LABELS = {
     MeetingStatus.REQUESTED: _l("Requested"),
     MeetingStatus.SCHEDULED: _l("Scheduled"),
-    MeetingStatus.DECLINED: _l("Declined"),
+    MeetingStatus.DECLINED: _lp("meeting status", "Declined"),
     MeetingStatus.HELD: _l("Held"),
     MeetingStatus.CANCELLED: _l("Cancelled"),
 }
@@ -48,7 +49,7 @@ EXCHANGE_LABELS = {
     ExchangeKind.PROPOSED: _l("Proposed"),
     ExchangeKind.COUNTER_PROPOSED: _l("Counter-proposed"),
     ExchangeKind.ACCEPTED: _l("Accepted"),
-    ExchangeKind.DECLINED: _l("Declined"),
+    ExchangeKind.DECLINED: _lp("step of a meeting exchange", "Declined"),
 }
 AGENDA_KIND_LABELS = {
     AgendaKind.ITEM: _l("Item"),
@@ -154,7 +155,7 @@ class CounterProposalForm(BaseForm):
 
 class ParticipantForm(BaseForm):
     state_id = SelectField(_l("Side"), coerce=int)
-    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    full_name = StringField(_lp("person", "Name"), validators=[DataRequired(), Length(max=200)])
     role = StringField(_l("Role"), validators=[DataRequired(), Length(max=120)])
     is_head = BooleanField(_l("Head of delegation"))
     is_me = BooleanField(_l("This is me (my account approves the protocol)"))

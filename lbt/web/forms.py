@@ -18,17 +18,12 @@ from wtforms import Field, FieldList, FormField, SelectMultipleField
 from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lbt.core.errors import N_, ValidationFailed
+from lbt.core.errors import N_, Nn_, ValidationFailed
 from lbt.web.i18n import FORM_TRANSLATIONS, translate_error
 
 # C0 control characters and DEL, except tab, line feed and carriage return (text areas send CR LF)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100  # births, documents, permits, agreements all fall inside
-
-
-def Nn_(singular: str, plural: str) -> tuple[str, str]:
-    """Mark a singular/plural message pair for translation."""
-    return singular, plural
 
 
 # WTForms' own messages, listed here so that extraction puts them in our catalogs

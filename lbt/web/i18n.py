@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lbt.core.catalogs import LOCALES, TRANSLATIONS_DIR
-from lbt.core.errors import DomainError
+from lbt.core.errors import DomainError, Message
 
 LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ"}
 LOCALE_COOKIE = "lbt_locale"
@@ -28,9 +28,17 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES) or "en"
 
 
+def translate_message(message: Message, params: dict[str, Any] | None = None) -> str:
+    """A service's message (a msgid, or a plural pair counted by ``num``) in the reader's language."""
+    params = dict(params or {})
+    if isinstance(message, tuple):
+        return str(ngettext(message[0], message[1], params.pop("num"), **params))
+    return str(_(message, **params))
+
+
 def translate_error(error: DomainError) -> str:
     """A service's message in the reader's language."""
-    return _(error.message, **error.params)
+    return translate_message(error.message, error.params)
 
 
 class FormTranslations:
@@ -53,4 +61,8 @@ def init_i18n(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict[str, Any]:
-        return {"locale_names": LOCALE_NAMES, "get_locale": get_locale}
+        return {
+            "locale_names": LOCALE_NAMES,
+            "get_locale": get_locale,
+            "translate_message": translate_message,
+        }

@@ -284,7 +284,7 @@ def test_an_alert_hit_is_shown_and_blocks_approval(db, login_as, make_applicatio
     client = login_as(Role.OFFICER)
     text = page(client.get(f"/applications/{application.id}"))
     assert "Entry ban 2024/17" in text
-    assert "1 alert-list hit(s) to be cleared by a supervisor." in text
+    assert "1 alert-list hit to be cleared by a supervisor." in text
     assert "/alerts/hits/" not in text  # only supervisors get the form
     response = client.submit(
         f"/applications/{application.id}/approve",
