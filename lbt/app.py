@@ -15,6 +15,7 @@ from lbt.core.settings import Settings
 from lbt.permits.signing import KEYS_FOLDER, SIGNING_KEY_ENV, KeyStore
 from lbt.storage.uploads import FileStore
 from lbt.web.errors import register_error_handlers
+from lbt.web.dates import init_date_filters
 from lbt.web.i18n import init_i18n
 from lbt.web.labels import init_labels
 from lbt.web.navigation import init_navigation
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["lbt_csrf"] = CSRFProtect(app)
     init_login(app)  # who a request is: the login cookie's open session, or an API bearer token
     init_i18n(app)
+    init_date_filters(app)  # every page's dates through Babel, in the reader's locale
     init_navigation(app)
     init_labels(app)
     init_security(app)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lbt.core.dates import is_time_zone, state_time_zone
+
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -41,6 +43,13 @@ def _minimum(name: str, value: str | None, default: int, least: int) -> int:
     if number < least:
         raise SettingsError(f"{name} must be at least {least}, got {number}")
     return number
+
+
+def _time_zone(value: str | None) -> str:
+    name = (value or "").strip()
+    if name and not is_time_zone(name):
+        raise SettingsError(f"LBT_TIME_ZONE must be an IANA time zone such as Asia/Dushanbe, got {value!r}")
+    return name
 
 
 def load_or_create_secret_key(instance_path: Path) -> str:
@@ -89,7 +98,13 @@ class Settings:
     crossing_clock_skew_minutes: int = 10
     offline_max_age_hours: int = 72
     signing_key_pem: str = field(default="", repr=False)
+    time_zone: str = ""  # LBT_TIME_ZONE; empty: the home state's zone (see ``instance_zone``)
     testing: bool = False
+
+    @property
+    def instance_zone(self) -> str:
+        """The IANA zone of what has no place of its own (audit entries, logins, decisions)."""
+        return self.time_zone or state_time_zone(self.home_state)
 
     @property
     def https(self) -> bool:
@@ -141,4 +156,5 @@ class Settings:
                 "LBT_OFFLINE_MAX_AGE_HOURS", env.get("LBT_OFFLINE_MAX_AGE_HOURS"), 72, 1
             ),
             signing_key_pem=env.get("LBT_SIGNING_KEY") or "",
+            time_zone=_time_zone(env.get("LBT_TIME_ZONE")),
         )

@@ -2,7 +2,10 @@
 
 Reg. (EC) No 1931/2006 Art. 5 and the agreement: one uninterrupted stay lasts at most the agreement's
 maximum (each exit restarts the count, EU Court C-254/11 Shomodi); optionally, at most N days of
-presence in any window of M days. Days are calendar days, both the entry day and the exit day count.
+presence in any window of M days. Days are calendar days, both the entry day and the exit day count,
+on the clock of the crossing point (``local_day``): an entry at 00:30 in Dushanbe (UTC+5) is on that
+day, although UTC still counts the day before (19:30), and an exit at 23:30 local on a stay's last day
+is on that last day.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from lbt.core.dates import local_day
 from lbt.crossings.models import Direction
+
+__all__ = ["Stay", "StayPosition", "days_present", "local_day", "position", "stays_from"]
 
 
 @dataclass(frozen=True)

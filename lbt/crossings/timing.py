@@ -33,9 +33,10 @@ class CrossingLimits:
 DEFAULT_LIMITS = CrossingLimits()
 
 
-def shown(moment: datetime) -> str:
-    """A time as a message shows it (UTC, to the minute)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+def shown(moment: datetime) -> datetime:
+    """A time as a message carries it: the moment itself, shown in the reader's form with its zone
+    named where the message is translated (``lbt.web.dates.localized_params``)."""
+    return moment.astimezone(UTC)
 
 
 def issue_day_start(permit: Permit) -> datetime:
@@ -57,7 +58,7 @@ def must_be_held(
         raise CrossingInvalid(
             "time_in_future",
             N_(
-                "The crossing's time (%(at)s UTC) is more than %(minutes)s minutes ahead of the "
+                "The crossing's time (%(at)s) is more than %(minutes)s minutes ahead of the "
                 "server's clock: check the device's clock."
             ),
             "at",
@@ -67,17 +68,17 @@ def must_be_held(
     if at < issue_day_start(permit) - skew:
         raise CrossingInvalid(
             "time_before_issue",
-            N_("The crossing's time (%(at)s UTC) is before the permit was issued (%(issued)s)."),
+            N_("The crossing's time (%(at)s) is before the permit was issued (%(issued)s)."),
             "at",
             at=shown(at),
-            issued=permit.issued_at.astimezone(UTC).date().isoformat(),
+            issued=permit.issued_at.astimezone(UTC).date(),
         )
     if not offline and at < now - skew:
         # a crossing sent as it happens cannot be old: a back-dated exit would hide an overstay
         raise CrossingInvalid(
             "time_not_now",
             N_(
-                "A crossing sent online happens now, but its time (%(at)s UTC) is more than "
+                "A crossing sent online happens now, but its time (%(at)s) is more than "
                 "%(minutes)s minutes behind the server's clock: check the device's clock."
             ),
             "at",

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from lbt.core.catalogs import LOCALES, TRANSLATIONS_DIR
 from lbt.core.errors import DomainError, Message
+from lbt.web.dates import localized_params
 
 LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ"}
 LOCALE_COOKIE = "lbt_locale"
@@ -30,7 +31,7 @@ def select_locale() -> str:
 
 def translate_message(message: Message, params: dict[str, Any] | None = None) -> str:
     """A service's message (a msgid, or a plural pair counted by ``num``) in the reader's language."""
-    params = dict(params or {})
+    params = localized_params(params or {})
     if isinstance(message, tuple):
         return str(ngettext(message[0], message[1], params.pop("num"), **params))
     return str(_(message, **params))

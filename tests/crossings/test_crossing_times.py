@@ -25,7 +25,7 @@ permit, guard_token = sending.permit, sending.guard_token  # the shared fixtures
 def test_a_crossing_in_1900_is_refused_and_the_permit_stays_green(client, db, permit, guard_token, clock):
     results = send(client, guard_token, item(permit, "1900-01-01T00:00:00+00:00"))
     assert results[0]["status"] == "invalid" and results[0]["code"] == "time_before_issue"
-    assert "before the permit was issued (2026-11-22)" in results[0]["error"]
+    assert "before the permit was issued (22/11/2026)" in results[0]["error"]
     assert db.scalars(select(Crossing)).all() == []
     assert verdict(client, guard_token, permit)["verdict"] == "pass"  # not red for good
 

@@ -194,3 +194,62 @@ def test_only_guards_posted_at_the_point_record(db, permit, ref, users):
             officer=users[Role.BORDER_GUARD],
             now=at(START),
         )
+
+
+def test_days_are_counted_on_the_crossing_points_clock_not_in_utc(db, permit, ref, users):
+    """Asia/Dushanbe is UTC+5: an entry at 00:30 local is on the permit's first day (UTC: 19:30 the day
+    before, before it was valid), and an exit at 23:30 local on day 90 is on day 90, no overstay."""
+    from zoneinfo import ZoneInfo
+
+    ref.crossing_point.time_zone = "Asia/Dushanbe"
+    dushanbe = ZoneInfo("Asia/Dushanbe")
+
+    def cross(direction: Direction, moment: datetime):  # type: ignore[no-untyped-def]
+        return services.record(
+            db,
+            client_id=str(uuid.uuid4()),
+            permit=permit,
+            crossing_point=ref.crossing_point,
+            direction=direction,
+            at=moment.astimezone(UTC),
+            officer=users[Role.BORDER_GUARD],
+            reason="",
+            offline=False,
+            now=moment.astimezone(UTC),
+        )
+
+    entry = datetime(START.year, START.month, START.day, 0, 30, tzinfo=dushanbe)
+    assert entry.astimezone(UTC).date() == START - timedelta(days=1)
+    assert cross(Direction.ENTRY, entry).crossing.verdict is Verdict.PASS
+    last_day = START + timedelta(days=89)
+    leaving = datetime(last_day.year, last_day.month, last_day.day, 23, 30, tzinfo=dushanbe)
+    recorded = cross(Direction.EXIT, leaving)
+    assert recorded.crossing.verdict is Verdict.PASS and recorded.misuse is None
+
+
+def test_a_crossing_after_local_midnight_is_on_the_next_local_day(db, permit, ref, users):
+    """00:30 in Bishkek (UTC+6) on day 91 is 18:30 UTC on day 90: locally the stay has overrun."""
+    from zoneinfo import ZoneInfo
+
+    ref.crossing_point.time_zone = "Asia/Bishkek"
+    bishkek = ZoneInfo("Asia/Bishkek")
+    moments = [
+        datetime(START.year, START.month, START.day, 12, 0, tzinfo=bishkek),
+        datetime.combine(START + timedelta(days=90), datetime.min.time(), tzinfo=bishkek) + timedelta(minutes=30),
+    ]
+    results = [
+        services.record(
+            db,
+            client_id=str(uuid.uuid4()),
+            permit=permit,
+            crossing_point=ref.crossing_point,
+            direction=direction,
+            at=moment.astimezone(UTC),
+            officer=users[Role.BORDER_GUARD],
+            reason="Overstay noted; holder informed.",
+            offline=False,
+            now=moment.astimezone(UTC),
+        )
+        for direction, moment in zip((Direction.ENTRY, Direction.EXIT), moments, strict=True)
+    ]
+    assert results[1].misuse is not None and results[1].misuse.days_over == 1
