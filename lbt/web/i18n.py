@@ -15,7 +15,7 @@ from lbt.core.catalogs import LOCALES, TRANSLATIONS_DIR
 from lbt.core.errors import DomainError, Message
 from lbt.web.dates import localized_params
 
-LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ"}
+LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ", "uz": "Oʻzbekcha"}
 LOCALE_COOKIE = "lbt_locale"
 
 
