@@ -12,6 +12,7 @@ from lbt.crossings import models as crossings_models
 from lbt.notifications import models as notifications_models
 from lbt.permits import models as permits_models
 from lbt.reference import models as reference_models
+from lbt.reports import models as reports_models
 from lbt.representatives import models as representatives_models
 from lbt.storage import models as storage_models
 
@@ -30,6 +31,7 @@ __all__ = [
     "notifications_models",
     "permits_models",
     "reference_models",
+    "reports_models",
     "representatives_models",
     "storage_models",
 ]

@@ -22,6 +22,7 @@ class Role(enum.StrEnum):
     BORDER_GUARD = "border_guard"  # scoped to crossing points
     REPRESENTATIVE = "representative"  # scoped to a state and border sections
     AUDITOR = "auditor"  # reads the audit log, nothing else
+    ANALYST = "analyst"  # central office: reads the reports of the home state's agreements, changes nothing
 
 
 LOCALES = ("en", "ru", "tg")

@@ -94,12 +94,18 @@ def read_checkpoint(content: bytes, jwks: Mapping[str, Any], *, state: str) -> C
         claims = verify(token, jwks, CHECKPOINT_TYP)
     except TokenRejected as error:
         raise CheckpointRejected(f"not a genuine checkpoint: {error}") from None
+    return checkpoint_from_claims(claims, state=state)
+
+
+def checkpoint_from_claims(claims: Mapping[str, Any], *, state: str) -> Checkpoint:
+    """The checkpoint that verified claims describe (a checkpoint's own, or the audit anchor a signed
+    report carries), once they are found to describe an audit chain of ``state``'s log."""
     try:
         head_hash = claims["head_hash"]
         entry_count = claims["entry_count"]
         head_entry_id = claims["head_entry_id"]
         made_at = datetime.fromisoformat(claims["made_at"])
-        state = claims["state"]
+        claims_state = claims["state"]
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointRejected(f"the checkpoint's claims are incomplete: {error!r}") from None
     valid = (
@@ -114,10 +120,10 @@ def read_checkpoint(content: bytes, jwks: Mapping[str, Any], *, state: str) -> C
         and (entry_count == 0) == (head_entry_id is None)
         and (entry_count > 0 or head_hash == GENESIS_HASH)
         and made_at.tzinfo is not None
-        and isinstance(state, str)
+        and isinstance(claims_state, str)
     )
     if not valid:
         raise CheckpointRejected("the checkpoint's claims do not describe an audit chain")
-    if claims["state"] != state:
-        raise CheckpointRejected(f"the checkpoint is of the log of {claims['state']!r}, not of {state!r}")
-    return Checkpoint(head_hash, entry_count, head_entry_id, made_at.astimezone(UTC), state)
+    if claims_state != state:
+        raise CheckpointRejected(f"the checkpoint is of the log of {claims_state!r}, not of {state!r}")
+    return Checkpoint(head_hash, entry_count, head_entry_id, made_at.astimezone(UTC), claims_state)

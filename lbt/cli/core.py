@@ -274,11 +274,18 @@ def audit_group() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="A checkpoint written by `lbt audit checkpoint`; repeatable. Entries it counted must all be there.",
 )
+@click.option(
+    "--against",
+    "report_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A signed report (report.jws); repeatable. The entries it counted when made must all be there.",
+)
 @with_appcontext
-def audit_verify(checkpoint_files: tuple[str, ...]) -> None:
+def audit_verify(checkpoint_files: tuple[str, ...], report_files: tuple[str, ...]) -> None:
     """Check the whole hash chain; name the first broken entry (exit code 1 when broken), and with
-    --checkpoint any entries removed behind a signed checkpoint (exit code 2 for a checkpoint that is
-    not genuine)."""
+    --checkpoint (or --against a signed report) any entries removed behind it (exit code 2 for a
+    checkpoint or report that is not genuine)."""
     from lbt.audit.checkpoint import CheckpointRejected, published_keys, read_checkpoint
     from lbt.audit.services import verify_chain
     from lbt.permits.signing import SigningKeyError
@@ -293,6 +300,16 @@ def audit_verify(checkpoint_files: tuple[str, ...]) -> None:
             checkpoints.append(read_checkpoint(content, keys, state=state.settings.home_state))
         except (OSError, CheckpointRejected, SigningKeyError) as error:
             _fail(f"checkpoint {path} refused: {error}")
+    for path in report_files:
+        from lbt.reports.six_monthly import MAX_REPORT_BYTES, anchor_of_report
+
+        try:
+            with open(path, "rb") as handle:
+                content = handle.read(MAX_REPORT_BYTES + 1)
+            keys = published_keys(state.find(KeyStore))
+            checkpoints.append(anchor_of_report(content, keys, state=state.settings.home_state))
+        except (OSError, CheckpointRejected, SigningKeyError) as error:
+            _fail(f"report {path} refused: {error}")
     with state.database.transaction(_cli_actor()) as session:
         result = verify_chain(session, checkpoints=checkpoints)
     if result.first_break is None:

@@ -168,6 +168,8 @@ class Locality(Audited, Base):
     name_latin: Mapped[str] = mapped_column(String(120))
     district: Mapped[str] = mapped_column(String(120))
     distance_km: Mapped[Decimal] = mapped_column(Numeric(5, 1))
+    # residents eligible by place (the reports' "permits against the eligible population"); unknown: None
+    population: Mapped[int | None]
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = stamped()
 
@@ -177,6 +179,7 @@ class Locality(Audited, Base):
     __table_args__ = (
         UniqueConstraint("agreement_id", "state_id", "district", "name_latin"),
         CheckConstraint("distance_km >= 0 AND distance_km <= 50", name="distance_km"),
+        CheckConstraint("population IS NULL OR population >= 0", name="population"),
     )
 
     def audit_label(self) -> str:
