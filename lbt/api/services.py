@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lbt.accounts.models import User
 from lbt.api.models import ApiToken
@@ -34,10 +34,19 @@ def create_token(session: Session, user: User, *, name: str, now: datetime) -> t
 
 
 def user_for_token(session: Session, plain: str, now: datetime) -> User | None:
-    """The active user behind a token that is not revoked, or None."""
+    """The active user behind a token that is not revoked, or None. One query (on the unique index
+    of the digest): the token, its user and the user's crossing points, which every device call needs."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    token = (
+        session.scalars(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user).joinedload(User.crossing_points))
+            .where(ApiToken.token_hash == _digest(plain))
+        )
+        .unique()
+        .first()
+    )
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
@@ -165,6 +165,16 @@ class Application(Audited, Base):
             postgresql_ops={"search_name": "varchar_pattern_ops"},
         ),
         Index("ix_applications_queue", "agreement_id", "status", "decision_due"),
+        # the officers' queue: the open applications (a few among millions) in deadline order
+        Index(
+            "ix_applications_open_by_deadline",
+            "agreement_id",
+            "decision_due",
+            "submitted_at",
+            "id",
+            postgresql_where=text("status IN ('submitted', 'info_requested', 'reconsideration')"),
+            sqlite_where=text("status IN ('submitted', 'info_requested', 'reconsideration')"),
+        ),
         CheckConstraint("document_expiry > birth_date", name="document_after_birth"),
         CheckConstraint("resident_since >= birth_date", name="residence_after_birth"),
         CheckConstraint("fee_amount >= 0", name="fee_amount"),

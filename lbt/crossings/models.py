@@ -4,9 +4,9 @@ cases found from them (Reg. 1931/2006 Art. 17)."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
@@ -120,3 +120,52 @@ class MisuseCase(Audited, Base):
     permit: Mapped[Permit] = relationship()
 
     __table_args__ = (Index("ix_misuse_cases_detected_at", "detected_at"),)
+
+
+class PermitPresence(Base):
+    """Where a holder stands now: the permit's last counted crossing (its time, direction and point),
+    kept in the same transaction as every write that changes the counted crossings (a crossing
+    recorded, a held one accepted), so the people inside are read from an index, not recomputed
+    from millions of crossings. ``entered_at`` is that crossing's time when it is an entry (the
+    holder is inside since then), NULL when the holder is outside. One row per permit that ever
+    had a counted crossing; ``lbt crossings rebuild-summaries`` recomputes them."""
+
+    __tablename__ = "permit_presence"
+
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))  # the permit's, for the scope
+    last_crossing_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("crossings.id")
+    )
+    last_at: Mapped[datetime]
+    last_direction: Mapped[Direction] = mapped_column(enum_type(Direction, "direction"))
+    last_crossing_point_id: Mapped[int] = mapped_column(ForeignKey("crossing_points.id"))
+    entered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # the people inside under one agreement, the longest inside first
+        Index(
+            "ix_permit_presence_inside",
+            "agreement_id",
+            "entered_at",
+            "permit_id",
+            postgresql_where=text("entered_at IS NOT NULL"),
+            sqlite_where=text("entered_at IS NOT NULL"),
+        ),
+    )
+
+
+class CrossingDayCount(Base):
+    """Counted entries and exits per crossing point, local calendar day and direction, incremented in
+    the same transaction as the crossing (a held crossing only once it is accepted). The crossing log
+    reads its daily figures here, and reports may too: ``day`` is the crossing point's local date of
+    the crossing (``summaries.local_day``)."""
+
+    __tablename__ = "crossing_day_counts"
+
+    crossing_point_id: Mapped[int] = mapped_column(ForeignKey("crossing_points.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    direction: Mapped[Direction] = mapped_column(enum_type(Direction, "direction"), primary_key=True)
+    count: Mapped[int]
+
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)

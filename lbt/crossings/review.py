@@ -15,6 +15,8 @@ from lbt.accounts import policy
 from lbt.accounts.models import Role, User
 from lbt.core.errors import N_, AccessDenied, NotFound, ValidationFailed
 from lbt.core.pagination import Page
+from lbt.crossings import summaries
+from lbt.crossings.history import histories
 from lbt.crossings.models import Crossing, CrossingReview, CrossingStatus, Direction, ReviewDecision, Verdict
 from lbt.crossings.queries import PER_PAGE, rows_page
 from lbt.crossings.services import lock_permits
@@ -98,4 +100,8 @@ def decide(
     )
     session.add(review)
     session.flush()
+    if crossing.status is CrossingStatus.ACCEPTED:  # it counts from now on: so do the summaries
+        counted = histories(session, [crossing.permit_id]).of(crossing.permit_id)
+        accepted = next(c for c in counted if c.id == crossing.id)
+        summaries.counted_added(session, crossing.permit, counted, accepted)
     return review

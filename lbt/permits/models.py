@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.applications.models import Application, Sex
@@ -80,6 +80,16 @@ class Permit(Audited, Base):
         CheckConstraint("max_stay_days BETWEEN 1 AND 90", name="max_stay"),
         Index("ix_permits_agreement_status", "agreement_id", "status", "valid_until"),
         Index("ix_permits_signing_kid_valid_until", "signing_kid", "valid_until"),
+        # the permit list, newest first (read backwards), and "replaced by" on a permit's page
+        Index("ix_permits_agreement_issued", "agreement_id", "issued_at", "id"),
+        Index("ix_permits_replaces_id", "replaces_id"),
+        # the revocation list: the few withdrawn or suspended permits among millions
+        Index(
+            "ix_permits_withdrawn_valid_until",
+            "valid_until",
+            postgresql_where=text("status IN ('revoked', 'annulled', 'replaced', 'suspended')"),
+            sqlite_where=text("status IN ('revoked', 'annulled', 'replaced', 'suspended')"),
+        ),
     )
 
     def audit_label(self) -> str:

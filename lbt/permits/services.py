@@ -20,7 +20,7 @@ from lbt.applications.models import Application
 from lbt.core.counters import next_value
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
-from lbt.permits.signing import PERMIT_TYP, KeyStore, PermitClaims, SigningKey, jwks, sign
+from lbt.permits.signing import PERMIT_TYP, JwkSet, KeyStore, PermitClaims, SigningKey, jwks, sign
 
 log = logging.getLogger(__name__)
 
@@ -264,12 +264,18 @@ def kids_in_use(session: Session, kids: Sequence[str], today: date) -> set[str]:
 def published_jwks(session: Session, store: KeyStore, today: date) -> dict[str, list[dict[str, str]]]:
     """What /.well-known/jwks.json publishes: the active key and every key a valid permit needs.
 
-    Crossing points must be able to check permits while the database is down, so then every key the
-    store holds is published (public keys only; a retired key's permits still say when they expire)."""
-    kids = [record.kid for record in store.public_keys()]
+    Kept in memory per day while the key folder is unchanged (``KeyStore.remember``): which retired
+    key a valid permit still needs changes only with the date or a rotation, so requests do not ask
+    the database again. Crossing points must be able to check permits while the database is down,
+    so then every key the store holds is published (public keys only; a retired key's permits still
+    say when they expire), and that answer is not kept."""
+
+    def published() -> JwkSet:
+        kids = [record.kid for record in store.public_keys()]
+        return JwkSet(jwks(store, kids_in_use(session, kids, today)))
+
     try:
-        needed = kids_in_use(session, kids, today)
+        return store.remember(("published", today), published)
     except (OperationalError, InterfaceError, PoolTimeout) as error:
         log.warning("JWKS without the database (publishing every stored key): %s", error)
-        needed = set(kids)
-    return jwks(store, needed)
+        return JwkSet(jwks(store, {record.kid for record in store.public_keys()}))

@@ -30,6 +30,7 @@ from lbt.permits.signing.common import (
     UnknownKey,
 )
 from lbt.permits.signing.jws import (
+    JwkSet,
     canonical_json,
     qr_url,
     sign,
@@ -58,6 +59,7 @@ __all__ = [
     "SIGNING_KEY_ENV",
     "InvalidClaims",
     "InvalidSignature",
+    "JwkSet",
     "KeyStore",
     "MalformedToken",
     "PermitClaims",

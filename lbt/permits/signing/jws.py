@@ -58,9 +58,24 @@ def _check_header(header: Mapping[str, Any], expected_typ: str) -> str:
     return kid
 
 
+class JwkSet(dict[str, Any]):
+    """A JWK Set (a plain dict when sent as JSON) that parses its keys once: a set kept in memory
+    (``published_jwks``) checks each scanned code without building the keys again."""
+
+    _parsed: jwt.PyJWKSet | None = None
+
+    def parsed(self) -> jwt.PyJWKSet:
+        if self._parsed is None:
+            self._parsed = jwt.PyJWKSet.from_dict(dict(self))
+        return self._parsed
+
+
 def _published_key(jwks_dict: Mapping[str, Any], kid: str) -> jwt.PyJWK:
     try:
-        key = jwt.PyJWKSet.from_dict(dict(jwks_dict))[kid]
+        parsed = (
+            jwks_dict.parsed() if isinstance(jwks_dict, JwkSet) else jwt.PyJWKSet.from_dict(dict(jwks_dict))
+        )
+        key = parsed[kid]
     except (jwt.PyJWKSetError, KeyError):
         raise UnknownKey(f"no published key has kid {kid!r}") from None
     usable = key.algorithm_name == ALGORITHM and key.public_key_use in (None, "sig")

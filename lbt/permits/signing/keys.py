@@ -8,18 +8,20 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from lbt.permits.signing.common import ALGORITHM, SIGNING_KEY_ENV, SigningKeyError, SigningKeyMissing
+
+T = TypeVar("T")
 
 
 def new_private_key() -> ec.EllipticCurvePrivateKey:
@@ -102,6 +104,32 @@ class KeyStore:
     def __init__(self, directory: Path, environment_key: ec.EllipticCurvePrivateKey | None = None) -> None:
         self.directory = Path(directory)
         self._environment_key = SigningKey.of(environment_key) if environment_key is not None else None
+        # what was read from the folder, kept while its files are unchanged (see ``remember``)
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_stamp: tuple[tuple[str, int, int, int], ...] | None = None
+
+    def _stamp(self) -> tuple[tuple[str, int, int, int], ...]:
+        """The folder's files as they stand (name, modification time, size, mode): one directory
+        listing, no file read, so a key rotated by another process (``lbt keys rotate``) or a key
+        file made readable by others is seen at once."""
+        try:
+            with os.scandir(self.directory) as entries:
+                files = [
+                    (entry.name, entry.stat()) for entry in entries if entry.name.endswith((".json", ".pem"))
+                ]
+        except FileNotFoundError:
+            return ()
+        return tuple(sorted((name, stat.st_mtime_ns, stat.st_size, stat.st_mode) for name, stat in files))
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, kept in memory while the folder's key files are unchanged: the published
+        keys are read once per rotation, not once per request."""
+        stamp = self._stamp()
+        if stamp != self._memo_stamp:
+            self._memo, self._memo_stamp = {}, stamp
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     @classmethod
     def from_env(cls, directory: Path, environ: Mapping[str, str]) -> KeyStore:
@@ -115,6 +143,9 @@ class KeyStore:
     def active_key(self) -> SigningKey:
         if self._environment_key is not None:
             return self._environment_key
+        return self.remember("active key", self._read_active_key)
+
+    def _read_active_key(self) -> SigningKey:
         for _attempt in range(2):  # a rotation may delete a listed key before it is read: list again
             for record in self.public_keys():
                 if record.retired_at is None and (key := self._load_pem(record.kid)) is not None:
@@ -147,6 +178,9 @@ class KeyStore:
 
     def public_keys(self) -> list[PublicKeyRecord]:
         """Every key recorded in the folder, newest first (an environment key once ``ensure_key`` ran)."""
+        return list(self.remember("public keys", self._read_public_keys))
+
+    def _read_public_keys(self) -> list[PublicKeyRecord]:
         if not self.directory.is_dir():
             return []
         records = [self._read_record(path) for path in self.directory.glob("*.json")]
