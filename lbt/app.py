@@ -14,8 +14,8 @@ from lbt.core.resources import resource_dir
 from lbt.core.settings import Settings
 from lbt.permits.signing import KEYS_FOLDER, SIGNING_KEY_ENV, KeyStore
 from lbt.storage.uploads import FileStore
-from lbt.web.errors import register_error_handlers
 from lbt.web.dates import init_date_filters
+from lbt.web.errors import register_error_handlers
 from lbt.web.i18n import init_i18n
 from lbt.web.labels import init_labels
 from lbt.web.navigation import init_navigation
@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from lbt.home.views import bp as home
     from lbt.permits.views import bp as permits
     from lbt.reference.views import bp as reference
+    from lbt.reports.views import bp as reports
     from lbt.representatives.views import bp as representatives
 
     for blueprint in (
@@ -123,5 +124,6 @@ def _register_blueprints(app: Flask) -> None:
         crossings,
         crossing_reviews,
         representatives,
+        reports,
     ):
         app.register_blueprint(blueprint)

@@ -90,6 +90,9 @@ def test_the_routes_cover_every_role_restricted_area(app, ids):
         "accounts.user_action",
         "audit.entries",
         "reference.agreement_detail",
+        "reports.index",
+        "reports.make_six_monthly",
+        "reports.download",
     } <= restricted
 
 
@@ -190,3 +193,17 @@ def test_a_wrong_method_is_refused_with_the_methods_that_work(login_as):
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
     assert "This page cannot be used that way." in response.get_data(as_text=True)
+
+
+def test_an_analyst_reads_every_agreement_of_the_home_state_and_changes_nothing(app, login_as, ref):
+    client = login_as(Role.ANALYST)
+    for agreement in (ref.agreement, ref.other_agreement):  # TJ-KG and TJ-UZ: both the home state's
+        assert client.get(f"/reports/?agreement={agreement.id}").status_code == 200
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/reports/"' in home  # the menu names the reports
+    writable = [
+        route
+        for route in routes(app, {})
+        if route.method == "POST" and isinstance(route.access, frozenset) and Role.ANALYST in route.access
+    ]
+    assert [route.endpoint for route in writable] == ["reports.make_six_monthly"]  # the report, nothing else

@@ -1,7 +1,6 @@
 """The ``lbt`` command."""
 
-from lbt.cli import operations  # noqa: F401 - registers its commands on main
-from lbt.cli import reports  # noqa: F401 - registers its commands on main
+from lbt.cli import operations, reports  # noqa: F401 - register their commands on main
 from lbt.cli.core import main
 
 __all__ = ["main"]

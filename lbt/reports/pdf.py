@@ -72,19 +72,20 @@ def report_pdf(content: Mapping[str, Any], sha256: str) -> bytes:
     register_fonts()
     say = _words(content["languages"] or ["en"])
     period = content["period"]
+    period_label, from_label, to_label = say(N_("Period")), say(N_("From")), say(N_("To"))
+    version_label, made_label = say(N_("Version")), say(N_("Made"))
     story: list[Any] = [
         _p(say(N_("Six-monthly report on local border traffic")), TITLE),
         _p(f"{content['agreement']['code']} — {content['agreement']['name']}"),
-        _p(
-            f"{say(N_('Period'))}: {period['start']} – {period['end']} ({period['half']}, {period['time_zone']})"
-        ),
-        _p(f"{say(N_('From'))}: {content['state']} · {say(N_('To'))}: {content['partner_state']}"),
-        _p(f"{say(N_('Version'))}: {content['version']} · {say(N_('Made'))}: {content['made_at']}"),
+        _p(f"{period_label}: {period['start']} – {period['end']} ({period['half']}, {period['time_zone']})"),
+        _p(f"{from_label}: {content['state']} · {to_label}: {content['partner_state']}"),
+        _p(f"{version_label}: {content['version']} · {made_label}: {content['made_at']}"),
     ]
     if content["supersedes"]:
+        corrects = say(N_("Corrects version"))
         story.append(
             _p(
-                f"{say(N_('Corrects version'))} {content['supersedes']['version']} "
+                f"{corrects} {content['supersedes']['version']} "
                 f"(SHA-256 {content['supersedes']['sha256']}): {content['correction_reason']}"
             )
         )
@@ -120,11 +121,12 @@ def report_pdf(content: Mapping[str, Any], sha256: str) -> bytes:
         story.append(_p(say(figure["title"]), HEADING))
         story.append(_table(figure["columns"], figure["rows"], say))
     audit = content["audit"]
+    anchor_label = say(N_("Audit log when made (entries, head entry, head hash)"))
     story += [
         Spacer(1, 6 * mm),
         _p(f"report.json SHA-256: {sha256}", SMALL),
         _p(
-            f"{say(N_('Audit log when made'))}: {audit['entry_count']} · #{audit['head_entry_id']} · {audit['head_hash']}",
+            f"{anchor_label}: {audit['entry_count']} · #{audit['head_entry_id']} · {audit['head_hash']}",
             SMALL,
         ),
     ]

@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
-from lbt.audit.checkpoint import Checkpoint, CheckpointRejected, checkpoint_from_claims, make_checkpoint
+from lbt.audit.checkpoint import (
+    ChainNotIntact,
+    Checkpoint,
+    CheckpointRejected,
+    checkpoint_from_claims,
+    make_checkpoint,
+)
 from lbt.core.catalogs import LOCALES
 from lbt.core.errors import N_, DomainError
 from lbt.crossings.models import Crossing, MisuseCase
@@ -41,6 +47,10 @@ STATE_LANGUAGES = {"TJ": "tg", "KG": "ky", "UZ": "uz", "KZ": "kk", "RU": "ru"}
 
 class CorrectionNeedsReason(DomainError):
     """A report for this agreement and period exists: a new one is a correction and says why."""
+
+
+class AuditLogBroken(DomainError):
+    """The audit chain is broken: a report would vouch for a tampered log."""
 
 
 def working_languages(agreement: Agreement) -> list[str]:
@@ -192,7 +202,12 @@ def make_six_monthly_report(
             half=period.label,
             version=previous.version,
         )
-    anchor, _token = make_checkpoint(session, key, state=home_state, now=now)
+    try:
+        anchor, _token = make_checkpoint(session, key, state=home_state, now=now)
+    except ChainNotIntact:
+        raise AuditLogBroken(
+            N_("The audit log is broken: no report is made until `lbt audit verify` finds it intact.")
+        ) from None
     content = report_content(
         session,
         agreement,

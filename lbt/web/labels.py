@@ -17,6 +17,7 @@ ROLE_LABELS = {
     Role.BORDER_GUARD: _l("Border guard"),
     Role.REPRESENTATIVE: _l("Border representative"),
     Role.AUDITOR: _l("Auditor"),
+    Role.ANALYST: _l("Analyst (central office)"),
 }
 
 CROSSING_REASON_LABELS = {

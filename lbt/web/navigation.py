@@ -19,6 +19,7 @@ MENU = (
     ("crossings.log", _l("Crossings")),
     ("crossing_reviews.index", _l("Held crossings")),
     ("representatives.index", _l("Meetings")),
+    ("reports.index", _l("Reports")),
     ("accounts.users", _l("Users")),
     ("reference.states", _l("States")),
     ("reference.agreements", _l("Agreements")),

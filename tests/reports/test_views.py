@@ -1,0 +1,83 @@
+"""The reports pages: who reads which figures, the filters as permalinks, CSV, and the six-monthly
+report made and downloaded from the page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from lbt.accounts.models import Role
+from lbt.crossings.models import MisuseCase, MisuseKind
+from lbt.reports.models import Report
+from tests.fixtures.factories import make_user
+
+
+def test_an_analyst_reads_the_figures_without_personal_data(login_as, db, clock, permit):
+    db.add(MisuseCase(permit=permit, kind=MisuseKind.OVERSTAY, detected_at=clock(), penalty="fine"))
+    db.flush()
+    page = login_as(Role.ANALYST).get("/reports/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Misuse cases by kind and penalty" in text and "Overstay" in text
+    assert permit.number not in text and permit.surname_latin not in text and "RAHIMOV" not in text
+    assert 'href="/reports/six-monthly"' in text
+
+
+def test_the_filters_are_a_permalink_and_refuse_what_is_out_of_scope(login_as, ref, users):
+    client = login_as(Role.SUPERVISOR)  # serves ref.agreement only
+    url = f"/reports/?since=2026-11-01&until=2026-11-22&crossing_point={ref.crossing_point.id}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "2026-11-01" in page.get_data(as_text=True)
+    refused = client.get(f"/reports/?agreement={ref.other_agreement.id}")
+    assert refused.status_code == 400
+    assert client.get(f"/reports/?crossing_point={ref.other_crossing_point.id}").status_code == 400
+    assert client.get("/reports/?since=2026-11-22&until=2026-11-01").status_code == 400
+    assert client.get("/reports/?agreement=abc").status_code == 400
+    assert client.get("/reports/?since=2000-01-01&until=2026-01-01").status_code == 400
+
+
+def test_a_figure_downloads_as_csv_in_the_readers_words(login_as, db, clock, permit):
+    response = login_as(Role.ANALYST).get("/reports/figures/applications.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Step", "Applications"]
+    assert ["Approved", "1"] in rows and ["Received", "1"] in rows
+    assert login_as(Role.ANALYST).get("/reports/figures/nothing.csv").status_code == 404
+
+
+def test_the_six_monthly_report_is_made_and_downloaded_from_the_page(login_as, db, ref, clock, permit):
+    client = login_as(Role.ANALYST)
+    form = {"csrf_token": client.csrf_token(), "agreement": ref.agreement.id, "half": "2026-2"}
+    made = client.post("/reports/six-monthly", data=form)
+    assert made.status_code == 302
+    report = db.query(Report).one()
+    page = client.get("/reports/six-monthly").get_data(as_text=True)
+    assert report.content_sha256 in page
+    body = client.get(f"/reports/six-monthly/{report.id}/report.json")
+    assert body.status_code == 200 and json.loads(body.data)["period"]["half"] == "2026-2"
+    assert client.get(f"/reports/six-monthly/{report.id}/report.pdf").data.startswith(b"%PDF")
+    again = client.post("/reports/six-monthly", data=form)  # no reason: refused with one
+    assert again.status_code == 400 and "say why it is corrected" in again.get_data(as_text=True)
+    wrong = client.post("/reports/six-monthly", data={**form, "half": "2026-7"})
+    assert wrong.status_code == 400
+    assert db.query(Report).count() == 1
+
+
+def test_a_report_of_an_agreement_out_of_scope_is_refused(app, login_as, db, ref, clock, permit):
+    analyst = login_as(Role.ANALYST)
+    analyst.post(
+        "/reports/six-monthly",
+        data={"csrf_token": analyst.csrf_token(), "agreement": ref.agreement.id, "half": "2026-2"},
+    )
+    report = db.query(Report).one()
+    make_user(db, "supervisor2", Role.SUPERVISOR, agreements=[ref.other_agreement])
+    other = app.test_client()
+    assert other.login("supervisor2").status_code == 302
+    assert other.get(f"/reports/six-monthly/{report.id}/report.json").status_code == 403
+    refused = other.post(
+        "/reports/six-monthly",
+        data={"csrf_token": other.csrf_token(), "agreement": ref.agreement.id, "half": "2026-1"},
+    )
+    assert refused.status_code == 400
