@@ -4,11 +4,12 @@ crossing points they are posted to, and sees only permits of the agreements thos
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
+from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -23,12 +24,17 @@ from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
 from lbt.storage.uploads import FileStore
 from lbt.web.i18n import translate_message
-from lbt.web.security import public, require, roles
+from lbt.web.security import CONTENT_SECURITY_POLICY, public, require, roles
 from lbt.web.state import find_service, get_session, now, settings
 
 bp = Blueprint("crossings", __name__, url_prefix="/crossings")
 
 GUARD = Role.BORDER_GUARD
+# the QR decoder is zxing-cpp compiled to WebAssembly (static/vendor/zxing-wasm): the page may compile
+# WebAssembly, nothing more (no eval of strings); every other page keeps the plain policy
+VERIFY_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
+)
 
 
 def _guard() -> User:
@@ -58,12 +64,28 @@ def _problem(message: str, status: int = 400) -> tuple[Response, int]:
 
 @bp.get("/verify")
 @roles(GUARD)
-def verify() -> str:
-    return render_template(
-        "crossings/verify.html",
-        points=_guard().crossing_points,
-        revocations_max_age_hours=settings().revocations_max_age_hours,
+def verify() -> Response:
+    # The page fetches the list of withdrawn permits as it opens, and the server signs it as of now:
+    # its age is written here, in the reader's language, so that the page's largest text is there at
+    # the first paint (verify-offline.js rewrites the line when the device keeps another copy).
+    moment = now()
+    list_age = _(
+        "List of withdrawn permits from %(time)s (%(age)s old).",
+        time=format_datetime(moment, "short"),
+        age=format_timedelta(timedelta(0), granularity="hour"),
     )
+    response = Response(
+        render_template(
+            "crossings/verify.html",
+            points=_guard().crossing_points,
+            revocations_max_age_hours=settings().revocations_max_age_hours,
+            list_at=int(moment.timestamp()),
+            list_age=list_age,
+        ),
+        mimetype="text/html",
+    )
+    response.headers["Content-Security-Policy"] = VERIFY_PAGE_POLICY
+    return response
 
 
 @bp.get("/sw.js")
@@ -160,8 +182,15 @@ def verify_number() -> Response | tuple[Response, int]:
             verdict=miss.verdict.value, reasons=_reasons(miss.reasons), checked_at=moment.isoformat()
         )
     if not _serves(guard, permit):
-        # a permit of another agreement: say no, without showing whose it is
-        return _refusal("crossing_point", _("This permit may not be used at this crossing point."), moment)
+        # a permit of another agreement (another border area): say no, without showing whose it is
+        return _refusal(
+            "outside_area",
+            _(
+                "Outside the border area: this crossing point does not lead into the border area where"
+                " the permit is valid."
+            ),
+            moment,
+        )
     assessment = assess(session, permit, point, Direction(direction), moment)
     body = _verdict_body(permit, assessment, moment)
     session.commit()

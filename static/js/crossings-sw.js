@@ -1,6 +1,6 @@
 // The verification page's service worker (scope /crossings/): the page opens with no network after
 // the first visit. The page itself: network first, the last copy when offline. Static files (scripts,
-// styles, the vendored jsQR): cache first. The JWK Set: network first, the last copy when offline.
+// styles, the vendored QR decoder and its WebAssembly): cache first. The JWK Set: network first, the last copy when offline.
 // API calls are left alone: the page decides what to do offline (its own verdict, its own queue).
 /* eslint-env serviceworker */
 "use strict";

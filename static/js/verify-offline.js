@@ -10,7 +10,11 @@
   var DB_NAME = "lbt-crossings";
   var STORE = "queue";
   var BATCH = 100;  // crossings per request (the server takes up to 500)
-  var root, text, csrfToken, statusBox, sending = false;
+  // the server's line on the list's age (#offline-list-age) describes the list it signed as the page
+  // was made; the one the page then fetched (or the one kept from before) is that list if signed
+  // within this many seconds of it
+  var SAME_LIST_SECONDS = 300;
+  var root, text, csrfToken, statusBox, serverLine, sending = false;
 
   // --- JWS (compact, ES256) -----------------------------------------------------------------------
 
@@ -157,7 +161,7 @@
     var today = localDate();
     if (today > claims.vu) { refusals.push(reason("expired", text.textExpired)); }
     if (today < claims.vf) { refusals.push(reason("not_yet_valid", text.textNotYetValid.replace("{date}", claims.vf))); }
-    if (agreement && claims.agr !== agreement) { refusals.push(reason("crossing_point", text.textWrongPoint)); }
+    if (agreement && claims.agr !== agreement) { refusals.push(reason("outside_area", text.textOutsideArea)); }
     if (refusals.length) {
       body.verdict = "refuse";
       body.reasons = refusals;
@@ -319,6 +323,8 @@
     var list = load(LIST_ITEM);
     if (!list) {
       lines.push(line("offline-status__line offline-status__line--warn", text.textRevocationsNone));
+    } else if (serverLine && Math.abs(list.iat - serverLine.at) < SAME_LIST_SECONDS && listAgeHours(list) < 1) {
+      lines.push(serverLine.node);  // the list the server wrote about, less than an hour old: still true
     } else {
       var hours = listAgeHours(list);
       var age = text.textRevocationsAge
@@ -340,7 +346,10 @@
       lines.push(waiting);
     }
     var box = document.getElementById("offline-lines");
-    box.replaceChildren.apply(box, lines);
+    var same = box.children.length === lines.length && lines.every(function (node, index) {
+      return box.children[index] === node || box.children[index].isEqualNode(node);
+    });
+    if (!same) { box.replaceChildren.apply(box, lines); }  // unchanged lines are not painted again
   }
 
   function showResults(answers) {
@@ -370,14 +379,23 @@
 
   // --- start ------------------------------------------------------------------------------------------
 
+  // Each file is fetched once per visit. Under the service worker the page ran the kept copies, so
+  // they are fetched again from the server ("reload"), and a new version replaces the old one. On the
+  // first visit the page has just loaded them itself: the browser's own cache gives the same bytes
+  // ("force-cache"), and only what the page has not used yet (the QR decoder's WebAssembly) is
+  // downloaded. The page itself is kept by the service worker (on installing, and on each visit).
   async function keepPageFiles() {
     if (!window.caches) { return; }
     var cache = await caches.open("lbt-crossings-v1");
-    var page = await fetch(text.pageUrl, { credentials: "same-origin", cache: "no-store" });
-    if (page.ok && !page.redirected) { await cache.put(text.pageUrl, page); }
+    var controlled = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
+    if (!controlled && !("serviceWorker" in navigator && window.isSecureContext)) {
+      var page = await fetch(text.pageUrl, { credentials: "same-origin", cache: "no-store" });
+      if (page.ok && !page.redirected) { await cache.put(text.pageUrl, page); }
+    }
     var files = (text.offlineFiles || "").split(/\s+/).filter(Boolean);
     await Promise.all(files.map(async function (url) {
-      var response = await fetch(new Request(url, { cache: "reload", credentials: "same-origin" }));
+      var mode = controlled ? "reload" : "force-cache";
+      var response = await fetch(new Request(url, { cache: mode, credentials: "same-origin" }));
       if (response.ok) { await cache.put(url, response); }
     }));
   }
@@ -404,6 +422,8 @@
       text = element.dataset;
       csrfToken = csrf;
       statusBox = document.getElementById("offline-status");
+      var written = document.getElementById("offline-list-age");
+      serverLine = written && written.dataset.listAt ? { at: Number(written.dataset.listAt), node: written } : null;
       window.addEventListener("online", function () {
         refreshData().catch(function () { /* not yet */ }).then(showStatus).then(send);
       });

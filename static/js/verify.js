@@ -1,5 +1,5 @@
-// The border guard's verification page: read a permit QR (camera frames or a photo, decoded with the
-// vendored jsQR) or take a typed permit number, ask the server for the verdict, show it, and record
+// The border guard's verification page: read a permit QR (camera frames or a photo, decoded by
+// verify-qr.js with the vendored zxing-cpp) or take a typed permit number, ask the server for the verdict, show it, and record
 // the entry or exit with a UUID made here (a retry after a lost answer is stored once). Without a
 // connection, verify-offline.js gives the verdict from the QR's signature and keeps the crossing
 // on the device until it can be sent.
@@ -15,7 +15,6 @@
   var input = $("verify-input");
   var cameraBox = $("verify-camera");
   var video = $("verify-video");
-  var canvas = $("verify-canvas");
   var startButton = $("verify-camera-start");
   var result = $("verify-result");
   var recordForm = $("verdict-record");
@@ -225,18 +224,6 @@
 
   // --- reading the QR -----------------------------------------------------------------------------
 
-  function decode(source, width, height, thorough) {
-    var scale = Math.min(1, 960 / Math.max(width, height));
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    var context = canvas.getContext("2d", { willReadFrequently: true });
-    context.drawImage(source, 0, 0, canvas.width, canvas.height);
-    var pixels = context.getImageData(0, 0, canvas.width, canvas.height);
-    var code = window.jsQR(pixels.data, pixels.width, pixels.height,
-      { inversionAttempts: thorough ? "attemptBoth" : "dontInvert" });
-    return code && code.data ? code.data : null;
-  }
-
   function stopCamera() {
     if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
     stream = null;
@@ -245,11 +232,15 @@
     startButton.hidden = false;
   }
 
-  function scanFrame() {
+  // One frame at a time: the next is read 120 ms after this one is done.
+  async function scanFrame() {
     if (!stream) { return; }
     if (video.readyState >= 2 && video.videoWidth) {
-      var found = decode(video, video.videoWidth, video.videoHeight, false);
-      if (found) { stopCamera(); checkToken(found); return; }
+      var found = null;
+      try {
+        found = await window.LbtQr.read(video, video.videoWidth, video.videoHeight);
+      } catch (error) { /* the decoder is not loaded yet: the next frame tries again */ }
+      if (found && stream) { stopCamera(); checkToken(found); return; }
     }
     window.setTimeout(scanFrame, 120);
   }
@@ -271,6 +262,7 @@
           : "textCameraError", "bad");
       return;
     }
+    window.LbtQr.warm().catch(function () { /* read() tries again */ });
     video.srcObject = stream;
     cameraBox.hidden = false;
     startButton.hidden = true;
@@ -285,8 +277,11 @@
     if (!file) { return; }
     var url = URL.createObjectURL(file);
     var image = new Image();
-    image.onload = function () {
-      var found = decode(image, image.naturalWidth, image.naturalHeight, true);
+    image.onload = async function () {
+      var found = null;
+      try {
+        found = await window.LbtQr.read(image, image.naturalWidth, image.naturalHeight);
+      } catch (error) { /* no decoder: said as no QR found */ }
       URL.revokeObjectURL(url);
       if (found) { checkToken(found); } else { say("textNoQr", "bad"); }
     };

@@ -92,7 +92,7 @@ def test_the_verify_page_offers_camera_picture_and_number_without_inline_script(
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert '<meta name="csrf-token" content="' in page
-    assert "vendor/jsqr/jsQR.js" in page and "js/verify.js" in page
+    assert "vendor/zxing-wasm/zxing-reader.min.js" in page and "js/verify.js" in page
     assert 'id="verify-camera-start"' in page and 'type="file"' in page and 'id="verify-number-input"' in page
     assert "<script>" not in page and "style=" not in page
     assert 'data-text-denied="The camera was refused.' in page
@@ -233,8 +233,37 @@ def test_the_verify_page_links_what_it_needs_offline(guard):
     assert 'data-jwks-url="/.well-known/jwks.json"' in page
     assert 'data-revocations-max-age-hours="24"' in page
     assert "js/verify-offline.js" in page
-    for asset in ("vendor/jsqr/jsQR.js", "js/verify.js", "js/verify-offline.js", "css/verify.css"):
+    assets = (
+        "vendor/zxing-wasm/zxing-reader.min.js",
+        "vendor/zxing-wasm/zxing_reader.wasm",
+        "js/verify-qr.js",
+        "js/verify.js",
+        "js/verify-offline.js",
+        "css/verify.css",
+    )
+    for asset in assets:
         assert asset in page.split('data-offline-files="', 1)[1].split('"', 1)[0]
     assert 'data-agreement="' in page
     assert 'data-text-signature-invalid="Not genuine: the signature does not match.' in page
     assert "<script>" not in page and "style=" not in page
+
+
+def test_the_verify_page_says_how_old_the_list_of_withdrawn_permits_is_without_a_script(guard, clock):
+    """The list the page fetches as it opens is the one the server signs now: its age is written in
+    the page, in the reader's language, so it shows at the first paint."""
+    page = guard.get("/crossings/verify").get_data(as_text=True)
+    assert (
+        f'id="offline-list-age" class="offline-status__line" data-list-at="{int(clock().timestamp())}"'
+        in page
+    )
+    assert "List of withdrawn permits from 11/22/26, 10:00 AM (0 hours old)." in page
+    guard.set_cookie("lbt_locale", "ru")
+    page = guard.get("/crossings/verify").get_data(as_text=True)
+    assert "22.11.2026, 10:00" in page.split('id="offline-list-age"', 1)[1].split("</p>", 1)[0]
+
+
+def test_only_the_verify_page_may_compile_webassembly(guard):
+    """Its QR decoder is zxing-cpp in WebAssembly; still no eval of strings, and no other page gets it."""
+    policy = guard.get("/crossings/verify").headers["Content-Security-Policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval';" in policy and "'unsafe-eval'" not in policy
+    assert "wasm-unsafe-eval" not in guard.get("/crossings/log").headers["Content-Security-Policy"]
