@@ -10,7 +10,7 @@ from babel.support import Translations
 from lbt.core.errors import Message
 from lbt.core.resources import PACKAGE_DIR
 
-LOCALES = ("en", "ru", "tg", "uz")
+LOCALES = ("en", "ru", "tg", "ky", "uz")
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 
 

@@ -180,3 +180,15 @@ def crossing_point_options(session: Session, agreement: Agreement | None) -> lis
         select(CrossingPoint).where(CrossingPoint.agreement_id == agreement.id).order_by(CrossingPoint.code)
     )
     return [(c.code, f"{c.code} — {c.name}") for c in session.scalars(query)]
+
+
+def agreement_states(session: Session, home_state: str) -> list[str]:
+    """The codes of the states of the home state's active agreements: its partners first (their
+    residents are the applicants), then the home state itself."""
+    agreements = session.scalars(
+        select(Agreement)
+        .where(Agreement.is_active)
+        .options(joinedload(Agreement.state_a), joinedload(Agreement.state_b))
+    ).all()
+    partners = [p.code for p in (a.partner_of(home_state) for a in agreements) if p is not None]
+    return list(dict.fromkeys([*sorted(partners), *([home_state] if partners else [])]))

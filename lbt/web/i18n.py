@@ -1,9 +1,10 @@
-"""Languages: English, Russian, Tajik. The locale comes from the user's setting, then a cookie, then
+"""Languages: English, Russian, Tajik, Kyrgyz, Uzbek. The locale comes from the user's setting, then a cookie, then
 the browser's Accept-Language. Catalogs live in ``lbt/translations`` as .po with compiled .mo beside
 them (kept in step by a test), so nothing needs compiling at install time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, request
@@ -14,9 +15,12 @@ from flask_login import current_user
 from lbt.core.catalogs import LOCALES, TRANSLATIONS_DIR
 from lbt.core.errors import DomainError, Message
 from lbt.web.dates import localized_params
+from lbt.web.names import STATE_LANGUAGE, init_names
 
-LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ", "uz": "Oʻzbekcha"}
+LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ", "ky": "Кыргызча", "uz": "Oʻzbekcha"}
 LOCALE_COOKIE = "lbt_locale"
+# the language menu's order where no agreement says otherwise; Russian and English are shared by all
+COMMON_LOCALES = ("ru", "en")
 
 
 def select_locale() -> str:
@@ -27,6 +31,14 @@ def select_locale() -> str:
     if cookie in LOCALES:
         return str(cookie)
     return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def languages_first(states: Sequence[str]) -> dict[str, str]:
+    """The language menu with the languages of ``states`` first (the two states of an agreement, e.g.
+    KG then TJ: Кыргызча, Тоҷикӣ), then Russian and English, then the others."""
+    first = [STATE_LANGUAGE[code] for code in states if code in STATE_LANGUAGE]
+    order = dict.fromkeys([*first, *COMMON_LOCALES, *LOCALE_NAMES])
+    return {code: LOCALE_NAMES[code] for code in order if code in LOCALE_NAMES}
 
 
 def translate_message(message: Message, params: dict[str, Any] | None = None) -> str:
@@ -59,6 +71,7 @@ def init_i18n(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = "en"
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     Babel(app, locale_selector=select_locale)
+    init_names(app)
 
     @app.context_processor
     def language_context() -> dict[str, Any]:

@@ -29,23 +29,15 @@ from lbt.applications.resident_views.common import APPLY_LIMIT, bp, open_status
 from lbt.core.errors import ValidationFailed
 from lbt.reference.models import Agreement, CrossingReason, FeeExemption, Locality, State
 from lbt.web.labels import CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
+from lbt.web.names import both_place_names, state_name
 from lbt.web.security import public
 from lbt.web.state import get_session, limiter, now, settings
 
 CONFIRMATION_KEY = "lbt_apply_submitted"
 STATELESS = "XXA"  # ICAO Doc 9303 code for a stateless person
-# a state's own name is shown to readers of its national language; other readers of Cyrillic get the Russian one
-NATIONAL_NAME_LOCALE = {"TJ": "tg"}
 
 
 # --- choices from the reference data ----------------------------------------------------------
-
-
-def _state_name(record: State) -> str:
-    locale = str(get_locale())
-    if NATIONAL_NAME_LOCALE.get(record.code) == locale:
-        return record.name_national
-    return record.name_ru if locale in ("ru", "tg") else record.name_en
 
 
 def _accepting(agreements: Sequence[Agreement], accepts: Callable[[Agreement], bool]) -> dict[str, str]:
@@ -65,13 +57,13 @@ def _fill_choices(db: Session, form: ApplyForm, today: date) -> None:
     form.locality_id.choices = [choose] + [
         SelectChoice(
             str(locality.id),
-            f"{locality.name_latin} — {locality.name_national}",
+            both_place_names(locality),
             {"data-agreement": str(locality.agreement_id)},
             optgroup=(f"{locality.agreement.code}: " if len(agreements) > 1 else "")
-            + f"{_state_name(locality.state)} · {locality.district}",
+            + f"{state_name(locality.state)} · {locality.district}",
         )
         for locality in sorted(
-            localities, key=lambda x: (x.agreement.code, _state_name(x.state), x.district, x.name_latin)
+            localities, key=lambda x: (x.agreement.code, state_name(x.state), x.district, x.name_latin)
         )
     ]
     form.reason.choices = [choose] + [
@@ -92,8 +84,8 @@ def _fill_choices(db: Session, form: ApplyForm, today: date) -> None:
         for exemption in FeeExemption
         if any(exemption.value in a.fee_exemptions for a in agreements)
     ]
-    states = sorted(db.scalars(select(State).where(State.is_active)), key=_state_name)
-    form.document_issuing_state.choices = [choose] + [SelectChoice(s.alpha3, _state_name(s)) for s in states]
+    states = sorted(db.scalars(select(State).where(State.is_active)), key=state_name)
+    form.document_issuing_state.choices = [choose] + [SelectChoice(s.alpha3, state_name(s)) for s in states]
     form.nationality.choices = [
         *form.document_issuing_state.choices,
         SelectChoice(STATELESS, _("Stateless person")),

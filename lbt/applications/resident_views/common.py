@@ -3,12 +3,17 @@ session entry that keeps one application open in this browser."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
 from flask import session as web_session
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from lbt.applications.models import Application
-from lbt.web.state import now
+from lbt.reference.queries import agreement_states
+from lbt.web.i18n import languages_first
+from lbt.web.state import get_session, now, settings
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 
@@ -22,6 +27,16 @@ def _no_store(response: Response) -> Response:
     """Every page here shows personal data, often on a shared phone: never keep it in a cache."""
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.context_processor
+def _languages_of_the_agreement() -> dict[str, Any]:
+    """Residents are offered the languages of the agreement's two states first."""
+    try:
+        states = agreement_states(get_session(), settings().home_state)
+    except SQLAlchemyError:  # an error page while the database is away keeps the usual order
+        return {}
+    return {"locale_names": languages_first(states)}
 
 
 def open_status(application: Application) -> None:
