@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lbt.core.errors import N_
 from lbt.reference.models import Agreement, BorderSection
-from lbt.reports import figures
+from lbt.reports import crossing_figures, figures
 from lbt.reports.figures import Figure, Scope, in_period
 from lbt.representatives.enums import UNFINISHED_ACTION_STATUSES, MeetingStatus
 from lbt.representatives.models import Action, Incident, Meeting
@@ -101,6 +101,8 @@ def monitoring_figures(
         figures.withdrawals(session, scope),
         figures.misuse(session, scope),
         figures.alert_hits(session, scope),
+        *crossing_figures.crossings(session, scope),
+        *crossing_figures.inside_now(session, scope, now=now),
         incidents(session, scope),
         meetings(session, scope, now=now),
     ]

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lbt.accounts.models import Role, User
 from lbt.core.errors import N_, DomainError, NotFound
+from lbt.core.settings import Settings
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
 from lbt.reports.figures import Scope
 from lbt.reports.monitoring import section_ids_of
@@ -28,10 +28,9 @@ class NotInScope(DomainError):
     """A filter names something outside what the reader may see."""
 
 
-def report_zone(settings: Any) -> tzinfo:
+def report_zone(settings: Settings) -> tzinfo:
     """The home state's time, in which a report's days begin and end (LBT_TIME_ZONE when set)."""
-    zone_of = getattr(settings, "instance_zone", None)
-    return ZoneInfo(zone_of()) if callable(zone_of) else UTC
+    return ZoneInfo(settings.instance_zone)
 
 
 def visible_agreements(session: Session, user: User, *, home_state: str) -> list[Agreement]:
