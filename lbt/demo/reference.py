@@ -111,6 +111,7 @@ USERS = [
     ),
     ("rep-kg", Role.REPRESENTATIVE, "Col. Almaz Toktogulov", ("state:KG", "section:TJ-KG-ISF")),
     ("auditor", Role.AUDITOR, "Demo Auditor", ()),
+    ("analyst", Role.ANALYST, "Demo Analyst (central office)", ()),
 ]
 
 
