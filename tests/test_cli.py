@@ -80,6 +80,7 @@ def test_demo_is_idempotent_and_prints_accounts_that_log_in(cli_app):
         "border_guard",
         "representative",
         "auditor",
+        "analyst",
     }
     assert count(cli_app, User) == len(accounts)
     for username, password, _role in accounts:
