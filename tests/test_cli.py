@@ -258,3 +258,10 @@ def test_a_sections_meeting_rules_can_be_shown_and_set(demo_app):
     assert "at least 10 days" in run(demo_app, "sections", "meeting-rules", "TJ-KG-ISF").output
     assert run(demo_app, "sections", "meeting-rules", "NOPE").exit_code == 2
     assert run(demo_app, "sections", "meeting-rules", "TJ-KG-ISF", "--reply-hours", "0").exit_code == 2
+
+
+def test_representatives_remind_queues_each_mail_once(demo_app):
+    first = run(demo_app, "representatives", "remind")
+    assert first.exit_code == 0, first.output
+    again = run(demo_app, "representatives", "remind")
+    assert again.exit_code == 0 and again.output.strip() == "0 invitation(s) and 0 reminder(s) queued."

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
-from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lbt.web.dates import TypedDateField
 from lbt.web.forms import BaseForm
 
 TEXT_LENGTH = 4000
@@ -36,7 +37,7 @@ class AlertForm(BaseForm):
         description=_l("In Latin or Cyrillic letters; give a surname, a travel document number, or both."),
     )
     given_names = StringField(_l("Given names"), validators=[Optional(), Length(max=100)])
-    birth_date = DateField(
+    birth_date = TypedDateField(
         _l("Date of birth"),
         validators=[Optional()],
         description=_l("Leave empty when unknown: then the name alone matches."),
@@ -47,7 +48,7 @@ class AlertForm(BaseForm):
         validators=[DataRequired(), Length(max=TEXT_LENGTH)],
         description=_l("For example the decision behind the entry ban and its number."),
     )
-    valid_until = DateField(
+    valid_until = TypedDateField(
         _l("Until"), validators=[Optional()], description=_l("Leave empty: until lifted.")
     )
 

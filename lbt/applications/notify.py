@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from lbt.applications.models import Application
 from lbt.core.catalogs import translate
+from lbt.core.dates import format_day
 from lbt.core.errors import N_
 from lbt.notifications.services import queue_message
 
@@ -18,6 +21,10 @@ def _queue(
     if not application.email:
         return
     locale = application.preferred_locale
+    # dates as the applicant writes them (14.03.1985), not ISO
+    params = {
+        key: format_day(value, locale) if isinstance(value, date) else value for key, value in params.items()
+    }
     text = translate(locale, body, reference=application.reference, **params)
     queue_message(
         session,
@@ -41,7 +48,7 @@ def submitted(session: Session, application: Application, access_code: str, stat
         now,
         code=access_code,
         url=status_url,
-        due=application.decision_due.isoformat(),
+        due=application.decision_due,
     )
 
 
@@ -88,7 +95,7 @@ def refused(session: Session, application: Application, status_url: str, now) ->
         ),
         now,
         text=application.decision_text,
-        until=application.reconsideration_until.isoformat() if application.reconsideration_until else "-",
+        until=application.reconsideration_until or "-",
         url=status_url,
     )
 

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     IntegerField,
     RadioField,
@@ -27,6 +26,7 @@ from lbt.applications.models import (
     Sex,
     TravelDocumentType,
 )
+from lbt.web.dates import TypedDateField
 from lbt.web.forms import BaseForm, CheckboxesField
 from lbt.web.labels import CROSSING_REASON_LABELS
 
@@ -149,8 +149,8 @@ class RequestInformationForm(BaseForm):
 
 
 class ApproveForm(BaseForm):
-    valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
-    valid_until = DateField(_l("Valid until"), validators=[InputRequired()])
+    valid_from = TypedDateField(_l("Valid from"), validators=[InputRequired()])
+    valid_until = TypedDateField(_l("Valid until"), validators=[InputRequired()])
     fee_status = SelectField(
         _l("Fee"),
         choices=lambda: [

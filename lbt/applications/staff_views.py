@@ -42,6 +42,7 @@ from lbt.permits.signing import KeyStore
 from lbt.storage.models import StoredFile
 from lbt.storage.uploads import FileStore
 from lbt.web.actions import run_action
+from lbt.web.dates import day_filter
 from lbt.web.forms import BaseForm
 from lbt.web.security import roles
 from lbt.web.state import find_service, get_session, now, settings
@@ -132,15 +133,13 @@ def _show_validity_bounds(application: Application, form: ApproveForm, today: da
     """Beside the end date, the bounds for the start date shown (the one entered, or today)."""
     start = form.valid_from.data if isinstance(form.valid_from.data, date) else today
     bounds = services.validity_bounds(application, max(start, today))
-    form.valid_from.render_kw = {"min": today.isoformat()}
-    form.valid_until.render_kw = {"max": application.document_expiry.isoformat()}
     form.valid_until.description = _(
         "For a permit from %(start)s: until %(earliest)s at the earliest, %(latest)s at the latest "
         "(the travel document expires on %(expiry)s).",
-        start=bounds.earliest_from.isoformat(),
-        earliest=bounds.min_until.isoformat(),
-        latest=bounds.max_until.isoformat(),
-        expiry=application.document_expiry.isoformat(),
+        start=day_filter(bounds.earliest_from),
+        earliest=day_filter(bounds.min_until),
+        latest=day_filter(bounds.max_until),
+        expiry=day_filter(application.document_expiry),
     )
 
 
@@ -148,7 +147,7 @@ def _detail(application: Application, status: int = 200, **posted: BaseForm) -> 
     """The application page; ``posted`` holds the form that was sent (with its errors), the others are empty."""
     session = get_session()
     today = now().date()
-    file = queries.application_file(session, application, today)
+    file = queries.application_file(session, application, today, home_state=settings().home_state)
     approve_form = posted.get("approve_form") or ApproveForm(
         formdata=None, data=_approve_defaults(application, today, file.fee_exemption)
     )

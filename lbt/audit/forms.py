@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Field, IntegerField, SelectField, StringField
+from wtforms import Field, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
+from lbt.web.dates import TypedDateField
 from lbt.web.forms import BaseForm
 
 # NUL and other control characters cannot be in a stored name; PostgreSQL refuses NUL outright
@@ -31,8 +32,8 @@ class AuditFilterForm(BaseForm):
     )
     entity_type = SelectField(_l("Record type"), choices=lambda: [("", _l("Any"))], validators=[Optional()])
     entity_id = StringField(_l("Record id"), validators=[Optional(), Length(max=60), NO_CONTROL_CHARACTERS])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = TypedDateField(_l("From"), validators=[Optional()])
+    until = TypedDateField(_l("Until"), validators=[Optional()])
     # the keyset page marker (an entry id), capped at the largest id the database can hold
     before = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=2**63 - 1)])
 

@@ -344,3 +344,24 @@ def sections_meeting_rules(code: str, notice_days: int | None, reply_hours: int 
             f"{section.code}: ordinary meetings at least {rules.min_notice_days} days ahead, "
             f"replies within {rules.reply_hours} hours"
         )
+
+
+# --- border representatives ------------------------------------------------------------------------
+
+
+@main.group("representatives")
+def representatives_group() -> None:
+    """Border representatives."""
+
+
+@representatives_group.command("remind")
+@with_appcontext
+def representatives_remind() -> None:
+    """Queue the meeting invitations and the day-before reminders that are due, each only once (run it
+    every few minutes; `lbt mail send` sends the outbox)."""
+    from lbt.representatives.reminders import send_due
+
+    state = _state()
+    with state.database.transaction(_cli_actor()) as session:
+        sent = send_due(session, public_url=state.settings.public_url, now=state.clock())
+    click.echo(f"{sent.invitations} invitation(s) and {sent.reminders} reminder(s) queued.")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -23,6 +23,7 @@ from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
 from lbt.storage.uploads import FileStore
+from lbt.web.dates import moment_filter
 from lbt.web.i18n import translate_message
 from lbt.web.security import CONTENT_SECURITY_POLICY, public, require, roles
 from lbt.web.state import find_service, get_session, now, settings
@@ -71,7 +72,7 @@ def verify() -> Response:
     moment = now()
     list_age = _(
         "List of withdrawn permits from %(time)s (%(age)s old).",
-        time=format_datetime(moment, "short"),
+        time=moment_filter(moment),
         age=format_timedelta(timedelta(0), granularity="hour"),
     )
     response = Response(

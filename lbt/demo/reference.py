@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
 from lbt.accounts.services import Scope, UserData, create_user, find_user
+from lbt.core.dates import state_time_zone
 from lbt.reference.models import (
     Agreement,
     BorderSection,
@@ -200,6 +201,7 @@ def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[D
                 opening_hours=hours,
                 agreement=agreement,
                 state=states[state_code],
+                time_zone=state_time_zone(state_code),  # Asia/Dushanbe, Asia/Bishkek
             )
             session.add(points[code])
             if allowed:
@@ -216,6 +218,7 @@ def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[D
                     state_a=states["TJ"],
                     state_b=states["KG"],
                     working_languages=languages,
+                    time_zone=state_time_zone("TJ"),
                 )
             )
     session.flush()

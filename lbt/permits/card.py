@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from functools import partial
 from typing import BinaryIO
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from lbt.core.dates import format_day
 from lbt.core.pdf_fonts import BOLD, REGULAR
 from lbt.permits.card_content import CardData, CardError, CardLabels
 from lbt.permits.card_layout import (
@@ -88,7 +90,8 @@ Drawing = Callable[[Canvas], None]
 
 
 def _front_column(card: CardData, labels: CardLabels, left: float, top: float) -> Column:
-    fmt = labels.date_format
+    def fmt(day: date) -> str:
+        return format_day(day, labels.locale)
 
     def build(given_kept: int | None, surname_kept: int | None, column: Column) -> None:
         def name(text: str, kept: int | None) -> Value:  # up to 3 lines at 4 pt, then shortened
@@ -103,13 +106,13 @@ def _front_column(card: CardData, labels: CardLabels, left: float, top: float) -
             name(card.given_names_latin, given_kept),
         )
         column.row(
-            (0.36, labels.birth_date, Value(card.birth_date.strftime(fmt))),
+            (0.36, labels.birth_date, Value(fmt(card.birth_date))),
             (0.2, labels.sex, Value(card.sex)),
             (0.44, labels.nationality, Value(card.nationality)),
         )
         column.row(
-            (0.5, labels.valid_from, Value(card.valid_from.strftime(fmt))),
-            (0.5, labels.valid_until, Value(card.valid_until.strftime(fmt))),
+            (0.5, labels.valid_from, Value(fmt(card.valid_from))),
+            (0.5, labels.valid_until, Value(fmt(card.valid_until))),
         )
         column.field(labels.max_stay_days, Value(str(card.max_stay_days)))
 
@@ -162,12 +165,14 @@ def _prepare_front(card: CardData, labels: CardLabels) -> Drawing:
 def _prepare_back(card: CardData, labels: CardLabels) -> Drawing:
     qr_x = CARD_WIDTH - MARGIN - QR_BLOCK + 1.2 * mm  # the quiet zone may reach into the margin
     matrix = scannable_qr(card.qr_text)
-    fmt = labels.date_format
+
+    def fmt(day: date) -> str:
+        return format_day(day, labels.locale)
 
     def build(number_apart: bool, column: Column) -> None:
         statements = f"{labels.statement_border_area}\n{labels.statement_misuse}"
         column.footer(Value(statements, 5, 3.4, 8))
-        issued_on = Value(card.issued_on.strftime(fmt), 6.5, max_lines=1)
+        issued_on = Value(fmt(card.issued_on), 6.5, max_lines=1)
         if number_apart:  # a long travel document number gets the column's width and two lines
             column.field(labels.document_number, Value(card.document_number, 6.5, 4.5, 2))
             column.field(labels.issued_on, issued_on)

@@ -32,7 +32,7 @@ class CardLabels:
     issued_on: str
     statement_border_area: str
     statement_misuse: str
-    date_format: str = "%d.%m.%Y"
+    locale: str = "en"  # the dates are printed as this language writes them (lbt.core.dates)
 
     @classmethod
     def english(cls) -> CardLabels:
@@ -60,10 +60,10 @@ class CardLabels:
     def bilingual(cls, first: CardLabels, second: CardLabels) -> CardLabels:
         """Captions read "first / second"; the title and statements get one line per language."""
         joined = {}
-        for name in (f.name for f in fields(cls) if f.name != "date_format"):
+        for name in (f.name for f in fields(cls) if f.name != "locale"):
             separator = "\n" if name in ("title", "statement_border_area", "statement_misuse") else " / "
             joined[name] = f"{getattr(first, name)}{separator}{getattr(second, name)}"
-        return cls(**joined, date_format=first.date_format)
+        return cls(**joined, locale=first.locale)
 
 
 @dataclass(frozen=True)

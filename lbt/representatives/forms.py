@@ -8,8 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -32,10 +30,10 @@ from lbt.representatives.models import (
     Post,
     ProtocolStatus,
 )
+from lbt.web.dates import LocalDateTimeField, TypedDateField
 from lbt.web.forms import BaseForm
 
 TEXT_LENGTH = 8000
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 MEETING_KIND_LABELS = {MeetingKind.REGULAR: _l("Regular"), MeetingKind.URGENT: _l("Urgent")}
 MEETING_STATUS_LABELS = {
@@ -105,12 +103,11 @@ def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
     return [(key.value, label) for key, label in labels.items()]
 
 
-def _start_field(label: Any, required: bool = True) -> DateTimeLocalField:
-    return DateTimeLocalField(
+def _start_field(label: Any, required: bool = True) -> LocalDateTimeField:
+    return LocalDateTimeField(
         label,
-        format=DATETIME_FORMAT,
         validators=[DataRequired() if required else Optional()],
-        description=_l("Coordinated Universal Time (UTC)."),
+        description=_l("Local time at the border section, in its time zone."),
     )
 
 
@@ -170,7 +167,7 @@ class FollowUpForm(BaseForm):
     description = TextAreaField(
         _l("What is to be done"), validators=[DataRequired(), Length(max=TEXT_LENGTH)]
     )
-    due_on = DateField(_l("Deadline"), validators=[DataRequired()])
+    due_on = TypedDateField(_l("Deadline"), validators=[DataRequired()])
 
 
 def item_text_form(languages: list[str], **kwargs: Any) -> BaseForm:
@@ -296,8 +293,8 @@ class AppointmentForm(BaseForm):
     full_name = StringField(_l("Full name and rank"), validators=[DataRequired(), Length(max=200)])
     credentials_number = StringField(_l("Credentials number"), validators=[DataRequired(), Length(max=60)])
     contact = StringField(_l("Contact"), validators=[Optional(), Length(max=300)])
-    appointed_from = DateField(_l("Appointed from"), validators=[DataRequired()])
+    appointed_from = TypedDateField(_l("Appointed from"), validators=[DataRequired()])
 
 
 class EndAppointmentForm(BaseForm):
-    appointed_until = DateField(_l("Last day in office"), validators=[DataRequired()])
+    appointed_until = TypedDateField(_l("Last day in office"), validators=[DataRequired()])

@@ -10,6 +10,7 @@ import io
 import json
 import unicodedata
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -18,6 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from lbt.core.dates import format_day, format_moment
 from lbt.core.pdf_fonts import BOLD, REGULAR, register_fonts
 from lbt.representatives.models import Protocol, ProtocolKind
 
@@ -41,12 +43,27 @@ def _facts(rows: list[tuple[str, Any]]) -> Table:
     return table
 
 
-def _record(record: Mapping[str, Any], labels: Mapping[str, str]) -> list[Any]:
+def _moment(value: str | datetime, locale: str, zone_name: str) -> str:
+    """A canonical time (ISO, UTC) as the reader writes it, on the section's clock, the zone named."""
+    moment = (
+        value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    )
+    return format_moment(moment, locale, zone_name)
+
+
+def _day(value: str, locale: str) -> str:
+    try:
+        return format_day(date.fromisoformat(str(value)), locale)
+    except ValueError:
+        return str(value)
+
+
+def _record(record: Mapping[str, Any], labels: Mapping[str, str], locale: str, zone_name: str) -> list[Any]:
     story: list[Any] = [
         _facts(
             [
                 (labels["section"], record["section"]),
-                (labels["date"], record["starts_at"]),
+                (labels["date"], _moment(record["starts_at"], locale, zone_name)),
                 (labels["venue"], record["crossing_point"] or record["venue"]),
                 (labels["host"], record["host"]),
             ]
@@ -68,15 +85,18 @@ def _record(record: Mapping[str, Any], labels: Mapping[str, str]) -> list[Any]:
             block.append(
                 _p(
                     f"• {action['description']} — {labels['responsible']}: {action['responsible']}, "
-                    f"{labels['due']}: {action['due_on']}"
+                    f"{labels['due']}: {_day(action['due_on'], locale)}"
                 )
             )
         story.append(KeepTogether(block))
     return story
 
 
-def _signatures(protocol: Protocol, heads: Mapping[str, str], labels: Mapping[str, str]) -> list[Any]:
+def _signatures(
+    protocol: Protocol, heads: Mapping[str, str], labels: Mapping[str, str], locale: str
+) -> list[Any]:
     section = protocol.meeting.section
+    zone_name = section.zone_name
     live = {a.state_id: a for a in protocol.approvals if a.voided_at is None}
     cells = []
     for state in (section.state_a, section.state_b):
@@ -90,13 +110,15 @@ def _signatures(protocol: Protocol, heads: Mapping[str, str], labels: Mapping[st
         if approval is None:
             lines.append(_p(labels["not_approved"], SMALL))
         else:
-            lines.append(_p(f"{labels['approved']}: {approval.approved_at:%Y-%m-%d %H:%M} UTC", SMALL))
+            lines.append(
+                _p(f"{labels['approved']}: {_moment(approval.approved_at, locale, zone_name)}", SMALL)
+            )
         cells.append(lines)
     table = Table([cells], colWidths=["50%", "50%"])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     hashes = [
         _p(
-            f"{state.code} · {live[state.id].approved_at:%Y-%m-%d %H:%M} UTC · {labels['content_hash']}:",
+            f"{state.code} · {_moment(live[state.id].approved_at, locale, zone_name)} · {labels['content_hash']}:",
             SMALL,
         )
         for state in (section.state_a, section.state_b)
@@ -109,21 +131,28 @@ def _signatures(protocol: Protocol, heads: Mapping[str, str], labels: Mapping[st
     return story
 
 
-def protocol_pdf(protocol: Protocol, labels: Mapping[str, str]) -> bytes:
-    """The frozen protocol (or addendum) as approved, on A4."""
+def protocol_pdf(protocol: Protocol, labels: Mapping[str, str], locale: str = "en") -> bytes:
+    """The frozen protocol (or addendum) as approved, on A4; times on the section's clock, the zone named,
+    dates as ``locale`` writes them."""
     register_fonts()
     document = json.loads(protocol.content)
     meeting = protocol.meeting
+    zone_name = meeting.section.zone_name
     if protocol.kind is ProtocolKind.PROTOCOL:
         title = labels["title"]
         record = document["record"]
-        story = [_p(title, TITLE), *_record(record, labels)]
+        story = [_p(title, TITLE), *_record(record, labels, locale, zone_name)]
         heads = {p["side"]: p["name"] for p in record["participants"] if p["head"]}
     else:
         title = labels["addendum"]
         story = [
             _p(title, TITLE),
-            _facts([(labels["section"], meeting.section.code), (labels["date"], meeting.starts_at)]),
+            _facts(
+                [
+                    (labels["section"], meeting.section.code),
+                    (labels["date"], _moment(meeting.starts_at, locale, zone_name)),
+                ]
+            ),
         ]
         for language, text in sorted(document["texts"].items()):
             story.append(_p(f"[{language.upper()}] {text}"))
@@ -131,7 +160,7 @@ def protocol_pdf(protocol: Protocol, labels: Mapping[str, str]) -> bytes:
     story += [
         Spacer(1, 6 * mm),
         _p(f"{labels['version']} {protocol.version} · SHA-256 {protocol.content_sha256}", SMALL),
-        *_signatures(protocol, heads, labels),
+        *_signatures(protocol, heads, labels, locale),
     ]
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(

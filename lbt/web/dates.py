@@ -163,3 +163,4 @@ def init_date_filters(app: Flask) -> None:
     app.jinja_env.filters["datetimeformat"] = moment_filter
     app.jinja_env.filters["localtime"] = moment_filter
     app.jinja_env.globals["date_hint"] = date_hint
+    app.jinja_env.globals["date_pattern"] = lambda: dates.day_pattern(get_locale())

@@ -1,4 +1,5 @@
-"""local clocks: an IANA time zone on every crossing point and border section (issue 10)
+"""local clocks: an IANA time zone on every crossing point and border section, and the start time
+that a meeting's invitation and reminder mails announced (issue 10)
 
 Revision ID: 0009
 Revises: 0008
@@ -25,6 +26,9 @@ def upgrade() -> None:
     for table in ('crossing_points', 'border_sections'):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('time_zone', sa.String(length=64), nullable=False, server_default=''))
+    with op.batch_alter_table('meetings') as batch:
+        batch.add_column(sa.Column('invitation_sent_for', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('reminder_sent_for', sa.DateTime(timezone=True), nullable=True))
     bind = op.get_bind()
     states = dict(bind.execute(sa.text('SELECT id, code FROM states')).all())
     home = (os.environ.get('LBT_HOME_STATE') or 'TJ').strip().upper()
@@ -39,6 +43,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('meetings') as batch:
+        batch.drop_column('reminder_sent_for')
+        batch.drop_column('invitation_sent_for')
     for table in ('border_sections', 'crossing_points'):
         with op.batch_alter_table(table) as batch:
             batch.drop_column('time_zone')

@@ -207,6 +207,34 @@
     return element.value.trim() === "";
   }
 
+  /* A date as people type it, read as the server reads it (lbt/core/dates.py parse_typed_date):
+     14.03.1985, 14/03/1985, 14-03-1985, 14031985 or 1985-03-14; a real day, years 1900-2100. */
+  function typedDate(value) {
+    var text = value.trim();
+    var parts = null;
+    var match;
+    if ((match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text))) {
+      parts = [match[3], match[2], match[1]];
+    } else if ((match = /^(\d{1,2})\s*[.\/\-]\s*(\d{1,2})\s*[.\/\-]\s*(\d{4})$/.exec(text)) ||
+               (match = /^(\d{2})(\d{2})(\d{4})$/.exec(text))) {
+      parts = [match[1], match[2], match[3]];
+    }
+    if (!parts) {
+      return null;
+    }
+    var day = Number(parts[0]);
+    var month = Number(parts[1]);
+    var year = Number(parts[2]);
+    if (year < 1900 || year > 2100) {
+      return null;
+    }
+    var moment = new Date(Date.UTC(year, month - 1, day));
+    if (moment.getUTCFullYear() !== year || moment.getUTCMonth() !== month - 1 || moment.getUTCDate() !== day) {
+      return null; // 31.02 rolls over into March
+    }
+    return moment;
+  }
+
   /* The first control of ``scope`` that fails, after marking every failing one. */
   function checkControls(form, scope) {
     var first = null;
@@ -242,6 +270,8 @@
       }
       if (required && missing(element)) {
         fail(element, text(form, "Required"));
+      } else if (element.dataset.date && element.value.trim() !== "" && !typedDate(element.value)) {
+        fail(element, element.dataset.dateMessage || text(form, "Invalid"));
       } else if (element.validity && !element.validity.valid && !element.validity.valueMissing) {
         fail(element, text(form, "Invalid"));
       }
@@ -357,13 +387,7 @@
       // an optional select's empty choice says something too ("No")
       return control.selectedIndex >= 0 ? control.options[control.selectedIndex].textContent.trim() : "";
     }
-    if (control.type === "date" && control.value) {
-      return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-        dateStyle: "long",
-        timeZone: "UTC"
-      }).format(new Date(control.value + "T00:00:00Z"));
-    }
-    return control.value.trim();
+    return control.value.trim(); // a date as typed: the review always shows what the person wrote
   }
 
   function buildReview(form, steps, show) {

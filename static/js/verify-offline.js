@@ -328,7 +328,7 @@
     } else {
       var hours = listAgeHours(list);
       var age = text.textRevocationsAge
-        .replace("{time}", new Date(list.iat * 1000).toLocaleString())
+        .replace("{time}", shownTime(new Date(list.iat * 1000)))
         .replace("{hours}", hours < 1 ? "0" : String(Math.floor(hours)));
       var stale = listIsStale(list);
       var ageLine = line("offline-status__line" + (stale ? " offline-status__line--warn" : ""), age);
@@ -369,7 +369,7 @@
       var when = new Date(item.at);
       li.textContent = [
         item.label || item.permit_number || "", item.direction === "exit" ? text.textExit : text.textEntry,
-        (isNaN(when) ? String(item.at) : when.toLocaleString()) + ":", words[answer.result.status] || answer.result.status,
+        (isNaN(when) ? String(item.at) : shownTime(when)) + ":", words[answer.result.status] || answer.result.status,
         answer.result.error || ""
       ].join(" ").trim();
       list.appendChild(li);
@@ -414,6 +414,16 @@
     await showStatus();
     await send();
     root.dataset.offlineReady = "true";
+  }
+
+  /* A time in the page's language pattern (dd.MM.yyyy, given by the server), on the device's clock:
+     never the browser's own format, which follows the phone's settings rather than the guard's language. */
+  function shownTime(moment) {
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return (text.datePattern || "dd.MM.yyyy")
+      .replace("dd", two(moment.getDate()))
+      .replace("MM", two(moment.getMonth() + 1))
+      .replace("yyyy", String(moment.getFullYear())) + " " + two(moment.getHours()) + ":" + two(moment.getMinutes());
   }
 
   window.LbtOffline = {

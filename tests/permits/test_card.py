@@ -94,6 +94,7 @@ def labels_tajik_english() -> CardLabels:
         issued_on="Санаи додан",
         statement_border_area="Дорандаи иҷозатнома ҳаққи тарк кардани минтақаи сарҳадиро надорад.",
         statement_misuse="Сӯиистифода ҷазо дода мешавад.",
+        locale="tg",  # dates as Tajik writes them (CLDR: 07/03/1984)
     )
     return CardLabels.bilingual(tajik, CardLabels.english())
 
@@ -181,11 +182,11 @@ FRONT = (
     "Ҷамшед Ғуломович",
     "RAKHIMOV",
     "DZHAMSHED GULOMOVICH",
-    "07.03.1984",
+    "07/03/1984",
     "TJK",
     "TJ-KG-2026-000123",
-    "01.05.2026",
-    "30.04.2028",
+    "01/05/2026",
+    "30/04/2028",
     "Ҳадди будубош (рӯз) / Max. stay (days) 30",
     "Republic of Tajikistan",
     "ИҶОЗАТНОМА БАРОИ ҲАРАКАТИ МАҲАЛЛИИ САРҲАДӢ",
@@ -195,7 +196,7 @@ FRONT = (
 )
 BACK = (
     "A1234567",
-    "20.04.2026",
+    "20/04/2026",
     "Исфара",
     "Isfara",
     "Isfara district, Sughd region",

@@ -41,17 +41,17 @@ def test_states_are_created_and_existing_ones_updated_by_code(db, ref):
 
 def test_a_byte_order_mark_and_semicolons_from_a_spreadsheet_are_accepted(db, ref):
     content = "\ufeffagreement_code;state_code;district;name_latin;name_national;distance_km\r\n".encode()
-    content += "TJ-KG;KG;Batken;Ak-Sai;Ак-Сай;4,5\r\n".encode()
+    content += "TJ-KG;KG;Batken;Samarkandek;Самаркандек;4,5\r\n".encode()
     result = import_csv(db, "locality", content)
     assert (result.ok, result.created) == (True, 1)
-    assert db.scalar(select(Locality).where(Locality.name_latin == "Ak-Sai")).distance_km == Decimal("4.5")
+    assert db.scalar(select(Locality).where(Locality.name_latin == "Samarkandek")).distance_km == Decimal("4.5")
 
 
 def test_localities_are_matched_by_agreement_state_district_and_latin_name(db, ref):
     result = import_csv(
         db,
         "locality",
-        csv(LOCALITY_HEADER + "TJ-KG,TJ,Isfara,Vorukh,Ворух,3.5\nTJ-KG,TJ,Isfara,Chorkuh,Чоркӯҳ,6\n"),
+        csv(LOCALITY_HEADER + "TJ-KG,KG,Batken,Ak-Sai,Ак-Сай,3.5\nTJ-KG,KG,Batken,Kara-Bak,Кара-Бак,6\n"),
     )
     assert (result.created, result.updated) == (1, 1)
     assert ref.locality.distance_km == Decimal("3.5")
@@ -262,3 +262,25 @@ def test_the_examples_in_the_documentation_import_cleanly(db, ref):
     for kind, example in zip(kinds, examples, strict=True):
         result = import_csv(db, kind, csv(example))
         assert result.ok, (kind, problems(result))
+
+
+def test_time_zones_are_imported_checked_and_default_to_the_states_zone(db, ref):
+    result = import_csv(
+        db,
+        "crossing_point",
+        csv(
+            "code,name,kind,agreement_code,state_code,time_zone\n"
+            "KG-TJ-01,Kyzyl-Bel,road,TJ-KG,KG,Asia/Bishkek\n"
+            "TJ-KG-02,Guliston,pedestrian,TJ-KG,TJ,\n"
+        ),
+    )
+    assert (result.created, result.updated) == (1, 1)
+    assert ref.crossing_point.time_zone == "Asia/Bishkek"
+    assert db.scalar(select(CrossingPoint.time_zone).where(CrossingPoint.code == "TJ-KG-02")) == "Asia/Dushanbe"
+    refused = import_csv(
+        db,
+        "border_section",
+        csv("code,name,state_a_code,state_b_code,working_languages,time_zone\nSEC-1,X,TJ,KG,tg,Mars/Olympus\n"),
+    )
+    assert [(line, column) for line, column, _ in problems(refused)] == [(2, "time_zone")]
+    assert ref.section.time_zone != "Mars/Olympus"

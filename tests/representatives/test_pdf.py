@@ -69,9 +69,10 @@ def test_the_protocol_pdf_has_both_languages_and_both_approval_hashes(db, ref, r
 
     assert TAJIK in text and KYRGYZ in text
     assert first.content_sha256 in text and second.content_sha256 in text
-    assert "Repair sign 114" in text and (clock.now.date() + timedelta(days=30)).isoformat() in text
+    assert "Repair sign 114" in text and (clock.now.date() + timedelta(days=30)).strftime("%d/%m/%Y") in text
     assert "Rahimov R." in text and "Asanov A." in text  # both heads of delegation sign
-    assert f"{second.approved_at:%Y-%m-%d %H:%M}" in text
+    # times on the section's clock, the zone named (SEC-1: Asia/Dushanbe, UTC+5)
+    assert f"{second.approved_at + timedelta(hours=5):%d/%m/%Y %H:%M} (Asia/Dushanbe, UTC+5)" in text
 
 
 def test_the_pdf_route_serves_a_frozen_protocol_to_both_sides_only(app, db, ref, reps, clock, held_meeting):

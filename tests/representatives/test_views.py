@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -22,7 +25,8 @@ def _client(app: Flask, username: str) -> Client:
 
 
 def _at(moment) -> str:  # type: ignore[no-untyped-def]
-    return moment.strftime("%Y-%m-%dT%H:%M")
+    """As a representative types it: the section's local time (SEC-1 is on Dushanbe's clock)."""
+    return moment.astimezone(ZoneInfo("Asia/Dushanbe")).strftime("%d.%m.%Y %H:%M")
 
 
 @pytest.fixture
@@ -258,7 +262,7 @@ def test_progress_notes_change_an_actions_status(db, ref, reps, clock, tj, kg, h
     )
 
 
-def test_the_calendar_feed_is_rfc5545(db, ref, reps, clock, tj):
+def test_the_calendar_feed_is_rfc5545(settings, db, ref, reps, clock, tj):
     _request(
         tj, ref, clock, venue_name="Школа Ворух, актовый зал; второй этаж, рядом с пограничным знаком 114"
     )
@@ -269,8 +273,20 @@ def test_the_calendar_feed_is_rfc5545(db, ref, reps, clock, tj):
     unfolded = raw.decode().replace("\r\n ", "").split("\r\n")
     assert unfolded[0] == "BEGIN:VCALENDAR" and "END:VCALENDAR" in unfolded
     props = dict(line.split(":", 1) for line in unfolded if ":" in line)
-    assert props["UID"].startswith("lbt-meeting-")
-    assert props["DTSTART"] == (clock.now + timedelta(days=10)).strftime("%Y%m%dT%H%M%SZ")
+    host = urlsplit(settings.public_url).hostname  # the instance named: two states' UIDs never collide
+    assert re.fullmatch(rf"lbt-meeting-\d+@{re.escape(str(host))}", props["UID"])
+    # the section's clock, named, with its zone described (UTC+5, no daylight saving)
+    start = (clock.now + timedelta(days=10)).astimezone(ZoneInfo("Asia/Dushanbe"))
+    assert props["DTSTART;TZID=Asia/Dushanbe"] == start.strftime("%Y%m%dT%H%M%S")
+    assert (
+        "BEGIN:VTIMEZONE" in unfolded and "TZID:Asia/Dushanbe" in unfolded and "TZOFFSETTO:+0500" in unfolded
+    )
+    assert unfolded.index("END:VTIMEZONE") < unfolded.index("BEGIN:VEVENT")
+    assert unfolded[unfolded.index("BEGIN:VALARM") : unfolded.index("BEGIN:VALARM") + 3] == [
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        "TRIGGER:-P1D",
+    ]
     assert props["DTSTAMP"] == clock.now.strftime("%Y%m%dT%H%M%SZ")
     assert props["LOCATION"] == "Школа Ворух\\, актовый зал\\; второй этаж\\, рядом с пограничным знаком 114"
     assert props["SUMMARY"].startswith("SEC-1")
@@ -312,7 +328,7 @@ def test_each_side_keeps_its_own_register_and_a_replacement_keeps_the_history(ap
     }
     assert tj.submit(url, second).status_code == 302
     page = kg.get(url).get_data(as_text=True)  # the other side sees the register
-    assert "Col. S. Nazarov" in page and "2025-01-10 – 2026-11-01" in page and "Col. A. Karimov" in page
+    assert "Col. S. Nazarov" in page and "10/01/2025 – 01/11/2026" in page and "Col. A. Karimov" in page
     assert "Record an appointment of your side" in page
     missing = tj.submit(url, {**first, "credentials_number": ""})
     assert missing.status_code == 400

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     FieldList,
     FormField,
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from lbt.applications.models import ApplicationKind, Sex, TravelDocumentType
 from lbt.applications.resident_forms.common import CODE_INPUT, DocumentEntry
 from lbt.applications.submission import MAX_DOCUMENT_NUMBER_LENGTH, MAX_NAME_LENGTH
+from lbt.web.dates import TypedDateField
 from lbt.web.forms import BaseForm
 
 MAX_APPLICATION_DOCUMENTS = 5
@@ -103,7 +103,7 @@ class ApplyForm(BaseForm):
     sex = RadioField(
         _l("Sex"), choices=_choices(SEX_LABELS), validators=[_required(_l("Choose one of the options."))]
     )
-    birth_date = DateField(_l("Date of birth"), validators=[_required(_l("Enter your date of birth."))])
+    birth_date = TypedDateField(_l("Date of birth"), validators=[_required(_l("Enter your date of birth."))])
     birth_place = StringField(_l("Place of birth"), validators=[DataRequired(), Length(max=120)])
     nationality = SelectField(_l("Nationality"), validators=[DataRequired()])
     phone = TelField(
@@ -133,7 +133,7 @@ class ApplyForm(BaseForm):
         render_kw=CODE_INPUT,
     )
     document_issuing_state = SelectField(_l("Issuing state"), validators=[DataRequired()])
-    document_expiry = DateField(_l("Valid until"), validators=[_required(_l("Enter the expiry date."))])
+    document_expiry = TypedDateField(_l("Valid until"), validators=[_required(_l("Enter the expiry date."))])
     # 4. residence and family
     locality_id = SelectField(
         _l("Locality where you live"),
@@ -141,7 +141,7 @@ class ApplyForm(BaseForm):
         description=_l("Only localities of the border area are listed."),
     )
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
-    resident_since = DateField(
+    resident_since = TypedDateField(
         _l("Living there since"),
         validators=[_required(_l("Enter the date you started living there."))],
         description=_l(
@@ -199,6 +199,6 @@ class ApplyForm(BaseForm):
         validators=[DataRequired(message=_l("Your consent is needed to process the application."))],
     )
 
-    def validate_document_expiry(self, field: DateField) -> None:
+    def validate_document_expiry(self, field: TypedDateField) -> None:
         if field.data and self.birth_date.data and field.data <= self.birth_date.data:
             raise ValidationError(_l("The expiry date must be after the date of birth."))

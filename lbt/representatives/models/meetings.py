@@ -59,6 +59,10 @@ class Meeting(Audited, Base):
     awaiting_state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))  # who must answer
     reply_due_at: Mapped[datetime | None]
     held_at: Mapped[datetime | None]
+    # the start time that the participants' last invitation and reminder mails announced
+    # (``lbt representatives remind``: a new time gets a new invitation, each one mail only once)
+    invitation_sent_for: Mapped[datetime | None]
+    reminder_sent_for: Mapped[datetime | None]
     created_at: Mapped[datetime] = stamped()
 
     section: Mapped[BorderSection] = relationship()
@@ -128,6 +132,7 @@ class MeetingParticipant(Audited, Base):
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
     state: Mapped[State] = relationship()
+    user: Mapped[User | None] = relationship()  # who gets the invitation and reminder mails
 
     __table_args__ = (
         partial_unique("uq_meeting_participants_one_head", "meeting_id", "state_id", where="is_head"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, render_template
@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from lbt.accounts.models import User
+from lbt.core.dates import local_to_utc
 from lbt.core.errors import AccessDenied, DomainError
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint
 from lbt.representatives import meetings
@@ -35,6 +36,7 @@ from lbt.representatives.services import (
     side_in,
 )
 from lbt.web.actions import Outcome, run_action
+from lbt.web.dates import date_example
 from lbt.web.forms import BaseForm
 from lbt.web.state import get_session, now
 
@@ -64,8 +66,9 @@ def _get(model: type[R], record_id: int) -> R:
     return record
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
+def _utc(value: datetime | None, section: BorderSection) -> datetime | None:
+    """A time typed on the section's clock (the form says so) as the UTC moment that is stored."""
+    return local_to_utc(value, section.zone_name) if value is not None else None
 
 
 def _apply(form: BaseForm, call: Callable[[], T], message: str) -> Outcome[T]:
@@ -101,6 +104,13 @@ def _with_choices(form: BaseForm, section: BorderSection) -> BaseForm:
             getattr(form, name).choices = _sides(section)
     if hasattr(form, "crossing_point_id"):
         form.crossing_point_id.choices = _crossing_points(section)
+    for name in ("starts_at", "occurred_at", "handed_over_at"):
+        if hasattr(form, name):  # the zone the time is typed in, named
+            getattr(form, name).description = _(
+                "Local time of the section (%(zone)s), for example %(example)s.",
+                zone=section.zone_name,
+                example=f"{date_example()} 14:30",
+            )
     return form
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Response, abort, redirect, url_for
 from flask_babel import gettext as _
@@ -44,7 +45,7 @@ from lbt.representatives.views.common import (
 )
 from lbt.web.forms import ActionForm, BaseForm
 from lbt.web.security import roles
-from lbt.web.state import get_session, now
+from lbt.web.state import get_session, now, settings
 
 # --- follow-up actions -----------------------------------------------------------------------------
 
@@ -106,11 +107,12 @@ def new_incident() -> PageResult:
     form = IncidentForm()
     form.section_id.choices = [(s.id, f"{s.code} {s.name}") for s in sections]
     section = next((s for s in sections if s.id == form.section_id.data), sections[0])
+    _with_choices(form, section)
 
     def call() -> Incident:
         data = incidents.IncidentInput(
             type=IncidentType(form.type.data),
-            occurred_at=_utc(form.occurred_at.data),  # type: ignore[arg-type]
+            occurred_at=_utc(form.occurred_at.data, section),  # type: ignore[arg-type]
             description=form.description.data or "",
             landmark=form.landmark.data or "",
             border_sign=form.border_sign.data or "",
@@ -197,7 +199,7 @@ def hand_over(incident_id: int) -> PageResult:
             kind=HandOverKind(form.kind.data),
             count=form.count.data or 0,
             handing_state_id=form.handing_state_id.data,
-            handed_over_at=_utc(form.handed_over_at.data),
+            handed_over_at=_utc(form.handed_over_at.data, i.section),
             description=form.description.data or "",
             incident=i,
             now=now(),
@@ -226,9 +228,10 @@ def confirm_hand_over(act_id: int) -> PageResult:
 def calendar_feed() -> Response:
     """The user's sections' scheduled meetings and open requests, for any calendar application."""
     moment = now()
+    public_host = urlsplit(settings().public_url).hostname or "localhost"
     events = [
         CalendarEvent(
-            uid=f"lbt-meeting-{m.id}",
+            uid=f"lbt-meeting-{m.id}@{public_host}",  # two states' instances never share a UID
             start=m.starts_at,
             end=m.starts_at + timedelta(hours=3),
             summary=f"{m.section.code}: {_('Meeting of border representatives')}"
@@ -239,6 +242,7 @@ def calendar_feed() -> Response:
             description="\n".join(f"{item.position}. {item.title}" for item in m.agenda),
             url=url_for(".meeting", meeting_id=m.id, _external=True),
             confirmed=m.status is MeetingStatus.SCHEDULED,
+            time_zone=m.section.zone_name,
         )
         for section in _sections()
         for m in meetings.upcoming_meetings(get_session(), section, moment - timedelta(days=30))

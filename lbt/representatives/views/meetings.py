@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from flask import Response, abort, redirect, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -114,7 +115,7 @@ def new_meeting() -> PageResult:
             user,
             section=section,
             kind=MeetingKind(form.kind.data),
-            starts_at=_utc(form.starts_at.data),  # type: ignore[arg-type]
+            starts_at=_utc(form.starts_at.data, section),  # type: ignore[arg-type]
             venue=_venue(form, form.host_state_id.data or None),
             agenda=(form.agenda.data or "").splitlines(),
             participants=people,
@@ -224,7 +225,7 @@ def counter(meeting_id: int) -> PageResult:
             get_session(),
             _user(),
             m,
-            starts_at=_utc(form.starts_at.data),
+            starts_at=_utc(form.starts_at.data, m.section),
             venue=_venue(form, None) if venue_given else None,
             reason=form.reason.data or "",
             now=now(),
@@ -378,7 +379,7 @@ def protocol_file(protocol_id: int) -> Response:
         "content_hash": _("SHA-256 of the approved content"),
         "version": _("Version"),
     }
-    pdf = protocol_pdf(protocol, labels)
+    pdf = protocol_pdf(protocol, labels, str(get_locale()))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'inline; filename="protocol-{protocol.meeting_id}-{protocol.number}.pdf"'
