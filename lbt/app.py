@@ -30,9 +30,9 @@ def build_state(settings: Settings) -> AppState:
     state = AppState(settings=settings, database=Database(settings.database_url))
     state.database.clock = lambda: state.clock()  # a clock set on the app (tests) holds for the CLI too
     keys_folder = settings.instance_path / KEYS_FOLDER
-    state.provide(
-        KeyStore, lambda: KeyStore.from_env(keys_folder, {SIGNING_KEY_ENV: settings.signing_key_pem})
-    )
+    # one key store per app: it keeps the published keys in memory while its folder is unchanged
+    keys = KeyStore.from_env(keys_folder, {SIGNING_KEY_ENV: settings.signing_key_pem})
+    state.provide(KeyStore, lambda: keys)
     state.provide(FileStore, lambda: FileStore(settings.instance_path / "uploads"))
     return state
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from lbt.accounts.models import User
 from lbt.api.models import ApiToken
 from lbt.core.errors import N_, ValidationFailed
+from lbt.reference.models import CrossingPoint
 
 TOKEN_PREFIX = "lbt_"  # noqa: S105 - a prefix, not a secret
 LAST_USED_PRECISION = timedelta(minutes=5)  # do not write on every request
@@ -35,13 +36,16 @@ def create_token(session: Session, user: User, *, name: str, now: datetime) -> t
 
 def user_for_token(session: Session, plain: str, now: datetime) -> User | None:
     """The active user behind a token that is not revoked, or None. One query (on the unique index
-    of the digest): the token, its user and the user's crossing points, which every device call needs."""
+    of the digest): the token, its user and the user's crossing points with their states (for the
+    local day), which every device call needs."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
     token = (
         session.scalars(
             select(ApiToken)
-            .options(joinedload(ApiToken.user).joinedload(User.crossing_points))
+            .options(
+                joinedload(ApiToken.user).joinedload(User.crossing_points).joinedload(CrossingPoint.state)
+            )
             .where(ApiToken.token_hash == _digest(plain))
         )
         .unique()

@@ -1,220 +1,123 @@
 """A device's batch of entries and exits (``POST /api/v1/crossings``): each item is read with strict
-types, checked and stored on its own, in a savepoint of its own, so one bad item never sinks the
-others: every item gets its own result. The batch's permits are locked first, in the order of their
-ids, then the items are stored in the order they happened. Flask-free."""
+types, checked and judged on its own, so one bad item never sinks the others: every item gets its
+own result. The batch's permits are locked first, in the order of their ids, then the items are
+judged in the order they happened and stored together (issue 11: a constant number of queries).
+Flask-free."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
 from lbt.core.errors import N_, DomainError
+from lbt.crossings import summaries
+from lbt.crossings.batch_items import (
+    Item,
+    ItemResult,
+    Read,
+    check_officer_posting,
+    crossing_point_of,
+    failed,
+    invalid,
+    read_item,
+    shown_id,
+    with_permit,
+)
 from lbt.crossings.errors import CrossingConflict, CrossingInvalid, EntryRefused
-from lbt.crossings.models import Direction, Verdict
-from lbt.crossings.services import client_uuid, lock_permits, record, replay
-from lbt.crossings.timing import DEFAULT_LIMITS, CrossingLimits
-from lbt.crossings.verify import scanned_permit, typed_number_miss
-from lbt.permits.models import Permit
-from lbt.permits.services import find_by_number
-from lbt.reference.models import CrossingPoint
+from lbt.crossings.history import NEW_IDS, Counted, Histories, Stored, histories, permits_by_number
+from lbt.crossings.models import CrossingStatus, Direction, MisuseCase, MisuseKind, Verdict
+from lbt.crossings.services import assess
+from lbt.crossings.summaries import NewCrossing, local_day
+from lbt.crossings.timing import DEFAULT_LIMITS, CrossingLimits, must_be_held
 
-MAX_REASON = 1000  # characters of a guard's reason
-MAX_NUMBER = 40  # a permit number is 16; room for spaces a guard typed
-MAX_TOKEN = 4296  # the most a QR code holds
-TEXT_FIELDS = ("id", "permit_number", "token", "crossing_point", "direction", "at", "reason")
+__all__ = ["ItemResult", "crossing_point_of", "record_batch"]
 
 
-@dataclass(frozen=True)
-class ItemResult:
-    """What the device is told about one item; ``error`` carries the readable reason and ``code`` its
-    stable name (docs/api.md)."""
-
-    id: Any
-    status: str  # stored | held | duplicate | conflict | refused | invalid
-    error: DomainError | None = None
-    verdict: Verdict | None = None
-    misuse_case: int | None = None
-    code: str | None = None
-
-
-@dataclass(frozen=True)
-class Item:
-    """One item as read: its place in the batch, and what ``record`` needs."""
-
-    index: int
-    sent_id: str | None  # as the device sent it, echoed back
-    client_id: str
-    permit: Permit
-    crossing_point: CrossingPoint
-    direction: Direction
-    at: datetime
-    reason: str
-    offline: bool
-
-
-def crossing_point_of(officer: User, code: Any) -> CrossingPoint | None:
-    """The crossing point named by code among the guard's own, or the guard's only one when none is named."""
-    points = list(officer.crossing_points)
-    if code is None and len(points) == 1:
-        return points[0]
-    return next((point for point in points if point.code == code), None)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 time with a time zone, in UTC; None when it is not one (or is beyond year 1-9999)."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment.astimezone(UTC) if moment.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        return None
-
-
-def _storable_text(value: Any) -> bool:
-    """Text both databases can hold: PostgreSQL refuses NUL, and neither stores a lone surrogate."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _invalid(item_id: Any, code: str, message: str, field: str | None = None, **params: Any) -> ItemResult:
-    return ItemResult(item_id, "invalid", CrossingInvalid(code, message, field, **params), code=code)
-
-
-def _failed(item_id: Any, error: DomainError) -> ItemResult:
-    if isinstance(error, CrossingConflict):
-        return ItemResult(item_id, "conflict", error, code=error.code)
-    if isinstance(error, EntryRefused):
-        return ItemResult(item_id, "refused", error, code=error.code)
-    return ItemResult(item_id, "invalid", error, code=getattr(error, "code", "invalid"))
-
-
-def _shown_id(value: Any) -> str | None:
-    """The item's id as it is echoed back (the device matches its results on it): text, not too long."""
-    return value if isinstance(value, str) and len(value) <= 64 else None
-
-
-def read_item(
-    session: Session, index: int, item: Any, *, officer: User, jwks: Mapping[str, Any]
-) -> Item | ItemResult:
-    """Read one item strictly (each field of its own JSON type) and find its permit, by the scanned
-    code or the typed number; a result when it cannot be read."""
-    if not isinstance(item, dict):
-        return _invalid(None, "malformed", N_("Each crossing is a JSON object."))
-    item_id = _shown_id(item.get("id"))
-    for name in TEXT_FIELDS:
-        value = item.get(name)
-        if value is not None and not _storable_text(value):
-            return _invalid(
-                item_id, "malformed", N_("“%(name)s” must be text without NUL characters."), name, name=name
-            )
-    offline = item.get("offline", True)
-    if not isinstance(offline, bool):
-        return _invalid(item_id, "malformed", N_("offline must be true or false (not in quotes)."), "offline")
-    try:
-        client_id = client_uuid(item.get("id"))
-    except CrossingInvalid as error:
-        return _failed(item_id, error)
-    point = crossing_point_of(officer, item.get("crossing_point"))
-    at = _parse_time(item.get("at"))
-    direction = item.get("direction")
-    if point is None or at is None or direction not in ("entry", "exit"):
-        return _invalid(
-            item_id,
-            "malformed",
-            N_(
-                "Give crossing_point (one of yours), direction (entry or exit) and at (ISO 8601 with a time zone)."
-            ),
+def _replayed(item: Item, stored: Stored) -> ItemResult:
+    """A crossing already stored under this item's id: a retry (duplicate) or an id reused (conflict)."""
+    if (stored.permit_id, stored.crossing_point_id, stored.direction) != (
+        item.permit.id,
+        item.crossing_point.id,
+        item.direction,
+    ):
+        return failed(
+            item.sent_id, CrossingConflict(N_("This crossing id was already used for another crossing."))
         )
-    reason = item.get("reason") or ""
-    if len(reason) > MAX_REASON:
-        return _invalid(
-            item_id,
-            "malformed",
-            N_("The reason is longer than %(max)s characters."),
-            "reason",
-            max=MAX_REASON,
-        )
-    permit: Permit | None = None
-    token, number = item.get("token"), item.get("permit_number")
-    if token is not None:
-        if len(token) > MAX_TOKEN:
-            return _invalid(item_id, "not_lbt", N_("This is not an LBT permit code."))
-        scan = scanned_permit(session, token, jwks)
-        if scan.permit is None:
-            return _invalid(item_id, scan.reasons[0].code, scan.reasons[0].message)
-        permit = scan.permit
-    elif number is not None and len(number) <= MAX_NUMBER:
-        permit = find_by_number(session, number)
-        if permit is None:
-            miss = typed_number_miss(number)
-            reason = miss.reasons[0]
-            verdict = miss.verdict if miss.verdict is Verdict.CHECK else None
-            return replace(_invalid(item_id, reason.code, reason.message), verdict=verdict)
-    if permit is None:
-        return _invalid(item_id, "not_on_record", N_("No permit with this number is on record."))
-    return Item(index, item_id, client_id, permit, point, Direction(direction), at, reason, offline)
+    return ItemResult(item.sent_id, "duplicate", verdict=stored.verdict)
 
 
-def _after_race(session: Session, item: Item) -> ItemResult:
-    """A copy of this item was stored by another request between our look and our insert (the unique
-    client id said so): answer as the retry it is."""
-    item_id = item.sent_id
+@dataclass
+class _Pending:
+    """What one batch stores at the end: its crossings, their results and the overstays found."""
+
+    crossings: list[NewCrossing] = field(default_factory=list)
+    results: dict[str, ItemResult] = field(default_factory=dict)  # by device id, until stored
+    overstays: dict[str, tuple[Item, int]] = field(default_factory=dict)
+
+
+def _judge(
+    item: Item, found: Histories, pending: _Pending, *, officer: User, now: datetime, limits: CrossingLimits
+) -> ItemResult | None:
+    """Judge one item against its permit's counted crossings (the batch's earlier ones included) and
+    queue it for storing (None), or its result when it is not stored. As ``services.record``."""
+    stored = found.stored.get(item.client_id)
+    if stored is not None:
+        return _replayed(item, stored)
     try:
-        again = replay(session, item.client_id, item.permit, item.crossing_point, item.direction)
-    except CrossingConflict as error:
-        return _failed(item_id, error)
-    if again is None:  # another constraint: not ours to explain further
-        return _invalid(item_id, "not_stored", N_("This crossing could not be stored."))
-    return ItemResult(item_id, "duplicate", verdict=again.crossing.verdict)
-
-
-def store_item(
-    session: Session, item: Item, *, officer: User, now: datetime, limits: CrossingLimits
-) -> ItemResult:
-    """Store one read item in a savepoint of its own: whatever it hits is undone alone."""
-    item_id = item.sent_id
-    savepoint = session.begin_nested()
-    try:
-        recorded = record(
-            session,
-            client_id=item.client_id,
-            permit=item.permit,
-            crossing_point=item.crossing_point,
-            direction=item.direction,
-            at=item.at,
-            officer=officer,
-            reason=item.reason,
-            offline=item.offline,
-            now=now,
-            limits=limits,
+        held = must_be_held(item.permit, item.at, offline=item.offline, now=now, limits=limits)
+        history = found.of(item.permit.id)
+        assessment = assess(
+            None,  # type: ignore[arg-type] - the crossings are given: no query
+            item.permit,
+            item.crossing_point,
+            item.direction,
+            item.at,
+            [(crossing.direction, crossing.at) for crossing in history],
         )
-    except IntegrityError:
-        savepoint.rollback()
-        return _after_race(session, item)
-    except DataError:  # a value the database cannot hold, though it passed the checks above
-        savepoint.rollback()
-        return _invalid(item_id, "not_stored", N_("This crossing could not be stored."))
+        if not item.offline:
+            if assessment.verdict is Verdict.REFUSE:
+                first = assessment.reasons[0]
+                raise EntryRefused(first.message, first.code, **first.params)
+            if assessment.verdict is Verdict.CHECK and not item.reason.strip():
+                raise CrossingInvalid(
+                    "reason_needed", N_("Say why the holder is let through despite the warning."), "reason"
+                )
     except DomainError as error:
-        savepoint.rollback()
-        return _failed(item_id, error)
-    savepoint.commit()
-    status, error, code = "stored", None, None
-    if recorded.duplicate:
-        status = "duplicate"
-    elif recorded.held:
-        status, code = "held", "offline_too_old"
+        return failed(item.sent_id, error)
+    point = item.crossing_point
+    status = CrossingStatus.HELD if held else CrossingStatus.COUNTED
+    pending.crossings.append(
+        NewCrossing(
+            item.client_id,
+            item.permit.id,
+            point.id,
+            item.direction,
+            item.at,
+            now,
+            officer.id,
+            assessment.verdict,
+            item.reason.strip(),
+            status,
+            None if held else local_day(point, item.at),
+        )
+    )
+    found.stored[item.client_id] = Stored(
+        item.permit.id, point.id, item.direction, assessment.verdict, status
+    )
+    if not held:
+        new_id = NEW_IDS + len(pending.crossings)
+        found.add(item.permit.id, Counted(item.at, new_id, item.direction, point.id, item.client_id))
+    over = next((r.params["num"] for r in assessment.reasons if r.code == "overstay"), 0)
+    if item.direction is Direction.EXIT and over and not held:
+        pending.overstays[item.client_id] = (item, over)
+    status_name, error, code = "stored", None, None
+    if held:
+        status_name, code = "held", "offline_too_old"
         error = DomainError(
             N_(
                 "Recorded offline more than %(hours)s hours ago: kept for an officer's review, and not "
@@ -222,17 +125,60 @@ def store_item(
             ),
             hours=int(limits.offline_max_age.total_seconds() // 3600),
         )
-    elif recorded.conflict:
-        first = recorded.reasons[0]
-        status, code, error = "conflict", first.code, DomainError(first.message, **first.params)
-    return ItemResult(
-        item_id,
-        status,
-        error,
-        verdict=recorded.crossing.verdict,
-        misuse_case=recorded.misuse.id if recorded.misuse else None,
-        code=code,
+    elif item.offline and assessment.verdict is Verdict.REFUSE:
+        first = assessment.reasons[0]
+        status_name, code, error = "conflict", first.code, DomainError(first.message, **first.params)
+    pending.results[item.client_id] = ItemResult(
+        item.sent_id, status_name, error, assessment.verdict, None, code
     )
+    return None
+
+
+def _misuse_cases(
+    session: Session, pending: _Pending, ids: Mapping[str, int], now: datetime
+) -> dict[str, int]:
+    """Art. 17: an exit after an overstay opens a misuse case (audited, as every case)."""
+    cases = {
+        client_id: MisuseCase(
+            permit=item.permit,
+            kind=MisuseKind.OVERSTAY,
+            detected_at=item.at,
+            crossing_id=ids[client_id],
+            days_over=over,
+            description=f"Exit at {item.crossing_point.code} after an overstay of {over} days.",
+            created_at=now,
+        )
+        for client_id, (item, over) in pending.overstays.items()
+        if client_id in ids
+    }
+    if cases:
+        session.add_all(cases.values())
+        session.flush()
+    return {client_id: case.id for client_id, case in cases.items()}
+
+
+def _after_race(session: Session, items: Sequence[Item]) -> dict[str, ItemResult]:
+    """Copies of these items were stored by other requests between our look and our insert (their ids
+    were taken): answer them as the retries they are, and set their permits' presence again."""
+    found = histories(session, {item.permit.id for item in items}, [item.client_id for item in items])
+    results = {}
+    for item in items:
+        stored = found.stored.get(item.client_id)
+        results[item.client_id] = (
+            _replayed(item, stored)
+            if stored is not None
+            else invalid(item.sent_id, "not_stored", N_("This crossing could not be stored."))
+        )
+    permits = {item.permit.id: item.permit for item in items}
+    summaries.upsert_presence(
+        session,
+        [
+            presence.row(presence.last.id)
+            for permit in permits.values()
+            if (presence := summaries.presence_of(permit.id, permit.agreement_id, found.of(permit.id)))
+        ],
+    )
+    return results
 
 
 def record_batch(
@@ -244,14 +190,44 @@ def record_batch(
     now: datetime,
     limits: CrossingLimits = DEFAULT_LIMITS,
 ) -> list[ItemResult]:
-    """Each item of a device's batch with its own result, in the order sent. The items are stored in the
-    order they happened (a device's queue may come in any order), each permit's row locked first."""
-    read = [read_item(session, index, item, officer=officer, jwks=jwks) for index, item in enumerate(items)]
-    results: list[ItemResult | None] = [entry if isinstance(entry, ItemResult) else None for entry in read]
-    ready = sorted(
-        (entry for entry in read if isinstance(entry, Item)), key=lambda entry: (entry.at, entry.index)
+    """Each item of a device's batch with its own result, in the order sent. A constant number of
+    queries whatever its size: the batch's permits (locked, in the order of their ids), then their
+    counted crossings and any crossing stored under the batch's ids, then one insert of every
+    crossing with the summaries (one statement on PostgreSQL); the items are judged in memory in the
+    order they happened (a device's queue may come in any order), each against its permit's
+    crossings including the batch's earlier ones, so one bad item never sinks the others."""
+    try:
+        check_officer_posting(officer)
+    except DomainError as error:
+        return [failed(shown_id(item.get("id")) if isinstance(item, dict) else None, error) for item in items]
+    read = [read_item(index, item, officer=officer, jwks=jwks) for index, item in enumerate(items)]
+    permits = permits_by_number(
+        session, {entry.number for entry in read if isinstance(entry, Read)}, lock=True
     )
-    lock_permits(session, [entry.permit.id for entry in ready])
-    for entry in ready:
-        results[entry.index] = store_item(session, entry, officer=officer, now=now, limits=limits)
+    ready = [with_permit(entry, permits) if isinstance(entry, Read) else entry for entry in read]
+    results: list[ItemResult | None] = [entry if isinstance(entry, ItemResult) else None for entry in ready]
+    items_ready = sorted(
+        (entry for entry in ready if isinstance(entry, Item)), key=lambda entry: (entry.at, entry.index)
+    )
+    found = histories(
+        session, {item.permit.id for item in items_ready}, [item.client_id for item in items_ready]
+    )
+    pending = _Pending()
+    for item in items_ready:
+        results[item.index] = _judge(item, found, pending, officer=officer, now=now, limits=limits)
+    touched = {c.permit_id for c in pending.crossings if c.day is not None}
+    presence = [
+        presence
+        for permit in {item.permit.id: item.permit for item in items_ready}.values()
+        if permit.id in touched
+        and (presence := summaries.presence_of(permit.id, permit.agreement_id, found.of(permit.id)))
+    ]
+    ids = summaries.store(session, pending.crossings, presence)
+    lost = [item for item in items_ready if item.client_id in pending.results and item.client_id not in ids]
+    late = _after_race(session, lost) if lost else {}
+    cases = _misuse_cases(session, pending, ids, now)
+    for item in items_ready:
+        if results[item.index] is None:
+            result = late.get(item.client_id) or pending.results[item.client_id]
+            results[item.index] = replace(result, misuse_case=cases.get(item.client_id))
     return [result for result in results if result is not None]

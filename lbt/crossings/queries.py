@@ -1,21 +1,30 @@
 """Reading the crossing logs for border guards: daily counts per crossing point, the people inside,
 misuse cases and one permit's history. Each list is one paginated query (no query per row), scoped
 to the guard's crossing points or the agreements those points belong to. The counts and the people
-inside leave out crossings held for review or rejected; the history shows them, marked."""
+inside come from the summaries (``summaries``: counted crossings only, held or rejected ones left
+out); the history shows every crossing, marked."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
-from lbt.core.pagination import Page
-from lbt.crossings.models import COUNTED_STATUSES, Crossing, CrossingStatus, Direction, MisuseCase, MisuseKind
+from lbt.core.pagination import Page, cut
+from lbt.crossings.models import (
+    Crossing,
+    CrossingDayCount,
+    CrossingStatus,
+    Direction,
+    MisuseCase,
+    MisuseKind,
+    PermitPresence,
+)
 from lbt.permits.models import Permit
 from lbt.reference.models import CrossingPoint
 
@@ -72,19 +81,11 @@ class HistoryRow:
 
 def rows_page(
     session: Session, query: Select[Any], page: int, per_page: int
-) -> tuple[Sequence[Any], int, int]:
-    """One page of a query's rows, the page number (kept within range) and the total count."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    number = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
-    return rows, number, total
-
-
-def _utc_day(session: Session, column: Any) -> ColumnElement[Any]:
-    """The UTC calendar day of a timestamp (SQLite stores naive UTC text; PostgreSQL a timestamptz)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)
+) -> tuple[Sequence[Any], int, int | None, bool]:
+    """One page of a query's rows, the page number, the total (None: more than the pagination's
+    count limit, never a count over a whole big table) and whether a next page exists."""
+    found = cut(session, query, page, per_page, rows=True)
+    return found.rows, found.number, found.total, found.more
 
 
 def _as_date(value: date | str) -> date:
@@ -108,51 +109,28 @@ def daily_counts(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page[DayCount]:
-    """Entries and exits per crossing point and UTC day over the last ``LOG_DAYS`` days, newest first."""
+    """Entries and exits per crossing point and day over the last ``LOG_DAYS`` days, newest first,
+    read from ``crossing_day_counts`` (kept at every counted crossing), not from the crossings."""
     since = today - timedelta(days=LOG_DAYS - 1)
-    day = _utc_day(session, Crossing.at).label("day")
-    is_entry = case((Crossing.direction == Direction.ENTRY, 1), else_=0)
+    entries = func.sum(case((CrossingDayCount.direction == Direction.ENTRY, CrossingDayCount.count), else_=0))
+    exits = func.sum(case((CrossingDayCount.direction == Direction.EXIT, CrossingDayCount.count), else_=0))
     query = (
-        select(
-            day,
-            CrossingPoint.code,
-            func.sum(is_entry).label("entries"),
-            func.count().label("total"),
-        )
-        .join(CrossingPoint, CrossingPoint.id == Crossing.crossing_point_id)
-        .where(
-            Crossing.crossing_point_id.in_(list(crossing_points)),
-            Crossing.at >= datetime.combine(since, time.min, tzinfo=UTC),
-            Crossing.status.in_(COUNTED_STATUSES),
-        )
-        .group_by(day, CrossingPoint.code)
-        .order_by(day.desc(), CrossingPoint.code)
+        select(CrossingDayCount.day, CrossingPoint.code, entries, exits)
+        .join(CrossingPoint, CrossingPoint.id == CrossingDayCount.crossing_point_id)
+        .where(CrossingDayCount.crossing_point_id.in_(list(crossing_points)), CrossingDayCount.day >= since)
+        .group_by(CrossingDayCount.day, CrossingPoint.code)
+        .order_by(CrossingDayCount.day.desc(), CrossingPoint.code)
     )
-    rows, number, total = rows_page(session, query, page, per_page)
-    items = [
-        DayCount(_as_date(d), code, int(entries), int(count) - int(entries))
-        for d, code, entries, count in rows
-    ]
-    return Page(items, number, per_page, total)
+    rows, number, total, more = rows_page(session, query, page, per_page)
+    items = [DayCount(_as_date(d), code, int(n_in), int(n_out)) for d, code, n_in, n_out in rows]
+    return Page(items, number, per_page, total, more)
 
 
 def people_inside(
     session: Session, agreements: Collection[int], *, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[PersonInside]:
-    """Holders whose last counted crossing is an entry, the longest inside first."""
-    ranked = (
-        select(
-            Crossing.permit_id,
-            Crossing.direction,
-            Crossing.at,
-            Crossing.crossing_point_id,
-            func.row_number()
-            .over(partition_by=Crossing.permit_id, order_by=(Crossing.at.desc(), Crossing.id.desc()))
-            .label("rank"),
-        )
-        .where(Crossing.status.in_(COUNTED_STATUSES))
-        .subquery()
-    )
+    """Holders whose last counted crossing is an entry, the longest inside first: read from
+    ``permit_presence`` along its partial index, not recomputed from the crossings."""
     query = (
         select(
             Permit.id,
@@ -161,16 +139,17 @@ def people_inside(
             Permit.given_names_latin,
             Permit.surname_national,
             Permit.given_names_national,
-            ranked.c.at,
+            PermitPresence.entered_at,
             CrossingPoint.code,
         )
-        .join(ranked, and_(ranked.c.permit_id == Permit.id, ranked.c.rank == 1))
-        .join(CrossingPoint, CrossingPoint.id == ranked.c.crossing_point_id)
-        .where(ranked.c.direction == Direction.ENTRY, Permit.agreement_id.in_(list(agreements)))
-        .order_by(ranked.c.at, Permit.number)
+        .select_from(PermitPresence)
+        .join(Permit, Permit.id == PermitPresence.permit_id)
+        .join(CrossingPoint, CrossingPoint.id == PermitPresence.last_crossing_point_id)
+        .where(PermitPresence.entered_at.is_not(None), PermitPresence.agreement_id.in_(list(agreements)))
+        .order_by(PermitPresence.entered_at, PermitPresence.permit_id)
     )
-    rows, number, total = rows_page(session, query, page, per_page)
-    return Page([PersonInside(*row) for row in rows], number, per_page, total)
+    rows, number, total, more = rows_page(session, query, page, per_page)
+    return Page([PersonInside(*row) for row in rows], number, per_page, total, more)
 
 
 def misuse_cases(
@@ -193,8 +172,8 @@ def misuse_cases(
         .where(Permit.agreement_id.in_(list(agreements)))
         .order_by(MisuseCase.detected_at.desc(), MisuseCase.id.desc())
     )
-    rows, number, total = rows_page(session, query, page, per_page)
-    return Page([MisuseRow(*row) for row in rows], number, per_page, total)
+    rows, number, total, more = rows_page(session, query, page, per_page)
+    return Page([MisuseRow(*row) for row in rows], number, per_page, total, more)
 
 
 def permit_crossings(
@@ -217,9 +196,9 @@ def permit_crossings(
         .where(Crossing.permit_id == permit_id)
         .order_by(Crossing.at.desc(), Crossing.id.desc())
     )
-    rows, number, total = rows_page(session, query, page, per_page)
+    rows, number, total, more = rows_page(session, query, page, per_page)
     items = [
         HistoryRow(at, direction, code, verdict.value, reason, name, status)
         for at, direction, code, verdict, reason, name, status in rows
     ]
-    return Page(items, number, per_page, total)
+    return Page(items, number, per_page, total, more)

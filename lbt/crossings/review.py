@@ -63,8 +63,8 @@ def held_crossings(
         .where(Crossing.status == CrossingStatus.HELD, Permit.agreement_id.in_(list(agreements)))
         .order_by(Crossing.recorded_at, Crossing.id)
     )
-    rows, number, total = rows_page(session, query, page, per_page)
-    return Page([HeldRow(*row) for row in rows], number, per_page, total)
+    rows, number, total, more = rows_page(session, query, page, per_page)
+    return Page([HeldRow(*row) for row in rows], number, per_page, total, more)
 
 
 def decide(

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from lbt.accounts.models import Role, User
 from lbt.core.errors import N_, AccessDenied, Message, Nn_
 from lbt.crossings import stays as rules
+from lbt.crossings import summaries
 from lbt.crossings.errors import CrossingConflict, CrossingInvalid, EntryRefused
+from lbt.crossings.history import Counted, histories
 from lbt.crossings.models import (
     COUNTED_STATUSES,
     Crossing,
@@ -84,15 +86,22 @@ def lock_permits(session: Session, permit_ids: Sequence[int]) -> None:
 
 
 def assess(
-    session: Session, permit: Permit, crossing_point: CrossingPoint, direction: Direction, at: datetime
+    session: Session,
+    permit: Permit,
+    crossing_point: CrossingPoint,
+    direction: Direction,
+    at: datetime,
+    crossings: Sequence[tuple[Direction, datetime]] | None = None,
 ) -> Assessment:
     """The checks a border guard repeats at every crossing: permit valid and not withdrawn, the right
     crossing point, the stay limits, and whether the holder is already inside (or outside), judged
     against every counted crossing. One earlier than the last recorded is out of order (red): it is
-    judged against the crossings up to its time, as they stood then."""
+    judged against the crossings up to its time, as they stood then. ``crossings``: the counted
+    ones (oldest first) when the caller read them already."""
     day = at.date()
     agreement = permit.agreement
-    crossings = counted_crossings(session, permit)
+    if crossings is None:
+        crossings = counted_crossings(session, permit)
     last = crossings[-1][1] if crossings else None
     out_of_order = last is not None and at < last
     stays = rules.stays_from(
@@ -269,7 +278,10 @@ def record(
     if again is not None:
         return again
     held = must_be_held(permit, at, offline=offline, now=now, limits=limits)
-    assessment = assess(session, permit, crossing_point, direction, at)
+    history = histories(session, [permit.id]).of(permit.id)
+    assessment = assess(
+        session, permit, crossing_point, direction, at, [(c.direction, c.at) for c in history]
+    )
     if not offline:
         if assessment.verdict is Verdict.REFUSE:
             first = assessment.reasons[0]
@@ -292,6 +304,9 @@ def record(
     )
     session.add(crossing)
     session.flush()
+    if not held:
+        added = Counted(at, crossing.id, direction, crossing_point.id, client_id)
+        summaries.counted_added(session, permit, [*history, added], added)
     misuse = None
     over = next((r.params["num"] for r in assessment.reasons if r.code == "overstay"), 0)
     if direction is Direction.EXIT and over and not held:

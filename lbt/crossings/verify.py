@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lbt.core.errors import N_
+from lbt.crossings.history import permits_by_number
 from lbt.crossings.models import Direction, Verdict
 from lbt.crossings.services import Assessment, Reason, assess
 from lbt.permits.models import Permit
-from lbt.permits.services import canonical_number, find_by_number, is_well_formed
+from lbt.permits.services import canonical_number, is_well_formed
 from lbt.permits.signing import (
     PERMIT_TYP,
     InvalidSignature,
@@ -40,12 +41,12 @@ def _red(code: str, message: str, **rest: Any) -> TokenVerdict:
     return TokenVerdict(Verdict.REFUSE, (Reason(code, message),), **rest)
 
 
-def scanned_permit(session: Session, text: str, jwks: Mapping[str, Any]) -> TokenVerdict:
-    """The permit a scanned QR stands for, when its signature is genuine and it is on record (no
-    verdict at the crossing point yet: ``verify_scan`` adds that); otherwise a red verdict."""
+def scanned_claims(text: str, jwks: Mapping[str, Any]) -> tuple[str, PermitClaims] | TokenVerdict:
+    """The JWS of a scanned QR and its claims when the signature is genuine (no database), else a red
+    verdict."""
     try:
         token = token_from_qr(text)
-        claims = PermitClaims.from_payload(verify(token, jwks, PERMIT_TYP))
+        return token, PermitClaims.from_payload(verify(token, jwks, PERMIT_TYP))
     except InvalidSignature:
         return _red(
             "signature_invalid",
@@ -55,10 +56,25 @@ def scanned_permit(session: Session, text: str, jwks: Mapping[str, Any]) -> Toke
         return _red("unknown_key", N_("Not genuine: it was signed with a key this service does not know."))
     except (MalformedToken, ValueError):
         return _red("not_lbt", N_("This is not an LBT permit code."))
-    permit = find_by_number(session, claims.permit_number)
+
+
+def on_record(token: str, claims: PermitClaims, permit: Permit | None) -> TokenVerdict:
+    """The scan's permit when the one on record under its number carries this very token."""
     if permit is None or permit.token != token:
         return _red("not_on_record", N_("No permit with this number is on record."), claims=claims)
     return TokenVerdict(Verdict.CHECK, (), claims, permit)
+
+
+def scanned_permit(session: Session, text: str, jwks: Mapping[str, Any]) -> TokenVerdict:
+    """The permit a scanned QR stands for, when its signature is genuine and it is on record (no
+    verdict at the crossing point yet: ``verify_scan`` adds that); otherwise a red verdict. The
+    permit comes with its agreement, in one query."""
+    scanned = scanned_claims(text, jwks)
+    if isinstance(scanned, TokenVerdict):
+        return scanned
+    token, claims = scanned
+    found = permits_by_number(session, [claims.permit_number], lock=False)
+    return on_record(token, claims, found.get(claims.permit_number))
 
 
 def typed_number_miss(number: str) -> TokenVerdict:
