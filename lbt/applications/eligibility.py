@@ -13,7 +13,7 @@ from lbt.alerts.models import AlertHit
 from lbt.applications.models import Application
 from lbt.core.errors import N_, Message, Nn_
 from lbt.permits.models import Permit, PermitStatus
-from lbt.reference.models import Agreement, FeeExemption
+from lbt.reference.models import Agreement, FeeExemption, Locality, State
 
 ADULT_AGE = 18
 PENSION_AGE = 63
@@ -49,6 +49,50 @@ class CheckItem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def nationality_rule(agreement: Agreement, partner: State, nationality: str, family: bool) -> CheckItem:
+    """Art. 3: border residents are nationals of the partner state; the agreement may also admit family
+    members of another nationality and holders of the partner state's long-term residence permit."""
+    if nationality.strip().upper() == partner.alpha3:
+        return CheckItem("nationality", True, N_("National of %(state)s."), {"state": partner.name_en})
+    if family and agreement.admits_family_of_other_nationality:
+        return CheckItem(
+            "nationality",
+            True,
+            N_("Family member of a border resident: the agreement admits any nationality."),
+            {},
+        )
+    if agreement.admits_long_term_residents:
+        return CheckItem(
+            "nationality",
+            True,
+            N_(
+                "Not a national of %(state)s: admitted with a long-term residence permit of %(state)s (check it)."
+            ),
+            {"state": partner.name_en},
+        )
+    return CheckItem(
+        "nationality",
+        False,
+        N_(
+            "Not a national of %(state)s: this agreement is for nationals of %(state)s resident in its border area."
+        ),
+        {"state": partner.name_en},
+    )
+
+
+def _partner_side(locality: Locality, partner: State | None, home_state: str) -> CheckItem:
+    """The application names a locality outside the partner's border area (made before the home state
+    was checked, or the reference data changed since)."""
+    return CheckItem(
+        "resident_of_partner",
+        False,
+        N_(
+            "%(locality)s is not in the border area of the partner state: permits of %(home)s are for its neighbours' residents."
+        ),
+        {"locality": locality.name_latin, "home": home_state},
+    )
+
+
 def residence_exempt(application: Application, agreement: Agreement) -> bool:
     """Family members of an eligible resident may be exempt from the minimum residence (agreement setting)."""
     return bool(application.family_relationship) and agreement.family_exempt_from_residence
@@ -67,14 +111,21 @@ def fee_exemption(application: Application, agreement: Agreement, today: date) -
     return None
 
 
-def checklist(session: Session, application: Application, today: date) -> list[CheckItem]:
+def checklist(session: Session, application: Application, today: date, *, home_state: str) -> list[CheckItem]:
     agreement = application.agreement
     locality = application.locality
-    items = [
+    partner = agreement.partner_of(home_state)
+    items = (
+        [_partner_side(locality, partner, home_state)]
+        if partner is None or locality.state_id != partner.id
+        else []
+    )
+    items += [
         CheckItem(
             "border_area",
             locality.is_active
             and locality.agreement_id == agreement.id
+            and not items
             and float(locality.distance_km) <= agreement.border_area_straddle_km,
             N_(
                 "%(locality)s lies %(km)s km from the border (border area: %(limit)s km, straddling up to %(straddle)s km)."
@@ -87,6 +138,12 @@ def checklist(session: Session, application: Application, today: date) -> list[C
             },
         )
     ]
+    if partner is not None:
+        items.append(
+            nationality_rule(
+                agreement, partner, application.nationality, bool(application.family_relationship)
+            )
+        )
     years = years_between(application.resident_since, today)
     if residence_exempt(application, agreement):
         items.append(
@@ -112,7 +169,7 @@ def checklist(session: Session, application: Application, today: date) -> list[C
             "travel_document",
             application.document_expiry >= minimum_until,
             N_("Travel document valid until %(expiry)s (a permit needs it valid until at least %(needed)s)."),
-            {"expiry": application.document_expiry.isoformat(), "needed": minimum_until.isoformat()},
+            {"expiry": application.document_expiry, "needed": minimum_until},
         )
     )
     other = session.scalar(

@@ -115,7 +115,9 @@ class ApplicationFile:
         return [hit for hit in self.hits if hit.cleared_at is None]
 
 
-def application_file(session: Session, application: Application, today: date) -> ApplicationFile:
+def application_file(
+    session: Session, application: Application, today: date, *, home_state: str
+) -> ApplicationFile:
     hits = session.scalars(
         select(AlertHit)
         .options(joinedload(AlertHit.alert))
@@ -132,7 +134,7 @@ def application_file(session: Session, application: Application, today: date) ->
     actors += [hit.cleared_by_id for hit in hits]
     return ApplicationFile(
         documents=documents,
-        checks=checklist(session, application, today),
+        checks=checklist(session, application, today, home_state=home_state),
         fee_exemption=fee_exemption(application, application.agreement, today),
         hits=hits,
         permits=permits_of_application(session, application),

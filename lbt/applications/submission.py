@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lbt.alerts.services import screen
-from lbt.applications.eligibility import years_between
+from lbt.applications.eligibility import nationality_rule, years_between
 from lbt.applications.events import add_event, attach_documents
 from lbt.applications.models import (
     Application,
@@ -93,12 +93,27 @@ def hash_access_code(code: str) -> str:
     return hashlib.sha256(normalise_access_code(code).encode("ascii", "ignore")).hexdigest()
 
 
-def validate_input(session: Session, data: ApplicationInput, today: date) -> Locality:
-    """Art. 9 conditions that can be checked on the form itself; each error names its field."""
+def validate_input(session: Session, data: ApplicationInput, today: date, *, home_state: str) -> Locality:
+    """Art. 9 conditions that can be checked on the form itself; each error names its field. The
+    applicant lives in the partner state's border area of one of the home state's agreements (Art. 3)."""
     locality = session.get(Locality, data.locality_id)
     if locality is None or not locality.is_active:
         raise ValidationFailed(N_("Choose a locality from the list of the border area."), "locality_id")
     agreement = locality.agreement
+    partner = agreement.partner_of(home_state)
+    if partner is None:
+        raise ValidationFailed(N_("Choose a locality from the list of the border area."), "locality_id")
+    if locality.state_id != partner.id:
+        raise ValidationFailed(
+            N_(
+                "%(locality)s is in %(home)s. This service issues permits to residents of the border area of"
+                " %(partner)s; residents of %(home)s apply to the border service of %(partner)s."
+            ),
+            "locality_id",
+            locality=locality.name_latin,
+            home=locality.state.name_en,
+            partner=partner.name_en,
+        )
     if not agreement.is_active or not agreement.in_force_on(today):
         raise ValidationFailed(N_("The agreement for this locality is not in force."), "locality_id")
     if float(locality.distance_km) > agreement.border_area_straddle_km:
@@ -122,6 +137,11 @@ def validate_input(session: Session, data: ApplicationInput, today: date) -> Loc
         raise ValidationFailed(
             N_("The date you started living there is before your date of birth."), "resident_since"
         )
+    nationality = nationality_rule(
+        agreement, partner, data.nationality, bool(data.family_relationship.strip())
+    )
+    if not nationality.ok:
+        raise ValidationFailed(nationality.message, "nationality", **nationality.params)
     exempt = bool(data.family_relationship.strip()) and agreement.family_exempt_from_residence
     if not exempt and years_between(data.resident_since, today) < agreement.min_residence_years:
         raise ValidationFailed(
@@ -192,10 +212,11 @@ def submit(
     photo: StoredFile,
     documents: Sequence[tuple[DocumentKind, StoredFile]],
     now: datetime,
+    home_state: str,
 ) -> Submitted:
     """A resident's application: checked, given a reference and an access code, screened against the alert list."""
     today = now.date()
-    locality = validate_input(session, data, today)
+    locality = validate_input(session, data, today, home_state=home_state)
     agreement = locality.agreement
     code = new_access_code()
     reference = f"LBT-{today.year}-{next_value(session, f'LBT-{today.year}'):06d}"

@@ -98,14 +98,17 @@ def assess(
     against every counted crossing. One earlier than the last recorded is out of order (red): it is
     judged against the crossings up to its time, as they stood then. ``crossings``: the counted
     ones (oldest first) when the caller read them already."""
-    day = at.date()
+    zone = crossing_point.zone_name  # stays count the days of the place's clock, not UTC's
+    day = rules.local_day(at, zone)
     agreement = permit.agreement
     if crossings is None:
         crossings = counted_crossings(session, permit)
     last = crossings[-1][1] if crossings else None
     out_of_order = last is not None and at < last
     stays = rules.stays_from(
-        (direction, moment.date()) for direction, moment in crossings if not out_of_order or moment <= at
+        (direction, rules.local_day(moment, zone))
+        for direction, moment in crossings
+        if not out_of_order or moment <= at
     )
     pos = rules.position(
         stays,
@@ -121,7 +124,7 @@ def assess(
             Reason(
                 "out_of_order",
                 N_(
-                    "A later crossing of this permit is already recorded (%(last)s UTC): crossings "
+                    "A later crossing of this permit is already recorded (%(last)s): crossings "
                     "are recorded in the order they happen."
                 ),
                 {"last": shown(last)},
@@ -136,13 +139,23 @@ def assess(
             Reason(
                 "not_yet_valid",
                 N_("The permit is valid only from %(date)s."),
-                {"date": permit.valid_from.isoformat()},
+                {"date": permit.valid_from},
             )
         )
-    if crossing_point.agreement_id != agreement.id or (
-        not agreement.all_crossing_points
-        and crossing_point.id not in {p.id for p in agreement.allowed_crossing_points}
-    ):
+    if crossing_point.agreement_id != agreement.id:  # Art. 7: valid only in the issuing state's border area
+        red.append(
+            Reason(
+                "outside_area",
+                N_(
+                    "Outside the border area: this crossing point does not lead into the border area where"
+                    " the permit is valid (agreement %(agreement)s)."
+                ),
+                {"agreement": agreement.code},
+            )
+        )
+    elif not agreement.all_crossing_points and crossing_point.id not in {
+        p.id for p in agreement.allowed_crossing_points
+    }:
         red.append(Reason("crossing_point", N_("This permit may not be used at this crossing point.")))
     days_allowed = None
     if direction is Direction.ENTRY:
@@ -178,7 +191,7 @@ def assess(
                 Reason(
                     "valid_until_soon",
                     N_("The permit ends on %(date)s, before the stay could."),
-                    {"date": permit.valid_until.isoformat()},
+                    {"date": permit.valid_until},
                 )
             )
     else:

@@ -107,7 +107,7 @@ def load_demo_applications(
             preferred_locale="ru",
         )
         application = submission.submit(
-            session, data, photo=photo, documents=[], now=submitted_at
+            session, data, photo=photo, documents=[], now=submitted_at, home_state=home_state
         ).application
         _advance(session, application, goal, officer=officer, supervisor=supervisor, issuer=issuer, now=now)
     session.flush()

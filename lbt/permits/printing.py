@@ -4,7 +4,7 @@ beside English, and print batches. Flask-free (used by views and by ``lbt permit
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import BinaryIO
 
@@ -17,18 +17,30 @@ from lbt.core.settings import Settings
 from lbt.permits.card import CardBatch, CardData, CardError, CardLabels, render_cards
 from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.signing import qr_url
+from lbt.reference.area import home_area
 from lbt.reference.models import Agreement, State
 from lbt.storage.uploads import FileStore
 
 # the language printed beside English on a card issued by each state
-NATIONAL_LOCALE = {"TJ": "tg", "KG": "ru", "UZ": "ru"}
+NATIONAL_LOCALE = {"TJ": "tg", "KG": "ky", "UZ": "uz"}
 
 
-def card_labels(locale: str) -> CardLabels:
+def state_name(state: State, locale: str) -> str:
+    """A state's name as a reader of ``locale`` writes it (the reference data holds three names)."""
+    if NATIONAL_LOCALE.get(state.code) == locale:
+        return state.name_national
+    return state.name_ru if locale in ("ru", "tg", "ky") else state.name_en
+
+
+def card_labels(locale: str, home: State | None = None) -> CardLabels:
+    """The card's captions in ``locale`` beside English; with ``home``, the border-area caption names the
+    issuing state ("Valid in the border area of Tajikistan": Art. 7)."""
     english = CardLabels.english()
+    if home is not None:
+        english = replace(english, border_area=f"Valid in the border area of {home.name_en}")
     if locale == "en":
         return english
-    t = lambda message: translate(locale, message)  # noqa: E731 - a local shorthand
+    t = lambda message, **params: translate(locale, message, **params)  # noqa: E731 - a local shorthand
     national = CardLabels(
         title=t(N_("Local border traffic permit")),
         surname=t(N_("Surname")),
@@ -42,11 +54,14 @@ def card_labels(locale: str) -> CardLabels:
         max_stay_days=t(N_("Max. stay (days)")),
         document_number=t(N_("Travel document No.")),
         residence=t(N_("Place of residence")),
-        border_area=t(N_("Valid in the border area")),
+        border_area=t(N_("Valid in the border area of %(state)s"), state=state_name(home, locale))
+        if home is not None
+        else t(N_("Valid in the border area")),
         issuing_authority=t(N_("Issuing authority")),
         issued_on=t(N_("Date of issue")),
         statement_border_area=t(N_("The holder may not leave the border area.")),
         statement_misuse=t(N_("Misuse is penalised.")),
+        locale=locale,
     )
     return CardLabels.bilingual(national, english)
 
@@ -55,7 +70,10 @@ def _both(national: str, english: str) -> str:
     return english if national == english else f"{national} / {english}"
 
 
-def card_data(permit: Permit, *, state: State, authority: str, public_url: str, files: FileStore) -> CardData:
+def card_data(
+    permit: Permit, *, state: State, authority: str, public_url: str, files: FileStore, area: str = ""
+) -> CardData:
+    """What one card prints; ``area`` is the border area's name as the agreement gives it (or its districts)."""
     agreement: Agreement = permit.agreement
     locality = permit.locality
     return CardData(
@@ -75,12 +93,29 @@ def card_data(permit: Permit, *, state: State, authority: str, public_url: str, 
         issued_on=permit.issued_at.date(),
         valid_from=permit.valid_from,
         valid_until=permit.valid_until,
-        border_area=f"{_both(state.name_national, state.name_en)} ({agreement.code})",
+        border_area=f"{area} ({agreement.code})"
+        if area
+        else f"{_both(state.name_national, state.name_en)} ({agreement.code})",
         document_number=permit.document_number,
         max_stay_days=permit.max_stay_days,
         photo=files.read(permit.photo),
         qr_text=qr_url(public_url, permit.token),
     )
+
+
+class _AreaNames:
+    """The border area's name of each agreement in a print batch, looked up once per agreement."""
+
+    def __init__(self, session: Session, home_state: str) -> None:
+        self.session = session
+        self.home_state = home_state
+        self.names: dict[int, str] = {}
+
+    def of(self, permit: Permit) -> str:
+        if permit.agreement_id not in self.names:
+            area = home_area(self.session, permit.agreement, self.home_state)
+            self.names[permit.agreement_id] = area.name if area else ""
+        return self.names[permit.agreement_id]
 
 
 def _state_of(session: Session, permit: Permit) -> State:
@@ -103,9 +138,11 @@ def render_permits(
     if not permits:
         raise ValueError("no permits to print")
     state = _state_of(session, permits[0])
-    labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"))
+    labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"), state)
+    areas = _AreaNames(session, home_state)
     cards = (
-        card_data(p, state=state, authority=authority, public_url=public_url, files=files) for p in permits
+        card_data(p, state=state, authority=authority, public_url=public_url, files=files, area=areas.of(p))
+        for p in permits
     )
     return render_cards(cards, labels)
 
@@ -148,8 +185,10 @@ def print_batch(
     """A print batch: every valid permit whose card can be printed goes into the PDF written to
     ``out`` (one card at a time, so one photo is read at a time); the others are skipped with the
     reason. Nothing is written when no card could be printed."""
-    labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"))
+    home = session.scalar(select(State).where(State.code == home_state))
+    labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"), home)
     batch = CardBatch(out, labels)
+    areas = _AreaNames(session, home_state)
     states: dict[str, State] = {}
     skipped: list[Skipped] = []
     for permit in permits:
@@ -160,7 +199,14 @@ def print_batch(
         try:
             state = states.get(permit.issuing_state) or _state_of(session, permit)
             states[permit.issuing_state] = state
-            card = card_data(permit, state=state, authority=authority, public_url=public_url, files=files)
+            card = card_data(
+                permit,
+                state=state,
+                authority=authority,
+                public_url=public_url,
+                files=files,
+                area=areas.of(permit),
+            )
             batch.add(card)
         except FileNotFoundError:
             skipped.append(Skipped(permit.number, "the holder's photo is missing from the file store"))

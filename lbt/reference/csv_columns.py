@@ -149,6 +149,10 @@ KINDS: dict[str, Kind] = {
                     )
                 ),
                 Column("family_exempt_from_residence", boolean),
+                Column("admits_family_of_other_nationality", boolean),
+                Column("admits_long_term_residents", boolean),
+                Column("border_area_name_a"),
+                Column("border_area_name_b"),
                 Column("rolling_window_days", integer, empty=None),
                 Column("rolling_limit_days", integer, empty=None),
                 Column("all_crossing_points", boolean),
@@ -183,6 +187,7 @@ KINDS: dict[str, Kind] = {
             (
                 *_required("code", "name", "kind", "agreement_code", "state_code"),
                 Column("opening_hours", empty=""),
+                Column("time_zone", empty=""),
             ),
             ("code",),
             ("state", "agreement", "crossing_point"),
@@ -196,6 +201,7 @@ KINDS: dict[str, Kind] = {
                 *_required("code", "name", "state_a_code", "state_b_code"),
                 Column("description", empty=""),
                 Column("working_languages", words, required=True),
+                Column("time_zone", empty=""),
             ),
             ("code",),
             ("state", "border_section"),

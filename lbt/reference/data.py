@@ -37,6 +37,10 @@ class AgreementData:
     border_area_straddle_km: int = 50
     min_residence_years: int = 1
     family_exempt_from_residence: bool = False
+    admits_family_of_other_nationality: bool = False
+    admits_long_term_residents: bool = False
+    border_area_name_a: str = ""
+    border_area_name_b: str = ""
     validity_min_years: int = 1
     validity_max_years: int = 5
     first_permit_max_years: int = 2
@@ -65,6 +69,10 @@ class AgreementData:
             border_area_straddle_km=agreement.border_area_straddle_km,
             min_residence_years=agreement.min_residence_years,
             family_exempt_from_residence=agreement.family_exempt_from_residence,
+            admits_family_of_other_nationality=agreement.admits_family_of_other_nationality,
+            admits_long_term_residents=agreement.admits_long_term_residents,
+            border_area_name_a=agreement.border_area_name_a,
+            border_area_name_b=agreement.border_area_name_b,
             validity_min_years=agreement.validity_min_years,
             validity_max_years=agreement.validity_max_years,
             first_permit_max_years=agreement.first_permit_max_years,
@@ -111,6 +119,7 @@ class CrossingPointData:
     agreement_code: str
     state_code: str
     opening_hours: str = ""
+    time_zone: str = ""  # IANA name; empty: the state's zone
 
     @classmethod
     def of(cls, point: CrossingPoint) -> CrossingPointData:
@@ -121,6 +130,7 @@ class CrossingPointData:
             agreement_code=point.agreement.code,
             state_code=point.state.code,
             opening_hours=point.opening_hours,
+            time_zone=point.time_zone,
         )
 
 
@@ -132,6 +142,7 @@ class BorderSectionData:
     state_b_code: str
     description: str = ""
     working_languages: tuple[str, ...] = ()
+    time_zone: str = ""  # IANA name; empty: the first state's zone
 
     @classmethod
     def of(cls, section: BorderSection) -> BorderSectionData:
@@ -142,4 +153,5 @@ class BorderSectionData:
             state_b_code=section.state_b.code,
             description=section.description,
             working_languages=tuple(section.working_languages),
+            time_zone=section.time_zone,
         )

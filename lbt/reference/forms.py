@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 from lbt.reference.csv_import import MAX_BYTES
 from lbt.reference.labels import LANGUAGE_LABELS
 from lbt.reference.rules import DESCRIPTION_LENGTH, LONG_NAME_LENGTH, NAME_LENGTH
+from lbt.web.dates import TypedDateField
 from lbt.web.forms import BaseForm, CheckboxesField
 from lbt.web.labels import CROSSING_POINT_KIND_LABELS, CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
 
@@ -84,8 +84,8 @@ class AgreementForm(BaseForm):
     name = _name(_l("Name"), LONG_NAME_LENGTH)
     state_a_code = _state(_l("First state"))
     state_b_code = _state(_l("Second state"))
-    in_force_from = DateField(_l("In force from"), validators=[InputRequired()])
-    in_force_until = DateField(
+    in_force_from = TypedDateField(_l("In force from"), validators=[InputRequired()])
+    in_force_until = TypedDateField(
         _l("In force until"), validators=[Optional()], description=_l("Leave empty for no end date.")
     )
     border_area_km = _number(_l("Border area (km from the border)"), _l("At most 50 km."))
@@ -98,6 +98,26 @@ class AgreementForm(BaseForm):
     )
     family_exempt_from_residence = BooleanField(
         _l("Spouse and minor children are exempt from the minimum residence")
+    )
+    admits_family_of_other_nationality = BooleanField(
+        _l("Family members of a border resident may apply whatever their nationality")
+    )
+    admits_long_term_residents = BooleanField(
+        _l("Foreigners with a long-term residence permit of the partner state may apply")
+    )
+    border_area_name_a = StringField(
+        _l("Border area of the first state, as the agreement names it"),
+        validators=[Optional(), Length(max=LONG_NAME_LENGTH)],
+        description=_l(
+            "For example its districts. Leave empty to name the districts of its listed localities."
+        ),
+    )
+    border_area_name_b = StringField(
+        _l("Border area of the second state, as the agreement names it"),
+        validators=[Optional(), Length(max=LONG_NAME_LENGTH)],
+        description=_l(
+            "For example its districts. Leave empty to name the districts of its listed localities."
+        ),
     )
     validity_min_years = _number(_l("Shortest permit validity (years)"))
     validity_max_years = _number(_l("Longest permit validity (years)"), _l("At most 5 years."))
@@ -134,7 +154,7 @@ class AgreementForm(BaseForm):
     decision_deadline_days = _number(_l("Days to decide an application"))
     reconsideration_days = _number(_l("Days to ask for reconsideration of a refusal"))
 
-    def validate_in_force_until(self, field: DateField) -> None:
+    def validate_in_force_until(self, field: TypedDateField) -> None:
         if field.data and self.in_force_from.data and field.data <= self.in_force_from.data:
             raise ValidationError(_l("The end date must come after the start date."))
 
@@ -163,6 +183,14 @@ class CrossingPointForm(BaseForm):
     )
     agreement_code = SelectField(_l("Agreement"), choices=[], validators=[DataRequired()])
     state_code = _state(_l("State it stands in"))
+    time_zone = StringField(
+        _l("Time zone"),
+        validators=[Optional(), Length(max=64)],
+        description=_l(
+            "IANA name, for example Asia/Dushanbe, Asia/Bishkek or Asia/Tashkent. Empty: the state's zone."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
 
 
 class BorderSectionForm(BaseForm):
@@ -173,6 +201,14 @@ class BorderSectionForm(BaseForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_LENGTH)])
     working_languages = CheckboxesField(
         _l("Working languages"), choices=lambda: list(LANGUAGE_LABELS.items()), validators=[DataRequired()]
+    )
+    time_zone = StringField(
+        _l("Time zone"),
+        validators=[Optional(), Length(max=64)],
+        description=_l(
+            "IANA name, for example Asia/Dushanbe, Asia/Bishkek or Asia/Tashkent. Empty: the state's zone."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
 
 

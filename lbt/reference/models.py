@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
+from lbt.core.dates import state_time_zone
 from lbt.core.db import Base, enum_type, stamped
 
 
@@ -100,6 +101,14 @@ class Agreement(Audited, Base):
     border_area_straddle_km: Mapped[int] = mapped_column(default=50)
     min_residence_years: Mapped[int] = mapped_column(default=1)
     family_exempt_from_residence: Mapped[bool] = mapped_column(default=False)
+    # Art. 3: border residents are the partner's nationals; an agreement may also admit family members
+    # of another nationality and foreigners with a long-term residence permit of the partner state
+    admits_family_of_other_nationality: Mapped[bool] = mapped_column(default=False)
+    admits_long_term_residents: Mapped[bool] = mapped_column(default=False)
+    # Art. 7: the border area where a permit is valid, as the agreement names it for each side
+    # (e.g. its districts); empty: the districts of that side's listed localities
+    border_area_name_a: Mapped[str] = mapped_column(String(200), default="")
+    border_area_name_b: Mapped[str] = mapped_column(String(200), default="")
     validity_min_years: Mapped[int] = mapped_column(default=1)
     validity_max_years: Mapped[int] = mapped_column(default=5)
     first_permit_max_years: Mapped[int] = mapped_column(default=2)
@@ -151,6 +160,26 @@ class Agreement(Audited, Base):
     def audit_label(self) -> str:
         return self.code
 
+    def party(self, code: str) -> State | None:
+        """The agreement's state with the ISO code ``code``, or None when that state is not a party."""
+        return next((state for state in (self.state_a, self.state_b) if state.code == code), None)
+
+    def partner_of(self, code: str) -> State | None:
+        """The other party of the agreement, seen from the state ``code`` (None: ``code`` is not a party)."""
+        if self.state_a.code == code:
+            return self.state_b
+        if self.state_b.code == code:
+            return self.state_a
+        return None
+
+    def border_area_name(self, code: str) -> str:
+        """The name the agreement gives to the border area of the party ``code`` ("" when it names none)."""
+        if self.state_a.code == code:
+            return self.border_area_name_a
+        if self.state_b.code == code:
+            return self.border_area_name_b
+        return ""
+
     def in_force_on(self, day: date) -> bool:
         """An agreement applies from its first day until the day before ``in_force_until``."""
         return self.in_force_from <= day and (self.in_force_until is None or day < self.in_force_until)
@@ -196,11 +225,18 @@ class CrossingPoint(Audited, Base):
     opening_hours: Mapped[str] = mapped_column(String(120), default="")
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)  # the side it stands on
+    # IANA zone of its clock (Asia/Dushanbe): crossings there are shown, and their days counted, in it
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = stamped()
 
     agreement: Mapped[Agreement] = relationship(foreign_keys=[agreement_id])
     state: Mapped[State] = relationship()
+
+    @property
+    def zone_name(self) -> str:
+        """Its zone; the state's when none was set."""
+        return self.time_zone or state_time_zone(self.state.code)
 
     def audit_label(self) -> str:
         return self.code
@@ -218,11 +254,18 @@ class BorderSection(Audited, Base):
     state_b_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     working_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # IANA zone in which its meetings, incidents and deadlines are entered and shown
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = stamped()
 
     state_a: Mapped[State] = relationship(foreign_keys=[state_a_id])
     state_b: Mapped[State] = relationship(foreign_keys=[state_b_id])
+
+    @property
+    def zone_name(self) -> str:
+        """Its zone; the first state's when none was set."""
+        return self.time_zone or state_time_zone(self.state_a.code)
 
     __table_args__ = (CheckConstraint("state_a_id <> state_b_id", name="two_states"),)
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
 
+from lbt.core.dates import is_time_zone
 from lbt.core.errors import N_, ValidationFailed
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
 from lbt.reference.models import (
@@ -110,6 +111,12 @@ def clean_agreement(data: AgreementData) -> AgreementData:
         data,
         code=code(data.code, "code", 40),
         name=text(data.name, "name", LONG_NAME_LENGTH),
+        border_area_name_a=text(
+            data.border_area_name_a or "", "border_area_name_a", LONG_NAME_LENGTH, required=False
+        ),
+        border_area_name_b=text(
+            data.border_area_name_b or "", "border_area_name_b", LONG_NAME_LENGTH, required=False
+        ),
         state_a_code=letters(data.state_a_code, "state_a_code", 2),
         state_b_code=letters(data.state_b_code, "state_b_code", 2),
         allowed_crossing_point_codes=tuple(
@@ -254,7 +261,18 @@ def clean_crossing_point(data: CrossingPointData) -> CrossingPointData:
         agreement_code=code(data.agreement_code, "agreement_code", 40),
         state_code=letters(data.state_code, "state_code", 2),
         opening_hours=text(data.opening_hours, "opening_hours", NAME_LENGTH, required=False),
+        time_zone=time_zone(data.time_zone),
     )
+
+
+def time_zone(value: str) -> str:
+    """An IANA zone the system knows (Asia/Dushanbe), or empty for the state's own."""
+    name = value.strip()
+    if name and not is_time_zone(name):
+        raise ValidationFailed(
+            N_("Unknown time zone %(zone)s: use an IANA name such as Asia/Dushanbe."), "time_zone", zone=value
+        )
+    return name
 
 
 def _crossing_point_kind(value: str) -> str:
@@ -273,6 +291,7 @@ def clean_border_section(data: BorderSectionData) -> BorderSectionData:
         state_b_code=letters(data.state_b_code, "state_b_code", 2),
         description=text(data.description, "description", DESCRIPTION_LENGTH, required=False),
         working_languages=choices(data.working_languages, WORKING_LANGUAGES, "working_languages"),
+        time_zone=time_zone(data.time_zone),
     )
     two_states(cleaned.state_a_code, cleaned.state_b_code)
     if not cleaned.working_languages:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
+from lbt.core.dates import state_time_zone
 from lbt.core.errors import N_, ValidationFailed
 from lbt.reference import rules
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
@@ -37,6 +38,10 @@ _AGREEMENT_NUMBERS = (
     "border_area_straddle_km",
     "min_residence_years",
     "family_exempt_from_residence",
+    "admits_family_of_other_nationality",
+    "admits_long_term_residents",
+    "border_area_name_a",
+    "border_area_name_b",
     "validity_min_years",
     "validity_max_years",
     "first_permit_max_years",
@@ -161,6 +166,12 @@ def _check_agreement_keeps_its_records(
 ) -> None:
     """Changing an agreement may not strand its localities and crossing points outside it."""
     state_ids = [state_a.id, state_b.id]
+    # the field of the state that would be dropped
+    field = (
+        "state_b_code"
+        if agreement.state_a_id in state_ids and agreement.state_b_id not in state_ids
+        else "state_a_code"
+    )
     locality = session.scalar(
         select(Locality.name_latin)
         .where(Locality.agreement_id == agreement.id, Locality.state_id.not_in(state_ids))
@@ -169,7 +180,7 @@ def _check_agreement_keeps_its_records(
     if locality is not None:
         raise ValidationFailed(
             N_("Locality %(name)s lies in a state this agreement would no longer cover."),
-            "state_a_code",
+            field,
             name=locality,
         )
     point = session.scalar(
@@ -180,7 +191,7 @@ def _check_agreement_keeps_its_records(
     if point is not None:
         raise ValidationFailed(
             N_("Crossing point %(code)s stands in a state this agreement would no longer cover."),
-            "state_a_code",
+            field,
             code=point,
         )
     farthest = session.scalar(
@@ -283,6 +294,7 @@ def save_crossing_point(
     point = point or CrossingPoint()
     point.code, point.name, point.kind = data.code, data.name, CrossingPointKind(data.kind)
     point.opening_hours = data.opening_hours
+    point.time_zone = data.time_zone or state_time_zone(state.code)
     point.agreement, point.state = agreement, state
     _finish(session, lookup, point, flush)
     return point
@@ -331,6 +343,7 @@ def save_border_section(
     section.code, section.name, section.description = data.code, data.name, data.description
     section.state_a, section.state_b = state_a, state_b
     section.working_languages = list(data.working_languages)
+    section.time_zone = data.time_zone or state_time_zone(state_a.code)
     _finish(session, lookup, section, flush)
     return section
 

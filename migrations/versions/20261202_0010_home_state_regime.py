@@ -1,4 +1,6 @@
-"""the regime as the law draws it: home-state border area of an agreement, nationality rules (issue 10)
+"""the regime as the law draws it (Reg. 1931/2006 Art. 3 and 7): an agreement's nationality rules
+(family members of another nationality, long-term residents of the partner state) and the names of
+each side's border area, where the permits of that side are valid
 
 Revision ID: 0010
 Revises: 0009
@@ -17,8 +19,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('agreements') as batch:
+        batch.add_column(sa.Column('admits_family_of_other_nationality', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column('admits_long_term_residents', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column('border_area_name_a', sa.String(length=200), nullable=False, server_default=''))
+        batch.add_column(sa.Column('border_area_name_b', sa.String(length=200), nullable=False, server_default=''))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('agreements') as batch:
+        batch.drop_column('border_area_name_b')
+        batch.drop_column('border_area_name_a')
+        batch.drop_column('admits_long_term_residents')
+        batch.drop_column('admits_family_of_other_nationality')

@@ -109,7 +109,7 @@ def test_clearing_a_hit_needs_a_reason(db, login_as, hit):
 
 
 def test_a_hit_on_another_agreement_cannot_be_cleared(db, login_as, ban, foreign_locality, make_application):
-    application = make_application(locality_id=foreign_locality.id).application
+    application = make_application(locality_id=foreign_locality.id, nationality="UZB").application
     foreign = db.scalar(select(AlertHit).where(AlertHit.application_id == application.id))
     assert foreign is not None
     client = login_as(Role.SUPERVISOR)

@@ -38,10 +38,10 @@ def _seed(engine, tmp_path, valid_input) -> int:  # type: ignore[no-untyped-def]
         agreement = make_agreement(session, "TJ-KG", tj, kg)
         locality = Locality(
             agreement=agreement,
-            state=tj,
-            name_national="Ворух",
-            name_latin="Vorukh",
-            district="Isfara",
+            state=kg,
+            name_national="Ак-Сай",
+            name_latin="Ak-Sai",
+            district="Batken",
             distance_km=2,
         )
         photo = FileStore(tmp_path / "uploads").save(check_photo(photo_bytes(), "p.jpg"))
@@ -50,7 +50,7 @@ def _seed(engine, tmp_path, valid_input) -> int:  # type: ignore[no-untyped-def]
         officer = make_user(session, "officer", Role.OFFICER, agreements=[agreement])
         for index in range(THREADS):
             data = replace(valid_input, locality_id=locality.id, document_number=f"A{index:07d}")
-            submit(session, data, photo=photo, documents=[], now=NOW)
+            submit(session, data, photo=photo, documents=[], now=NOW, home_state="TJ")
         return officer.id
 
 

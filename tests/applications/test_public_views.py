@@ -50,19 +50,19 @@ def form_data(ref: Any, **changes: str) -> dict[str, str]:
         "given_names_latin": "FARRUKH",
         "sex": "M",
         "birth_date": "1985-04-12",
-        "birth_place": "Isfara",
-        "nationality": "TJK",
+        "birth_place": "Batken",
+        "nationality": "KGZ",
         "phone": "+992 92 123 4567",
         "email": "farrukh@example.org",
         "document_type": "passport",
         "document_number": "A1234567",
-        "document_issuing_state": "TJK",
+        "document_issuing_state": "KGZ",
         "document_expiry": "2031-06-30",
         "locality_id": str(ref.locality.id),
-        "address": "Vorukh, Navruz street 5",
+        "address": "Ak-Sai, Navruz street 5",
         "resident_since": "2010-01-01",
         "reason": "family",
-        "reason_text": "My sister lives in Ak-Sai.",
+        "reason_text": "My sister lives in Vorukh.",
         "declaration_accepted": "y",
         "consent": "y",
     }
@@ -134,12 +134,17 @@ def stored_application(db: Any, reference: str) -> Application:
 def test_the_form_lists_the_border_area_and_the_agreements_reasons(client, ref):
     page = client.get("/apply/").get_data(as_text=True)
     assert (
-        f'<optgroup label="TJ-KG: Tajikistan · Isfara"><option data-agreement="{ref.agreement.id}" value="{ref.locality.id}">Vorukh — Ворух</option>'
+        f'<optgroup label="TJ-KG: Kyrgyzstan · Batken"><option data-agreement="{ref.agreement.id}" value="{ref.locality.id}">Ak-Sai — Ак-Сай</option>'
         in page
     )
     assert re.search(r'<option data-agreements="[\d ]+" value="family">Family ties</option>', page)
     assert 'value="education"' not in page  # no agreement in force accepts it
-    assert 'type="date"' in page and 'autocomplete="family-name"' in page and 'inputmode="tel"' in page
+    assert (
+        'data-date="day"' in page
+        and 'type="date"' not in page
+        and 'autocomplete="family-name"' in page
+        and 'inputmode="tel"' in page
+    )
     assert 'src="/static/js/apply.js"' in page and "<script>" not in page
 
 
@@ -216,7 +221,7 @@ def test_an_empty_form_answers_each_field_and_stores_nothing(client, ref, db):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"birth_date": "1985-02-31"}, "birth_date", "Not a valid date value."),
+        ({"birth_date": "1985-02-31"}, "birth_date", "Enter the date as 14/03/1985."),
         (
             {"document_expiry": "1980-01-01"},
             "document_expiry",
@@ -268,7 +273,7 @@ def test_a_locality_outside_the_border_area_is_refused(client, ref, db):
     response = send(client, form_data(ref), photo=jpeg())
     assert response.status_code == 400
     assert error_beside(response.get_data(as_text=True), "locality_id") == (
-        "Vorukh lies outside the border area (49.0 km from the border)."
+        "Ak-Sai lies outside the border area (49.0 km from the border)."
     )
     assert count(db, Application) == 0
 
@@ -339,7 +344,7 @@ def test_after_an_error_everything_entered_stays_and_the_uploads_are_reused(clie
         'value="A1234567"',
         'value="+992 92 123 4567"',
         f'selected value="{ref.locality.id}"',
-        'value="Vorukh, Navruz street 5"',
+        'value="Ak-Sai, Navruz street 5"',
         'value="2025-01-01"',
     ):
         assert value in page

@@ -28,9 +28,9 @@ def store(settings) -> FileStore:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def foreign_application(db, ref, make_application):  # type: ignore[no-untyped-def]
     """An application under ref.other_agreement, which the officer and supervisor do not serve."""
-    locality = add_locality(db, ref.other_agreement, ref.tj, "Oshoba", "Ошоба")
+    locality = add_locality(db, ref.other_agreement, ref.uz, "Sokh", "Сох")
     return make_application(
-        locality_id=locality.id, surname_latin="OSHOBAEV", document_number="Z9999999"
+        locality_id=locality.id, surname_latin="OSHOBAEV", document_number="Z9999999", nationality="UZB"
     ).application
 
 
@@ -75,7 +75,7 @@ def test_the_queue_filters_by_status_locality_and_reason(db, ref, login_as, make
     services.request_information(
         db, waiting, officer=users[Role.OFFICER], message="Send the lease.", now=clock()
     )
-    other_place = add_locality(db, ref.agreement, ref.tj, "Chorku", "Чоркуҳ", km="6")
+    other_place = add_locality(db, ref.agreement, ref.kg, "Kara-Bak", "Кара-Бак", km="6")
     elsewhere = make_application(
         locality_id=other_place.id, reason="economic", document_number="C1111111"
     ).application
@@ -107,7 +107,7 @@ def test_the_queue_costs_the_same_queries_for_2_rows_as_for_8(
     db, ref, login_as, connection, make_application
 ):
     def add(serial: int) -> None:  # each in its own locality: a lazy load per row would show
-        locality = add_locality(db, ref.agreement, ref.tj, f"Village {serial}", f"Деҳа {serial}")
+        locality = add_locality(db, ref.agreement, ref.kg, f"Village {serial}", f"Айыл {serial}")
         make_application(locality_id=locality.id, document_number=f"Q{serial:07d}")
 
     client = login_as(Role.OFFICER)

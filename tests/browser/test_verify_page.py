@@ -23,7 +23,7 @@ from lbt.permits.models import Permit
 from lbt.permits.printing import card_pdf
 from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
-from lbt.reference.models import Locality
+from lbt.reference.models import Locality, State
 from lbt.storage.uploads import FileStore, check_photo
 from lbt.web.state import AppState
 from tests.fixtures.browser import CHROMIUM_ARGS, LiveServer, find_chromium, logged_in
@@ -48,7 +48,13 @@ def issue_permit(
     settings = state.settings
     now = datetime.now(UTC)
     with state.database.transaction() as session:
-        locality = session.scalars(select(Locality).order_by(Locality.id)).first()
+        # where the applicants live: the partner's side of the border
+        locality = session.scalars(
+            select(Locality)
+            .join(Locality.state)
+            .where(State.code != settings.home_state)
+            .order_by(Locality.id)
+        ).first()
         officer = session.scalar(select(User).where(User.username == "officer"))
         assert locality is not None and officer is not None
         photo = state.find(FileStore).save(
@@ -78,7 +84,7 @@ def issue_permit(
             declaration_accepted=True,
             preferred_locale="ru",
         )
-        application = submit(session, data, photo=photo, documents=[], now=now).application
+        application = submit(session, data, photo=photo, documents=[], now=now, home_state="TJ").application
         permit = approve(
             session,
             application,

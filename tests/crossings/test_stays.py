@@ -179,7 +179,7 @@ def test_not_yet_valid_and_other_crossing_points_are_refused(db, permit, ref, us
     early = services.assess(db, permit, ref.crossing_point, Direction.ENTRY, at(START - timedelta(days=1)))
     assert early.verdict is Verdict.REFUSE and early.reasons[0].code == "not_yet_valid"
     elsewhere = services.assess(db, permit, ref.other_crossing_point, Direction.ENTRY, at(START))
-    assert elsewhere.verdict is Verdict.REFUSE and elsewhere.reasons[0].code == "crossing_point"
+    assert elsewhere.verdict is Verdict.REFUSE and elsewhere.reasons[0].code == "outside_area"
 
 
 def test_only_guards_posted_at_the_point_record(db, permit, ref, users):

@@ -201,7 +201,7 @@ def test_the_log_costs_the_same_queries_for_one_or_many_people_inside(
 
 @pytest.fixture
 def locality_for_more(db, ref):  # type: ignore[no-untyped-def]
-    return add_locality(db, ref.agreement, ref.tj, "Chorku", "Чорку")
+    return add_locality(db, ref.agreement, ref.kg, "Kara-Bak", "Кара-Бак")
 
 
 def test_the_service_worker_is_served_from_crossings_to_anyone_and_never_stale(client):

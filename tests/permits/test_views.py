@@ -35,7 +35,7 @@ def audited_changes(db, permit: Permit) -> list[dict]:  # type: ignore[no-untype
 @pytest.fixture
 def foreign_permit(db, ref, foreign_locality, make_application, clock, issuer) -> Permit:  # type: ignore[no-untyped-def]
     application = make_application(
-        locality_id=foreign_locality.id, surname_latin="OSHOBAEV", document_number="Z9999999"
+        locality_id=foreign_locality.id, surname_latin="OSHOBAEV", document_number="Z9999999", nationality="UZB"
     ).application
     officer = make_user(db, "asht-officer", Role.OFFICER, agreements=[ref.other_agreement])
     return issue_permit(db, application, officer, issuer, clock(), valid_until=date(2027, 12, 1))
@@ -56,7 +56,7 @@ def test_the_list_costs_the_same_queries_for_2_permits_as_for_6(
     db, ref, login_as, connection, make_application, users, clock, issuer
 ):
     def add(serial: int) -> None:  # each in its own locality: a lazy load per row would show
-        locality = add_locality(db, ref.agreement, ref.tj, f"Village {serial}", f"Деҳа {serial}")
+        locality = add_locality(db, ref.agreement, ref.kg, f"Village {serial}", f"Айыл {serial}")
         application = make_application(locality_id=locality.id, document_number=f"Q{serial:07d}").application
         issue_permit(db, application, users[Role.OFFICER], issuer, clock())
 

@@ -44,7 +44,9 @@ def test_a_byte_order_mark_and_semicolons_from_a_spreadsheet_are_accepted(db, re
     content += "TJ-KG;KG;Batken;Samarkandek;Самаркандек;4,5\r\n".encode()
     result = import_csv(db, "locality", content)
     assert (result.ok, result.created) == (True, 1)
-    assert db.scalar(select(Locality).where(Locality.name_latin == "Samarkandek")).distance_km == Decimal("4.5")
+    assert db.scalar(select(Locality).where(Locality.name_latin == "Samarkandek")).distance_km == Decimal(
+        "4.5"
+    )
 
 
 def test_localities_are_matched_by_agreement_state_district_and_latin_name(db, ref):
@@ -276,11 +278,15 @@ def test_time_zones_are_imported_checked_and_default_to_the_states_zone(db, ref)
     )
     assert (result.created, result.updated) == (1, 1)
     assert ref.crossing_point.time_zone == "Asia/Bishkek"
-    assert db.scalar(select(CrossingPoint.time_zone).where(CrossingPoint.code == "TJ-KG-02")) == "Asia/Dushanbe"
+    assert (
+        db.scalar(select(CrossingPoint.time_zone).where(CrossingPoint.code == "TJ-KG-02")) == "Asia/Dushanbe"
+    )
     refused = import_csv(
         db,
         "border_section",
-        csv("code,name,state_a_code,state_b_code,working_languages,time_zone\nSEC-1,X,TJ,KG,tg,Mars/Olympus\n"),
+        csv(
+            "code,name,state_a_code,state_b_code,working_languages,time_zone\nSEC-1,X,TJ,KG,tg,Mars/Olympus\n"
+        ),
     )
     assert [(line, column) for line, column, _ in problems(refused)] == [(2, "time_zone")]
     assert ref.section.time_zone != "Mars/Olympus"

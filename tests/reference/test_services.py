@@ -173,11 +173,11 @@ def test_naming_crossing_points_while_allowing_all_is_refused(db, ref):
 
 
 def test_an_agreement_cannot_drop_a_state_its_localities_lie_in(db, ref):
-    data = replace(AgreementData.of(ref.agreement), state_a_code="UZ")  # the locality Vorukh lies in TJ
+    data = replace(AgreementData.of(ref.agreement), state_b_code="UZ")  # the locality Ak-Sai lies in KG
     error = refusal(services.update_agreement, db, ref.agreement, data)
-    assert error.field == "state_a_code"
-    assert error.params == {"name": "Vorukh"}
-    assert ref.agreement.state_a is ref.tj
+    assert error.field == "state_b_code"
+    assert error.params == {"name": "Ak-Sai"}
+    assert ref.agreement.state_b is ref.kg
 
 
 def test_an_agreement_cannot_shrink_its_border_area_below_a_listed_locality(db, ref):
@@ -190,7 +190,9 @@ def test_an_agreement_cannot_shrink_its_border_area_below_a_listed_locality(db, 
 
 
 def locality_data(**changes: object) -> LocalityData:
-    return replace(LocalityData("TJ-KG", "KG", "Batken", "Ak-Sai", "Ак-Сай", Decimal("4.5")), **changes)  # type: ignore[arg-type]
+    return replace(
+        LocalityData("TJ-KG", "KG", "Batken", "Samarkandek", "Самаркандек", Decimal("4.5")), **changes
+    )  # type: ignore[arg-type]
 
 
 def test_a_locality_in_the_border_area_is_listed(db, ref):
@@ -210,7 +212,7 @@ def test_a_locality_in_the_border_area_is_listed(db, ref):
         ({"distance_km": Decimal("2.25")}, "distance_km"),
         ({"state_code": "UZ"}, "state_code"),
         ({"agreement_code": "NOPE"}, "agreement_code"),
-        ({"state_code": "TJ", "district": "Isfara", "name_latin": "Vorukh"}, "name_latin"),
+        ({"state_code": "KG", "district": "Batken", "name_latin": "Ak-Sai"}, "name_latin"),
         ({"district": ""}, "district"),
     ],
 )
@@ -278,11 +280,16 @@ def test_localities_are_listed_fifty_a_page_and_filtered(db, ref):
             db, locality_data(name_latin=f"Village {number:02d}", name_national=f"Қишлоқ {number}")
         )
     first = queries.list_localities(db, ReferenceFilter(agreement_code="TJ-KG", state_code="KG"))
-    assert (first.total, first.pages, len(first.items), first.has_next) == (60, 2, 50, True)
+    assert (first.total, first.pages, len(first.items), first.has_next) == (
+        61,
+        2,
+        50,
+        True,
+    )  # and ref's Ak-Sai
     second = queries.list_localities(db, ReferenceFilter(agreement_code="TJ-KG", state_code="KG"), page=2)
-    assert len(second.items) == 10 and not second.has_next
-    assert queries.list_localities(db, ReferenceFilter(search="vorukh")).total == 1
-    assert queries.list_localities(db, ReferenceFilter(search="Ворух")).total == 1
+    assert len(second.items) == 11 and not second.has_next
+    assert queries.list_localities(db, ReferenceFilter(search="ak-sai")).total == 1
+    assert queries.list_localities(db, ReferenceFilter(search="Ак-Сай")).total == 1
     assert queries.list_localities(db, ReferenceFilter(search="50%")).total == 0
     assert queries.list_localities(db, ReferenceFilter(agreement_code="TJ-UZ")).total == 0
 
@@ -322,4 +329,4 @@ def test_the_agreement_overview_counts_localities_and_lists_crossing_points(db, 
     assert overview.locality_count == 1
     assert [point.code for point in overview.crossing_points] == ["KG-TJ-01"]
     assert queries.agreement_overview(db, 999_999) is None
-    assert db.scalar(select(Locality).where(Locality.name_latin == "Vorukh")) is ref.locality
+    assert db.scalar(select(Locality).where(Locality.name_latin == "Ak-Sai")) is ref.locality

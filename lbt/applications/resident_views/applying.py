@@ -11,7 +11,7 @@ from flask import session as web_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -27,7 +27,8 @@ from lbt.applications.resident_forms import (
 )
 from lbt.applications.resident_views.common import APPLY_LIMIT, bp, open_status
 from lbt.core.errors import ValidationFailed
-from lbt.reference.models import Agreement, CrossingReason, FeeExemption, Locality, State
+from lbt.reference.area import applicant_localities
+from lbt.reference.models import Agreement, CrossingReason, FeeExemption, State
 from lbt.web.labels import CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
 from lbt.web.names import both_place_names, state_name
 from lbt.web.security import public
@@ -47,12 +48,13 @@ def _accepting(agreements: Sequence[Agreement], accepts: Callable[[Agreement], b
 
 
 def _fill_choices(db: Session, form: ApplyForm, today: date) -> None:
-    agreements = [a for a in db.scalars(select(Agreement).where(Agreement.is_active)) if a.in_force_on(today)]
-    localities = db.scalars(
-        select(Locality)
-        .where(Locality.is_active, Locality.agreement_id.in_([a.id for a in agreements]))
-        .options(joinedload(Locality.state), joinedload(Locality.agreement))
-    ).all()
+    home = settings().home_state
+    agreements = [
+        a
+        for a in db.scalars(select(Agreement).where(Agreement.is_active))
+        if a.in_force_on(today) and a.partner_of(home) is not None
+    ]
+    localities = applicant_localities(db, agreements, home)
     choose = SelectChoice("", _("Choose…"))
     form.locality_id.choices = [choose] + [
         SelectChoice(
@@ -149,7 +151,14 @@ def index() -> Response | tuple[str, int]:
         documents = take_documents(db, form.documents, uploads)
         if photo is not None and not error_list(form):
             try:
-                submitted = submission.submit(db, _input(form), photo=photo, documents=documents, now=moment)
+                submitted = submission.submit(
+                    db,
+                    _input(form),
+                    photo=photo,
+                    documents=documents,
+                    now=moment,
+                    home_state=settings().home_state,
+                )
             except ValidationFailed as error:
                 form.show_error(error)
             else:
