@@ -296,8 +296,10 @@ class Differences:
 
 def _differing(session: Session, current: str, expected: str) -> int:
     # constants of this module only, nothing from outside
-    both_ways = f"SELECT count(*) FROM (({expected}) EXCEPT ({current})) AS missing"  # noqa: S608
-    extra = f"SELECT count(*) FROM (({current}) EXCEPT ({expected})) AS extra"  # noqa: S608
+    def minus(left: str, right: str) -> str:  # what SQLite and PostgreSQL both read
+        return f"SELECT count(*) FROM (SELECT * FROM ({left}) AS a EXCEPT SELECT * FROM ({right}) AS b) AS d"  # noqa: S608
+
+    both_ways, extra = minus(expected, current), minus(current, expected)
     return int(session.scalar(text(both_ways)) or 0) + int(session.scalar(text(extra)) or 0)
 
 

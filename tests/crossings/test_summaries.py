@@ -1,0 +1,120 @@
+"""The crossing summaries (issue 11) always equal a recount from the crossings themselves: after
+entries and exits by batch and one at a time, out of order, held crossings accepted and rejected,
+retries and refusals. ``summaries.rebuild`` finds nothing to change then, and repairs a summary that
+was tampered with, saying how many rows differed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from lbt.accounts.models import Role
+from lbt.crossings import summaries
+from lbt.crossings.models import (
+    COUNTED_STATUSES,
+    Crossing,
+    CrossingDayCount,
+    Direction,
+    PermitPresence,
+    ReviewDecision,
+)
+from lbt.crossings.review import decide
+from tests.crossings import sending
+from tests.crossings.test_views import cross
+
+permit, guard_token = sending.permit, sending.guard_token
+
+
+def recount(db):  # type: ignore[no-untyped-def]
+    """The summaries computed independently: in Python, from every crossing row."""
+    crossings = db.scalars(select(Crossing).order_by(Crossing.id)).all()
+    counted = [c for c in crossings if c.status in COUNTED_STATUSES]
+    days = Counter((c.crossing_point_id, c.at.astimezone(UTC).date(), c.direction) for c in counted)
+    last: dict[int, Crossing] = {}
+    for crossing in counted:
+        held = last.get(crossing.permit_id)
+        if held is None or (crossing.at, crossing.id) > (held.at, held.id):
+            last[crossing.permit_id] = crossing
+    presence = {
+        permit_id: (c.id, c.at, c.direction, c.crossing_point_id, c.at if c.direction is Direction.ENTRY else None)
+        for permit_id, c in last.items()
+    }
+    return dict(days), presence
+
+
+def kept(db):  # type: ignore[no-untyped-def]
+    db.expire_all()
+    days = {
+        (row.crossing_point_id, row.day, row.direction): row.count
+        for row in db.scalars(select(CrossingDayCount))
+        if row.count
+    }
+    presence = {
+        row.permit_id: (
+            row.last_crossing_id,
+            row.last_at,
+            row.last_direction,
+            row.last_crossing_point_id,
+            row.entered_at,
+        )
+        for row in db.scalars(select(PermitPresence))
+    }
+    return days, presence
+
+
+def test_the_summaries_equal_a_recount_after_a_mix_of_writes(
+    client, db, permit, guard_token, clock, ref, users, make_application, app
+):
+    other = sending.permit.__wrapped__(  # a second holder, issued as the first
+        db, lambda: make_application(document_number="B71234567"), users, clock, app
+    )
+    send = lambda *items: sending.send(client, guard_token, *items)  # noqa: E731
+    base = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+    # a batch out of order, with a day trip of another holder and a retry in it
+    trip = sending.item(other, base + timedelta(minutes=5))
+    send(
+        sending.item(permit, base + timedelta(minutes=30), "exit"),
+        sending.item(permit, base + timedelta(minutes=10)),
+        trip,
+        sending.item(other, base + timedelta(minutes=50), "exit"),
+        trip,
+    )
+    assert kept(db) == recount(db)
+    # one at a time (the guard page's path), then an earlier crossing sent late: out of order
+    cross(db, permit, ref, users, Direction.ENTRY, base + timedelta(hours=2))
+    send(sending.item(permit, base + timedelta(hours=1), "exit"))
+    assert kept(db) == recount(db)
+    # days later: crossings held for review, one accepted, one rejected, and a refused online one
+    clock.advance(days=5)
+    held = send(
+        sending.item(other, clock() - timedelta(days=4, hours=1)),
+        sending.item(other, clock() - timedelta(days=4), "exit"),
+        sending.item(permit, clock(), "exit", offline=False),
+    )
+    assert [result["status"] for result in held] == ["held", "held", "stored"]
+    assert kept(db) == recount(db)
+    entry, leaving = db.scalars(
+        select(Crossing).where(Crossing.permit_id == other.id).order_by(Crossing.id.desc()).limit(2)
+    ).all()[::-1]
+    decide(db, entry.id, ReviewDecision.ACCEPTED, officer=users[Role.OFFICER], note="", now=clock())
+    decide(db, leaving.id, ReviewDecision.REJECTED, officer=users[Role.OFFICER], note="Wrong.", now=clock())
+    db.flush()
+    days, presence = kept(db)
+    assert (days, presence) == recount(db)
+    assert presence[other.id][4] is not None  # the accepted entry put the holder inside
+    assert summaries.rebuild(db) == summaries.Differences(presence=0, day_counts=0)
+
+
+def test_rebuild_repairs_a_summary_and_says_how_many_rows_differed(db, permit, ref, users):
+    at = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    cross(db, permit, ref, users, Direction.ENTRY, at)
+    cross(db, permit, ref, users, Direction.EXIT, at + timedelta(hours=1))
+    right = recount(db)
+    db.execute(update(CrossingDayCount).values(count=CrossingDayCount.count + 5))
+    db.execute(PermitPresence.__table__.delete())
+    differences = summaries.rebuild(db)
+    assert differences == summaries.Differences(presence=1, day_counts=4)  # 2 wrong rows, each both ways
+    assert kept(db) == right
+    assert summaries.rebuild(db) == summaries.Differences(0, 0)
