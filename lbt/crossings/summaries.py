@@ -306,6 +306,8 @@ def _differing(session: Session, current: str, expected: str) -> int:
 def rebuild(session: Session) -> Differences:
     """Recompute both summaries from the crossings (set-based SQL) and say how many rows differed."""
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":  # crossings being recorded wait, and those committed are counted
+        session.execute(text("LOCK TABLE permit_presence, crossing_day_counts IN EXCLUSIVE MODE"))
     expected_days = expected_day_counts_sql(dialect)
     differences = Differences(
         presence=_differing(

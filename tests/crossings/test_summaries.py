@@ -38,7 +38,13 @@ def recount(db):  # type: ignore[no-untyped-def]
         if held is None or (crossing.at, crossing.id) > (held.at, held.id):
             last[crossing.permit_id] = crossing
     presence = {
-        permit_id: (c.id, c.at, c.direction, c.crossing_point_id, c.at if c.direction is Direction.ENTRY else None)
+        permit_id: (
+            c.id,
+            c.at,
+            c.direction,
+            c.crossing_point_id,
+            c.at if c.direction is Direction.ENTRY else None,
+        )
         for permit_id, c in last.items()
     }
     return dict(days), presence
@@ -118,3 +124,27 @@ def test_rebuild_repairs_a_summary_and_says_how_many_rows_differed(db, permit, r
     assert differences == summaries.Differences(presence=1, day_counts=4)  # 2 wrong rows, each both ways
     assert kept(db) == right
     assert summaries.rebuild(db) == summaries.Differences(0, 0)
+
+
+def test_lbt_crossings_rebuild_summaries_says_what_it_changed(app, db, permit, ref, users):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from lbt.cli import main
+
+    cross(db, permit, ref, users, Direction.ENTRY, datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
+    db.execute(PermitPresence.__table__.delete())
+    db.commit()
+
+    def run():
+        return CliRunner().invoke(
+            main, ["crossings", "rebuild-summaries"], obj=ScriptInfo(create_app=lambda: app)
+        )
+
+    first = run()
+    assert first.exit_code == 0, first.output
+    assert (
+        "permit_presence: 1 row(s) differed; crossing_day_counts: 0 row(s) differed. Both rebuilt."
+        in first.output
+    )
+    assert "Nothing to change." in run().output
