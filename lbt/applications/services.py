@@ -27,6 +27,7 @@ from lbt.applications.models import (
     FeeStatus,
     RefusalReason,
 )
+from lbt.core.dates import local_day, state_time_zone
 from lbt.core.errors import N_, AccessDenied, DomainError, Nn_, NotFound, ValidationFailed
 from lbt.permits.models import Permit
 from lbt.storage.models import StoredFile
@@ -34,6 +35,14 @@ from lbt.storage.models import StoredFile
 
 class WrongState(DomainError):
     """The application is not at a step where this can be done."""
+
+
+def local_today(application: Application, now: datetime) -> date:
+    """Deadlines and validity dates count the calendar days of the issuing (home) state's clock, not
+    UTC's: a decision at 01:00 in Dushanbe is on that day, although UTC still counts the day before."""
+    agreement = application.agreement
+    home = agreement.state_b if application.locality.state_id == agreement.state_a_id else agreement.state_a
+    return local_day(now, state_time_zone(home.code))
 
 
 def get_for_staff(session: Session, application_id: int, user: User) -> Application:
@@ -120,7 +129,7 @@ def check_validity(application: Application, valid_from: date, valid_until: date
         raise ValidationFailed(
             N_("The permit cannot be valid past the travel document's expiry (%(expiry)s)."),
             "valid_until",
-            expiry=application.document_expiry.isoformat(),
+            expiry=application.document_expiry,
         )
     if valid_until < bounds.min_until:
         raise ValidationFailed(
@@ -130,13 +139,13 @@ def check_validity(application: Application, valid_from: date, valid_until: date
             ),
             "valid_until",
             num=application.agreement.validity_min_years,
-            date=bounds.min_until.isoformat(),
+            date=bounds.min_until,
         )
     if valid_until > bounds.max_until:
         raise ValidationFailed(
             N_("This permit may be valid until %(date)s at the latest."),
             "valid_until",
-            date=bounds.max_until.isoformat(),
+            date=bounds.max_until,
         )
 
 
@@ -158,7 +167,7 @@ def approve(
     """Approve and issue the permit. An open alert-list hit blocks approval until a supervisor clears it."""
     _require_officer(officer, application)
     _require(application, ApplicationStatus.SUBMITTED)
-    today = now.date()
+    today = local_today(application, now)
     if open_hits(session, application):
         raise ValidationFailed(N_("An alert-list hit must be cleared by a supervisor before approval."))
     check_validity(application, valid_from, valid_until, today)
@@ -205,7 +214,7 @@ def refuse(
     application.decided_by_id = officer.id
     application.refusal_reasons = list(dict.fromkeys(reasons))
     application.decision_text = text.strip()
-    application.reconsideration_until = now.date() + timedelta(
+    application.reconsideration_until = local_today(application, now) + timedelta(
         days=application.agreement.reconsideration_days
     )
     add_event(application, EventKind.REFUSED, now, actor=officer, message=text.strip())
@@ -229,7 +238,7 @@ def request_reconsideration(
     now: datetime,
 ) -> None:
     """The applicant asks, within the agreement's window, for the refusal to be looked at again (once)."""
-    if not can_ask_reconsideration(application, now.date()):
+    if not can_ask_reconsideration(application, local_today(application, now)):
         raise WrongState(N_("Reconsideration can no longer be asked for this application."))
     if not text.strip():
         raise ValidationFailed(N_("Explain why the decision should be reconsidered."), "text")

@@ -35,6 +35,7 @@ from lbt.applications.staff_forms import (
     RefuseForm,
     RequestInformationForm,
 )
+from lbt.core.dates import local_day, state_time_zone
 from lbt.core.errors import AccessDenied, DomainError, ValidationFailed
 from lbt.core.pagination import Page
 from lbt.permits.services import PermitIssuer
@@ -90,7 +91,7 @@ def _page_url(number: int) -> str:
 def queue() -> tuple[str, int] | str:
     session = get_session()
     user = _user()
-    today = now().date()
+    today = local_day(now(), state_time_zone(settings().home_state))  # as the services count days
     form = QueueFilterForm(request.args)
     form.locality.choices = [form.locality.choices[0], *queries.locality_options(session, user)]
     context = {"form": form, "today": today, "is_overdue": queries.is_overdue, "page_url": _page_url}
@@ -146,7 +147,7 @@ def _show_validity_bounds(application: Application, form: ApproveForm, today: da
 def _detail(application: Application, status: int = 200, **posted: BaseForm) -> tuple[str, int]:
     """The application page; ``posted`` holds the form that was sent (with its errors), the others are empty."""
     session = get_session()
-    today = now().date()
+    today = services.local_today(application, now())
     file = queries.application_file(session, application, today, home_state=settings().home_state)
     approve_form = posted.get("approve_form") or ApproveForm(
         formdata=None, data=_approve_defaults(application, today, file.fee_exemption)

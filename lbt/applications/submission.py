@@ -27,6 +27,7 @@ from lbt.applications.models import (
     TravelDocumentType,
 )
 from lbt.core.counters import next_value
+from lbt.core.dates import local_day, state_time_zone
 from lbt.core.errors import N_, Nn_, NotFound, ValidationFailed
 from lbt.core.pdf_fonts import BOLD, missing_glyphs
 from lbt.core.search import normalise_document_number
@@ -215,7 +216,7 @@ def submit(
     home_state: str,
 ) -> Submitted:
     """A resident's application: checked, given a reference and an access code, screened against the alert list."""
-    today = now.date()
+    today = local_day(now, state_time_zone(home_state))  # its decision is due by a day of the home clock
     locality = validate_input(session, data, today, home_state=home_state)
     agreement = locality.agreement
     code = new_access_code()

@@ -126,7 +126,8 @@ class LocalDateTimeField(Field):
 
     def __call__(self, **kwargs: Any) -> Markup:
         kwargs.setdefault("autocomplete", "off")
-        kwargs.setdefault("placeholder", f"{date_hint()} {pgettext('date format', 'HH:MM')}")
+        hours = pgettext("date format", "HH:MM")
+        kwargs.setdefault("placeholder", f"{date_hint()} {hours}")
         kwargs.setdefault("maxlength", 30)
         return super().__call__(**kwargs)
 

@@ -253,7 +253,7 @@ def test_an_empty_form_answers_each_field_and_stores_nothing(client, ref, db):
         ),
         ({"phone": "call me"}, "phone", "Enter a phone number: digits, with + and the country code."),
         ({"email": "farrukh-at-example"}, "email", "Enter an email address like name@example.org."),
-        ({"locality_id": "999999"}, "locality_id", "Not a valid choice."),
+        ({"locality_id": "999999"}, "locality_id", "Choose a locality from the list of the border area."),
         ({"consent": ""}, "consent", "Your consent is needed to process the application."),
     ],
 )

@@ -207,7 +207,7 @@ def test_approval_outside_the_validity_bounds_is_refused_beside_the_field(db, lo
     )
     assert response.status_code == 400
     text = page(response)
-    assert "This permit may be valid until 2028-11-30 at the latest." in text
+    assert "This permit may be valid until 30/11/2028 at the latest." in text
     assert 'id="valid_until-error"' in text
     db.expire_all()
     assert application.status is ApplicationStatus.SUBMITTED
@@ -238,9 +238,9 @@ def test_approval_issues_the_permit_whose_card_downloads(db, login_as, make_appl
 def test_the_approval_form_proposes_the_longest_validity_allowed(login_as, make_application):
     application = make_application().application
     text = page(login_as(Role.OFFICER).get(f"/applications/{application.id}"))
-    assert 'value="2026-11-22"' in text  # valid from: today
-    assert 'value="2028-11-21"' in text  # a first permit: 2 years at most, the last day included
-    assert "until 2027-11-21 at the earliest, 2028-11-21 at the latest" in text
+    assert 'value="22/11/2026"' in text  # valid from: today
+    assert 'value="21/11/2028"' in text  # a first permit: 2 years at most, the last day included
+    assert "until 21/11/2027 at the earliest, 21/11/2028 at the latest" in text
 
 
 def test_a_refusal_needs_at_least_one_reason(db, login_as, make_application):

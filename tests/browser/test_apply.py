@@ -47,7 +47,12 @@ def fill_application(page: Any, tmp_path: Path, *, resident_since: str = "2010-0
     assert step_title(page).endswith("About you")
     assert page.locator("#birth_date-client-error").inner_text() == "This field is required."
     page.get_by_label("Male", exact=True).check()
-    page.get_by_label("Date of birth").fill("1985-04-12")
+    # a phone's date box would show mm/dd/yyyy; this one is typed, and checked at its step like the server
+    page.get_by_label("Date of birth").fill("31021985")
+    page.get_by_role("button", name="Next").click()
+    assert step_title(page).endswith("About you")
+    assert page.locator("#birth_date-client-error").inner_text() == "Enter the date as 14/03/1985."
+    page.get_by_label("Date of birth").fill("12.04.1985")
     page.get_by_label("Place of birth").fill("Isfara")
     page.get_by_label("Nationality").select_option("TJK")
     page.get_by_label("Phone number").fill("+992 92 123 4567")
@@ -85,6 +90,7 @@ def test_a_resident_applies_step_by_step_on_a_phone_and_follows_the_application(
     fill_application(page, tmp_path)
     review = page.locator("[data-review]")
     assert "RAHIMOV" in review.inner_text() and "Vorukh — Ворух" in review.inner_text()
+    assert "12.04.1985" in review.inner_text()  # the date as typed, never the browser's own format
     page.screenshot(path=str(tmp_path / "apply-review.png"), full_page=True)
     send(page)
 

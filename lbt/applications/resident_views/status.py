@@ -31,6 +31,7 @@ from lbt.permits.card import CardError
 from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.printing import card_pdf
 from lbt.permits.services import permits_of_application
+from lbt.reference.area import home_area
 from lbt.storage.uploads import FileStore
 from lbt.web.forms import ActionForm
 from lbt.web.i18n import translate_error
@@ -148,7 +149,7 @@ def _status_page(
     uploads: dict[str, Kept] | None = None,
 ) -> tuple[str, int]:
     db = get_session()
-    today = now().date()
+    today = services.local_today(application, now())
     permit = _current_permit(db, application)
     events = [event for event in application.events if event.is_public]
     requests = [event for event in events if event.kind is EventKind.INFO_REQUESTED]
@@ -165,6 +166,7 @@ def _status_page(
         can_reconsider=services.can_ask_reconsideration(application, today),
         permit=permit,
         permit_status=permit.effective_status(today) if permit else None,
+        area=home_area(db, permit.agreement, permit.issuing_state) if permit else None,
         answer_form=answer_form,
         reconsider_form=reconsider_form,
         uploads=uploads or {},
