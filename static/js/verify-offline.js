@@ -160,7 +160,7 @@
     if (list && list.suspended.indexOf(claims.pn) >= 0) { refusals.push(reason("suspended", text.textSuspended)); }
     var today = localDate();
     if (today > claims.vu) { refusals.push(reason("expired", text.textExpired)); }
-    if (today < claims.vf) { refusals.push(reason("not_yet_valid", text.textNotYetValid.replace("{date}", claims.vf))); }
+    if (today < claims.vf) { refusals.push(reason("not_yet_valid", text.textNotYetValid.replace("{date}", shownDay(claims.vf)))); }
     if (agreement && claims.agr !== agreement) { refusals.push(reason("outside_area", text.textOutsideArea)); }
     if (refusals.length) {
       body.verdict = "refuse";
@@ -426,6 +426,13 @@
       .replace("yyyy", String(moment.getFullYear())) + " " + two(moment.getHours()) + ":" + two(moment.getMinutes());
   }
 
+  /* An ISO day (1985-03-14) in the page language's pattern: 14.03.1985. */
+  function shownDay(iso) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ""));
+    if (!match) { return String(iso || ""); }
+    return (text.datePattern || "dd.MM.yyyy").replace("dd", match[3]).replace("MM", match[2]).replace("yyyy", match[1]);
+  }
+
   window.LbtOffline = {
     init: function (element, csrf) {
       root = element;
@@ -445,6 +452,7 @@
     verdict: verdict,
     enqueue: enqueue,
     send: send,
-    tokenFromQr: tokenFromQr
+    tokenFromQr: tokenFromQr,
+    shownDay: shownDay
   };
 })();

@@ -10,6 +10,8 @@
   var text = root.dataset;
   var csrf = function () { return (document.querySelector('meta[name="csrf-token"]') || {}).content || ""; };
   var offline = window.LbtOffline;
+  // dates as the page's language writes them (the pattern comes from the server), never ISO
+  var day = function (iso) { return offline && offline.shownDay ? offline.shownDay(iso) : iso; };
   var $ = function (id) { return document.getElementById(id); };
   var message = $("verify-message");
   var input = $("verify-input");
@@ -113,10 +115,10 @@
       fill("surname-latin", permit.surname.latin);
       fill("given-national", permit.given_names.national);
       fill("given-latin", permit.given_names.latin);
-      fill("birth-date", permit.birth_date);
+      fill("birth-date", day(permit.birth_date));
       fill("document", permit.document_number);
       fill("number", permit.number);
-      fill("validity", permit.valid_from + " – " + permit.valid_until);
+      fill("validity", day(permit.valid_from) + " – " + day(permit.valid_until));
       fillStay(body.stay);
       if (!body.offline) {  // no photo offline: it is not kept on the device
         photo.onload = function () { photo.hidden = false; };

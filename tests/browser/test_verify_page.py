@@ -184,6 +184,7 @@ def test_a_typed_permit_number_gets_its_verdict_and_the_entry_is_recorded_once(
     assert page.locator('[data-fact="surname-latin"]').inner_text() == "TOSHMATOV"
     assert page.locator('[data-fact="surname-national"]').inner_text() == "Тошматов"
     assert page.locator('[data-fact="document"]').inner_text() == "AC9990001"
+    assert page.locator('[data-fact="birth-date"]').inner_text() == "03/02/1980"  # not ISO: the page language's pattern
     page.locator("#verdict-photo").wait_for(state="visible")
     page.screenshot(
         path=str(Path(os.environ.get("LBT_SCREENSHOTS", tmp_path)) / "verdict-390.png"), full_page=True
