@@ -97,7 +97,9 @@ def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
 
     with state.database.transaction(_cli_actor("demo")) as session:
         if not only_if_empty or database_is_empty(session):
-            load_demo(session, state.settings.instance_path, now=state.clock())
+            load_demo(
+                session, state.settings.instance_path, now=state.clock(), home_state=state.settings.home_state
+            )
             session.flush()
             load_demo_applications(
                 session,

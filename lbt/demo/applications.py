@@ -17,30 +17,15 @@ from lbt.applications.models import (
     Application,
     ApplicationKind,
     FeeStatus,
-    Sex,
     TravelDocumentType,
 )
+from lbt.demo.reference import demo_side
 from lbt.permits import services as permits
 from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
-from lbt.reference.models import Locality
+from lbt.reference.models import Locality, State
 from lbt.storage.uploads import FileStore, check_photo
 
-# (surname, given names, sex, birth date, locality, status to reach)
-PEOPLE = [
-    ("Асанов", "Бакыт", Sex.MALE, date(1979, 3, 14), "Ak-Sai", "submitted"),
-    ("Токтогулова", "Айгүл", Sex.FEMALE, date(1988, 7, 2), "Kok-Tash", "overdue"),
-    ("Жумабеков", "Нурлан", Sex.MALE, date(1990, 11, 23), "Ak-Tatyr", "info_requested"),
-    ("Осмонова", "Жылдыз", Sex.FEMALE, date(1975, 5, 30), "Samarkandek", "answered"),
-    ("Мамытов", "Эрлан", Sex.MALE, date(1983, 1, 9), "Kara-Bak", "approved"),
-    ("Абдыкадырова", "Гүлнара", Sex.FEMALE, date(2011, 9, 17), "Kyzyl-Bel", "approved"),
-    ("Сыдыков", "Талант", Sex.MALE, date(1969, 12, 1), "Ak-Turpak", "suspended"),
-    ("Бекмуратова", "Айпери", Sex.FEMALE, date(1995, 4, 4), "Buzhum", "revoked"),
-    ("Калыков", "Азамат", Sex.MALE, date(1986, 8, 19), "Isfana", "refused"),
-    ("Турдубаева", "Чолпон", Sex.FEMALE, date(1972, 2, 28), "Kulundu", "reconsideration"),
-    ("Ибраимов", "Марат", Sex.MALE, date(1981, 6, 6), "Maksat", "upheld"),
-    ("Садыкова", "Назира", Sex.FEMALE, date(1993, 10, 12), "Arka", "alert"),
-]
 COLOURS = [(214, 226, 240), (236, 224, 208), (220, 236, 220), (240, 220, 226)]
 
 
@@ -64,19 +49,20 @@ def load_demo_applications(
         return 0
     officer = session.scalar(select(User).where(User.username == "officer"))
     supervisor = session.scalar(select(User).where(User.username == "supervisor"))
-    localities = {loc.name_latin: loc for loc in session.scalars(select(Locality))}
+    partner_side = select(Locality).join(Locality.state).where(State.code == demo_side(home_state).partner)
+    localities = {loc.name_latin: loc for loc in session.scalars(partner_side)}
     if officer is None or supervisor is None or not localities:
         return 0
+    side = demo_side(home_state)
     issuer = PermitIssuer(home_state, keystore.ensure_key(now))
+    surname, given, born = side.alert
     create_alert(
         session,
-        AlertInput(
-            "Садыкова", "Назира", date(1993, 10, 12), "", "Entry ban until 2027 (demo)", date(2027, 12, 31)
-        ),
+        AlertInput(surname, given, born, "", "Entry ban until 2027 (demo)", date(2027, 12, 31)),
         supervisor=supervisor,
         now=now - timedelta(days=60),  # on the list before anyone applied
     )
-    for index, (surname, given, sex, born, place, goal) in enumerate(PEOPLE):
+    for index, (surname, given, sex, born, place, goal) in enumerate(side.applicants):
         photo = files.save(check_photo(demo_photo(surname[0] + given[0], index), "photo.jpg"))
         session.add(photo)
         locality = localities[place]
@@ -91,27 +77,27 @@ def load_demo_applications(
             sex=sex,
             birth_date=born,
             birth_place=locality.name_latin,
-            nationality="KGZ",
-            phone=f"+996 770 {100000 + index * 7919:06d}",
+            nationality=side.partner_alpha3,
+            phone=f"{side.phone_prefix} {100000 + index * 7919:06d}",
             document_type=TravelDocumentType.PASSPORT,
-            document_number=f"AC{4710000 + index * 37:07d}",
-            document_issuing_state="KGZ",
+            document_number=f"{side.document_prefix}{4710000 + index * 37:07d}",
+            document_issuing_state=side.partner_alpha3,
             document_expiry=date(2030 + index % 4, 6, 30),
-            address=f"{locality.name_latin}, {10 + index} Manas street",
+            address=f"{locality.name_latin}, {10 + index} {side.street}",
             resident_since=born if born.year > 2000 else date(2004, 5, 1),
             reason="family" if index % 2 else "economic",
             reason_text="Visiting relatives across the border."
             if index % 2
             else "Selling produce at the market.",
             declaration_accepted=True,
-            preferred_locale="ru",
+            preferred_locale=side.applicant_locale if index % 3 else "ru",
         )
         application = submission.submit(
             session, data, photo=photo, documents=[], now=submitted_at, home_state=home_state
         ).application
         _advance(session, application, goal, officer=officer, supervisor=supervisor, issuer=issuer, now=now)
     session.flush()
-    return len(PEOPLE)
+    return len(side.applicants)
 
 
 def _advance(

@@ -14,14 +14,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lbt.accounts.models import Role, User
+from lbt.accounts.models import User
 from lbt.accounts.services import Scope, UserData, create_user, find_user
 from lbt.core.dates import state_time_zone
+from lbt.demo.sides import AGREEMENT_CODE, SIDES, Side
 from lbt.reference.models import (
     Agreement,
     BorderSection,
     CrossingPoint,
-    CrossingPointKind,
     CrossingReason,
     FeeExemption,
     Locality,
@@ -29,7 +29,6 @@ from lbt.reference.models import (
 )
 
 DEMO_ACCOUNTS_FILE = "demo-accounts.txt"
-AGREEMENT_CODE = "TJ-KG-LBT"
 
 STATES = [
     ("TJ", "TJK", "Tajikistan", "Таджикистан", "Тоҷикистон"),
@@ -80,13 +79,6 @@ LOCALITIES = [
     ("KG", "Карамык", "Karamyk", "Chon-Alai", "2.0"),
 ]
 
-# (code, name, kind, opening hours, state, allowed for LBT)
-CROSSING_POINTS = [
-    ("TJ-KG-01", "Ovchi-Qalacha — Kyzyl-Bel", CrossingPointKind.ROAD, "08:00–20:00", "TJ", True),
-    ("TJ-KG-02", "Vorukh — Ak-Sai", CrossingPointKind.PEDESTRIAN, "07:00–19:00", "TJ", True),
-    ("TJ-KG-03", "Jirgatol — Karamyk", CrossingPointKind.ROAD, "24 h", "TJ", False),
-]
-
 # (code, name, description, working languages)
 SECTIONS = [
     (
@@ -96,23 +88,6 @@ SECTIONS = [
         ["tg", "ky", "ru"],
     ),
     ("TJ-KG-LKH", "Lakhsh — Chon-Alai", "From Karamyk to the Kyzyl-Suu river valley.", ["tg", "ky", "ru"]),
-]
-
-# (username, role, full name, scope)
-USERS = [
-    ("admin", Role.ADMIN, "Demo Administrator", ()),
-    ("officer", Role.OFFICER, "Farrukh Rahimov", (f"agreement:{AGREEMENT_CODE}",)),
-    ("supervisor", Role.SUPERVISOR, "Nilufar Saidova", (f"agreement:{AGREEMENT_CODE}",)),
-    ("guard", Role.BORDER_GUARD, "Davron Karimov", ("crossing:TJ-KG-01", "crossing:TJ-KG-02")),
-    (
-        "representative",
-        Role.REPRESENTATIVE,
-        "Col. Sharif Nazarov",
-        ("state:TJ", "section:TJ-KG-ISF", "section:TJ-KG-LKH"),
-    ),
-    ("rep-kg", Role.REPRESENTATIVE, "Col. Almaz Toktogulov", ("state:KG", "section:TJ-KG-ISF")),
-    ("auditor", Role.AUDITOR, "Demo Auditor", ()),
-    ("analyst", Role.ANALYST, "Demo Analyst (central office)", ()),
 ]
 
 
@@ -137,7 +112,7 @@ def _state(session: Session, code: str, alpha3: str, en: str, ru: str, national:
     return state
 
 
-def _agreement(session: Session, tj: State, kg: State) -> Agreement:
+def _agreement(session: Session, tj: State, kg: State, side: Side) -> Agreement:
     agreement = session.scalar(select(Agreement).where(Agreement.code == AGREEMENT_CODE))
     if agreement is None:
         agreement = Agreement(
@@ -157,8 +132,8 @@ def _agreement(session: Session, tj: State, kg: State) -> Agreement:
             rolling_window_days=180,
             rolling_limit_days=90,
             all_crossing_points=False,
-            fee_amount=Decimal("100.00"),
-            fee_currency="TJS",
+            fee_amount=side.fee[0],  # each state charges its own fee, in its currency
+            fee_currency=side.fee[1],
             fee_exemptions=[e.value for e in FeeExemption],
             reasons=[r.value for r in CrossingReason if r is not CrossingReason.OTHER],
             decision_deadline_days=30,
@@ -168,10 +143,14 @@ def _agreement(session: Session, tj: State, kg: State) -> Agreement:
     return agreement
 
 
-def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[DemoAccount]:
-    """Add whatever part of the demo data is missing; return the accounts created now."""
+def load_demo(
+    session: Session, instance_path: Path, *, now: datetime, home_state: str = "TJ"
+) -> list[DemoAccount]:
+    """Add whatever part of the demo data is missing for the instance of ``home_state`` (TJ or KG);
+    return the accounts created now."""
+    side = demo_side(home_state)
     states = {row[0]: _state(session, *row) for row in STATES}
-    agreement = _agreement(session, states["TJ"], states["KG"])
+    agreement = _agreement(session, states["TJ"], states["KG"], side)
     session.flush()
 
     existing = {
@@ -192,7 +171,8 @@ def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[D
             )
 
     points = {p.code: p for p in session.scalars(select(CrossingPoint))}
-    for code, name, kind, hours, state_code, allowed in CROSSING_POINTS:
+    for code, name, kind, hours, allowed in side.posts:
+        state_code = side.code  # the home state's posts, where its guards check the permits it issued
         if code not in points:
             points[code] = CrossingPoint(
                 code=code,
@@ -218,13 +198,13 @@ def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[D
                     state_a=states["TJ"],
                     state_b=states["KG"],
                     working_languages=languages,
-                    time_zone=state_time_zone("TJ"),
+                    time_zone=state_time_zone(side.code),
                 )
             )
     session.flush()
 
     created: list[DemoAccount] = []
-    for username, role, full_name, scope in USERS:
+    for username, role, full_name, scope in side.staff:
         if find_user(session, username) is None:
             password = secrets.token_urlsafe(12)
             data = UserData(username=username, role=role, full_name=full_name, scope=Scope.parse(scope))
@@ -232,6 +212,13 @@ def load_demo(session: Session, instance_path: Path, *, now: datetime) -> list[D
             created.append(DemoAccount(username, password, role.value))
     _remember_demo_accounts(instance_path, created)
     return created
+
+
+def demo_side(home_state: str) -> Side:
+    side = SIDES.get(home_state)
+    if side is None:
+        raise ValueError(f"the demo knows the instances of {' and '.join(SIDES)}, not {home_state}")
+    return side
 
 
 def _remember_demo_accounts(instance_path: Path, accounts: list[DemoAccount]) -> None:

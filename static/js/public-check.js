@@ -26,10 +26,17 @@
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(b64urlBytes(text)));
   }
 
+  /* An ISO day of the claims (1985-03-14) as the page's language writes it (the server gives the pattern). */
+  function day(iso) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ""));
+    return match ? (root.dataset.datePattern || "dd.MM.yyyy").replace("dd", match[3]).replace("MM", match[2])
+      .replace("yyyy", match[1]) : String(iso || "");
+  }
+
   function show(claims) {
     var values = {
-      pn: claims.pn, name: (claims.fn + " " + (claims.gn || "")).trim(), dob: claims.dob, iss: claims.iss,
-      agr: claims.agr, vf: claims.vf, vu: claims.vu, msd: String(claims.msd)
+      pn: claims.pn, name: (claims.fn + " " + (claims.gn || "")).trim(), dob: day(claims.dob), iss: claims.iss,
+      agr: claims.agr, vf: day(claims.vf), vu: day(claims.vu), msd: String(claims.msd)
     };
     claimsList.querySelectorAll("[data-claim]").forEach(function (cell) {
       cell.textContent = values[cell.dataset.claim] || "";
@@ -39,6 +46,10 @@
     validity.textContent = today > claims.vu ? root.dataset.textExpired
       : today < claims.vf ? root.dataset.textNotYet : root.dataset.textInValidity;
     validity.hidden = false;
+    // where it is valid: the border area of the issuing state (this instance's) named by its agreement
+    document.querySelectorAll("[data-area-for]").forEach(function (area) {
+      area.hidden = !(claims.iss === root.dataset.homeState && area.dataset.areaFor === claims.agr);
+    });
   }
 
   async function check() {

@@ -137,8 +137,13 @@ class ApplyForm(BaseForm):
     # 4. residence and family
     locality_id = SelectField(
         _l("Locality where you live"),
-        validators=[DataRequired(message=_l("Choose your locality from the list."))],
+        validators=[
+            DataRequired(message=_l("Choose your locality from the list.")),
+            Regexp(r"^\d{1,9}$", message=_l("Choose your locality from the list.")),
+        ],
         description=_l("Only localities of the border area are listed."),
+        # any listed id is checked by the service, which says why a locality is not one residents apply from
+        validate_choice=False,
     )
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
     resident_since = TypedDateField(
