@@ -81,3 +81,10 @@ def test_a_report_of_an_agreement_out_of_scope_is_refused(app, login_as, db, ref
         data={"csrf_token": other.csrf_token(), "agreement": ref.agreement.id, "half": "2026-1"},
     )
     assert refused.status_code == 400
+
+
+def test_the_analyst_home_page_links_to_the_reports(login_as):
+    page = login_as(Role.ANALYST).get("/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'href="/reports/"' in text and 'href="/reports/six-monthly"' in text
