@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lbt.accounts.models import User
+from lbt.core.dates import local_day
 from lbt.core.errors import N_, ValidationFailed
 from lbt.representatives.models import UNFINISHED_ACTION_STATUSES, Action, ActionNote, ActionStatus
 from lbt.representatives.services import WrongStep, require_edit, require_side
@@ -54,8 +55,15 @@ def set_status(
 def overdue_actions(
     session: Session, now: datetime, section_ids: Sequence[int] | None = None
 ) -> Sequence[Action]:
-    """Unfinished actions past their deadline (the deadline day itself is still in time)."""
-    query = select(Action).where(Action.status.in_(UNFINISHED_ACTION_STATUSES), Action.due_on < now.date())
+    """Unfinished actions past their deadline (the deadline day itself is still in time, until its end on
+    the section's clock)."""
+    # the earliest calendar day anywhere on Earth: candidates are narrowed by it, then judged per section
+    query = select(Action).where(
+        Action.status.in_(UNFINISHED_ACTION_STATUSES), Action.due_on < (now + timedelta(hours=14)).date()
+    )
     if section_ids is not None:
         query = query.where(Action.section_id.in_(section_ids))
-    return session.scalars(query.order_by(Action.due_on, Action.id)).all()
+    rows = session.scalars(
+        query.options(selectinload(Action.section)).order_by(Action.due_on, Action.id)
+    ).all()
+    return [action for action in rows if action.due_on < local_day(now, action.section.zone_name)]

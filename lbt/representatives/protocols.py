@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
+from lbt.core.dates import local_day
 from lbt.core.errors import N_, AccessDenied, ValidationFailed
 from lbt.representatives.canonical import content_of
 from lbt.representatives.meetings import ParticipantInput
@@ -153,7 +154,7 @@ def add_action(
         )
     if not description.strip():
         raise ValidationFailed(N_("Describe what is to be done."), "description")
-    if due_on < now.date():
+    if due_on < local_day(now, meeting.section.zone_name):  # a deadline is a day on the section's clock
         raise ValidationFailed(N_("The deadline cannot be in the past."), "due_on")
     action = Action(
         section_id=meeting.section_id,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -59,6 +59,14 @@ def test_an_action_past_its_due_date_is_overdue(db, ref, reps, clock, held_meeti
     clock.advance(days=1)
     assert actions.overdue_actions(db, clock.now) == [action]
     assert actions.overdue_actions(db, clock.now, section_ids=[ref.other_section.id]) == []
+
+
+def test_a_deadline_ends_at_midnight_on_the_sections_clock_not_in_utc(db, ref, reps, clock, held_meeting):
+    """SEC-1 keeps Dushanbe's clock (UTC+5): at 19:30 UTC on the due day it is already the next day there."""
+    action = _action_on(db, ref, reps, clock, held_meeting, days=3)
+    due = datetime.combine(action.due_on, datetime.min.time(), tzinfo=UTC)
+    assert actions.overdue_actions(db, due + timedelta(hours=18, minutes=59)) == []  # 23:59 local
+    assert actions.overdue_actions(db, due + timedelta(hours=19, minutes=30)) == [action]  # 00:30 local
 
 
 def test_open_actions_appear_on_the_next_meetings_agenda_as_earlier_decisions(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lbt.audit.models import Audited
 from lbt.core.db import Base, enum_type, stamped
-from lbt.reference.models import State
+from lbt.reference.models import BorderSection, State
 from lbt.representatives.enums import ActionStatus
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ class Action(Audited, Base):
 
     agenda_item: Mapped[AgendaItem] = relationship(back_populates="actions", foreign_keys=[agenda_item_id])
     responsible_state: Mapped[State] = relationship()
+    section: Mapped[BorderSection] = relationship()  # its deadline is a day on the section's clock
     notes: Mapped[list[ActionNote]] = relationship(back_populates="action", order_by="ActionNote.id")
 
     __table_args__ = (
