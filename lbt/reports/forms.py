@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Field, SelectField, StringField, TextAreaField
+from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from lbt.web.dates import TypedDateField
 from lbt.web.forms import BaseForm
 
 
@@ -23,8 +24,8 @@ class ReportFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET form: the filtered page is a permalink
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = TypedDateField(_l("From"), validators=[Optional()])
+    until = TypedDateField(_l("Until"), validators=[Optional()])
     agreement = SelectField(_l("Agreement"), coerce=_id_or_none, validators=[Optional()])
     crossing_point = SelectField(_l("Crossing point"), coerce=_id_or_none, validators=[Optional()])
     locality = SelectField(_l("Locality"), coerce=_id_or_none, validators=[Optional()])
