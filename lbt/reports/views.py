@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from lbt.core.errors import DomainError
 from lbt.permits.signing import KeyStore
-from lbt.reports.exports import figure_csv, shown_rows
+from lbt.reports.exports import figure_csv, figure_xlsx, shown_rows
 from lbt.reports.figures import Figure
 from lbt.reports.forms import ReportFilterForm, SixMonthlyForm
 from lbt.reports.models import Report
@@ -35,6 +35,8 @@ from lbt.web.security import require, roles
 from lbt.web.state import find_service, get_session, now, settings
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 DOWNLOADS = {
     "json": ("report.json", "application/json"),
@@ -125,19 +127,33 @@ def _shown(figure: Figure) -> dict[str, Any]:
     }
 
 
-@bp.get("/figures/<key>.csv")
-@roles(*READERS)
-def figure_as_csv(key: str) -> Response:
+def _figure(key: str) -> Figure:
     _form, figures, _scope, status = _figures()
     if status != 200:
         abort(400)
     figure = next((figure for figure in figures if figure.key == key), None)
     if figure is None:
         abort(404)
+    return figure
+
+
+@bp.get("/figures/<key>.csv")
+@roles(*READERS)
+def figure_as_csv(key: str) -> Response:
     return Response(
-        "\ufeff" + figure_csv(figure, _),  # the byte-order mark makes spreadsheets read UTF-8
+        "\ufeff" + figure_csv(_figure(key), _),  # the byte-order mark makes spreadsheets read UTF-8
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{key}.csv"'},
+    )
+
+
+@bp.get("/figures/<key>.xlsx")
+@roles(*READERS)
+def figure_as_xlsx(key: str) -> Response:
+    return Response(
+        figure_xlsx(_figure(key), _),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{key}.xlsx"'},
     )
 
 

@@ -11,6 +11,7 @@ from lbt.accounts.models import Role
 from lbt.crossings.models import MisuseCase, MisuseKind
 from lbt.reports.models import Report
 from tests.fixtures.factories import make_user
+from tests.reports.xlsx import read_cells
 
 
 def test_an_analyst_reads_the_figures_without_personal_data(login_as, db, clock, permit):
@@ -88,3 +89,57 @@ def test_the_analyst_home_page_links_to_the_reports(login_as):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'href="/reports/"' in text and 'href="/reports/six-monthly"' in text
+
+
+def test_a_figure_downloads_as_xlsx_with_the_cells_of_its_table(login_as, db, clock, permit):
+    db.add(MisuseCase(permit=permit, kind=MisuseKind.OVERSTAY, detected_at=clock(), penalty="fine"))
+    db.add(
+        MisuseCase(
+            permit=permit,
+            kind=MisuseKind.OVERSTAY,
+            detected_at=clock(),
+            penalty='=HYPERLINK("http://evil.example","x")',
+        )
+    )
+    db.flush()
+    client = login_as(Role.ANALYST)
+    page = client.get("/reports/").get_data(as_text=True)
+    assert 'href="/reports/figures/misuse.xlsx' in page
+    response = client.get("/reports/figures/misuse.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="misuse.xlsx"' in response.headers["Content-Disposition"]
+    cells, types = read_cells(response.data)
+    table = list(csv.reader(io.StringIO(client.get("/reports/figures/misuse.csv").get_data(as_text=True))))
+    table[0][0] = table[0][0].lstrip("\ufeff")
+    assert cells[0] == ["Kind", "Penalty", "Cases"]
+    assert cells == [table[0], *([kind, penalty, int(count)] for kind, penalty, count in table[1:])]
+    assert ["Overstay", "fine", 1] in cells
+    assert ["Overstay", '\'=HYPERLINK("http://evil.example","x")', 1] in cells
+    assert "f" not in types.values() and "str" not in types.values()  # no cell is a formula
+    assert {types[f"C{row}"] for row in range(2, len(cells) + 1)} == {"n"}  # counts stay numbers
+
+
+def _same_cell(cell: object, text: str) -> bool:
+    if cell is None:
+        return text == ""
+    if isinstance(cell, int | float):
+        return float(text) == cell
+    return cell == text
+
+
+def test_every_figure_downloads_as_xlsx_and_a_bad_filter_is_a_400(login_as, db, clock, permit):
+    client = login_as(Role.ANALYST)
+    keys = ("applications", "decision_times", "crossings_over_time", "permits_by_locality", "permits_by_age")
+    for key in keys:
+        response = client.get(f"/reports/figures/{key}.xlsx")
+        assert response.status_code == 200, key
+        cells, _types = read_cells(response.data)
+        csv_text = client.get(f"/reports/figures/{key}.csv").get_data(as_text=True).lstrip("\ufeff")
+        table = list(csv.reader(io.StringIO(csv_text)))
+        assert len(cells) == len(table) >= 1, key
+        for row, expected in zip(cells, table, strict=True):
+            padded = row + [None] * (len(expected) - len(row))
+            assert all(_same_cell(c, t) for c, t in zip(padded, expected, strict=True)), (key, row, expected)
+    assert client.get("/reports/figures/nothing.xlsx").status_code == 404
+    assert client.get("/reports/figures/misuse.xlsx?since=abc").status_code == 400
