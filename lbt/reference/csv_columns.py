@@ -175,6 +175,7 @@ KINDS: dict[str, Kind] = {
             (
                 *_required("agreement_code", "state_code", "district", "name_latin", "name_national"),
                 Column("distance_km", number, required=True),
+                Column("population", integer, empty=None),
             ),
             ("agreement_code", "state_code", "district", "name_latin"),
             ("state", "agreement", "locality"),

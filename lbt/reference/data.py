@@ -98,6 +98,7 @@ class LocalityData:
     name_latin: str
     name_national: str
     distance_km: Decimal
+    population: int | None = None  # residents eligible by place; None: unknown
 
     @classmethod
     def of(cls, locality: Locality) -> LocalityData:
@@ -108,6 +109,7 @@ class LocalityData:
             name_latin=locality.name_latin,
             name_national=locality.name_national,
             distance_km=locality.distance_km,
+            population=locality.population,
         )
 
 

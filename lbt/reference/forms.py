@@ -166,6 +166,11 @@ class LocalityForm(BaseForm):
     name_latin = _name(_l("Name in Latin letters"))
     name_national = _name(_l("Name in the national script"))
     distance_km = DecimalField(_l("Distance from the border (km)"), places=1, validators=[InputRequired()])
+    population = IntegerField(
+        _l("Eligible population (residents)"),
+        validators=[Optional()],
+        description=_l("A whole number, 0 or more. Leave empty when not known."),
+    )
 
 
 class CrossingPointForm(BaseForm):

@@ -29,6 +29,7 @@ WORKING_LANGUAGES = ("tg", "ky", "uz", "ru", "kk", "tk", "fa", "en")
 NAME_LENGTH = 120
 LONG_NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 5000
+MAX_POPULATION = 10_000_000  # more residents than any border-area locality has: a typing slip
 EU_BORDER_AREA_KM = 50  # Art. 3: up to 30 km, or a locality straddling 30-50 km
 EU_MAX_STAY_DAYS = 90  # Art. 5: one stay of at most three months
 EU_MAX_VALIDITY_YEARS = 5  # Art. 10
@@ -237,7 +238,16 @@ def clean_locality(data: LocalityData) -> LocalityData:
         name_latin=text(data.name_latin, "name_latin", NAME_LENGTH),
         name_national=text(data.name_national, "name_national", NAME_LENGTH),
         distance_km=decimal_places(data.distance_km, "distance_km", 1),
+        population=population(data.population),
     )
+
+
+def population(value: int | None) -> int | None:
+    """COM(2011) 47: permits are counted against the eligible population; a whole number of residents,
+    or None when unknown (the reports then leave the share out)."""
+    if value is None:
+        return None
+    return between(value, "population", 0, MAX_POPULATION)
 
 
 def check_locality_place(data: LocalityData, agreement: Agreement, state: State) -> None:

@@ -247,6 +247,7 @@ def save_locality(
         data.name_national,
     )
     locality.distance_km = data.distance_km
+    locality.population = data.population
     _finish(session, lookup, locality, flush)
     return locality
 

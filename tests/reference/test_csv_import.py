@@ -290,3 +290,41 @@ def test_time_zones_are_imported_checked_and_default_to_the_states_zone(db, ref)
     )
     assert [(line, column) for line, column, _ in problems(refused)] == [(2, "time_zone")]
     assert ref.section.time_zone != "Mars/Olympus"
+
+
+def test_a_localitys_population_is_imported_empty_is_unknown_and_no_column_keeps_it(db, ref):
+    header = LOCALITY_HEADER.rstrip("\n") + ",population\n"
+    result = import_csv(
+        db,
+        "locality",
+        csv(header + "TJ-KG,KG,Batken,Ak-Sai,Ак-Сай,2.5,12500\nTJ-KG,KG,Batken,Kara-Bak,Кара-Бак,6,\n"),
+    )
+    assert (result.ok, result.created, result.updated) == (True, 1, 1)
+    assert ref.locality.population == 12500
+    assert db.scalar(select(Locality).where(Locality.name_latin == "Kara-Bak")).population is None
+    kept = import_csv(db, "locality", csv(LOCALITY_HEADER + "TJ-KG,KG,Batken,Ak-Sai,Ак-Сай,3\n"))
+    assert kept.ok and ref.locality.population == 12500
+    cleared = import_csv(db, "locality", csv(header + "TJ-KG,KG,Batken,Ak-Sai,Ак-Сай,3,\n"))
+    assert cleared.ok and ref.locality.population is None
+
+
+def test_a_bad_population_names_its_line_and_changes_nothing(db, ref):
+    header = LOCALITY_HEADER.rstrip("\n") + ",population\n"
+    result = import_csv(
+        db,
+        "locality",
+        csv(
+            header
+            + "TJ-KG,KG,Batken,Ak-Sai,Ак-Сай,2.5,-3\n"
+            + "TJ-KG,KG,Batken,Kara-Bak,Кара-Бак,6,1.5\n"
+            + "TJ-KG,KG,Leilek,Kulundu,Кулунду,6,many\n"
+            + "TJ-KG,KG,Leilek,Korgon,Коргон,6,20000000\n"
+        ),
+    )
+    assert problems(result) == [
+        (2, "population", "Enter a number from 0 to 10000000."),
+        (3, "population", "1.5 is not a whole number."),
+        (4, "population", "many is not a whole number."),
+        (5, "population", "Enter a number from 0 to 10000000."),
+    ]
+    assert count(db, Locality) == 1 and ref.locality.population is None

@@ -426,3 +426,57 @@ def test_an_upload_without_a_file_is_refused_beside_the_field(login_as):
     response = client.submit("/reference/states/import", {}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "Choose a file." in field_error(response, "file")
+
+
+LOCALITY_FORM = {
+    "agreement_code": "TJ-KG",
+    "state_code": "KG",
+    "district": "Batken",
+    "name_latin": "Ak-Sai",
+    "name_national": "Ак-Сай",
+    "distance_km": "2.5",
+}
+
+
+def test_an_admin_sets_and_clears_a_localitys_population_and_it_is_audited(login_as, db, ref):
+    client = login_as(Role.ADMIN)
+    url = f"/reference/localities/{ref.locality.id}/edit"
+    assert 'name="population"' in client.get(url).get_data(as_text=True)
+    assert client.submit(url, {**LOCALITY_FORM, "population": "12500"}).status_code == 302
+    db.refresh(ref.locality)
+    assert ref.locality.population == 12500
+    assert "12,500" in client.get("/reference/localities").get_data(as_text=True)
+    assert 'value="12500"' in client.get(url).get_data(as_text=True)
+    entries = db.scalars(
+        select(AuditEntry).where(
+            AuditEntry.entity_type == "localities", AuditEntry.entity_id == str(ref.locality.id)
+        )
+    ).all()
+    assert any("12500" in str(entry.changes) for entry in entries)
+    assert client.submit(url, {**LOCALITY_FORM, "population": ""}).status_code == 302
+    db.refresh(ref.locality)
+    assert ref.locality.population is None
+
+
+@pytest.mark.parametrize(
+    ("population", "message"),
+    [
+        ("-1", "Enter a number from 0 to 10000000."),
+        ("20000000", "Enter a number from 0 to 10000000."),
+        ("1.5", "Not a valid integer value."),
+        ("many", "Not a valid integer value."),
+    ],
+)
+def test_a_bad_population_answers_400_beside_the_field_and_stores_nothing(
+    login_as, db, ref, population, message
+):
+    ref.locality.population = 800
+    db.flush()
+    client = login_as(Role.ADMIN)
+    response = client.submit(
+        f"/reference/localities/{ref.locality.id}/edit", {**LOCALITY_FORM, "population": population}
+    )
+    assert response.status_code == 400
+    assert message in field_error(response, "population")
+    db.refresh(ref.locality)
+    assert (ref.locality.population, ref.locality.distance_km) == (800, Decimal("2.5"))

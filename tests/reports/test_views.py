@@ -143,3 +143,26 @@ def test_every_figure_downloads_as_xlsx_and_a_bad_filter_is_a_400(login_as, db, 
             assert all(_same_cell(c, t) for c, t in zip(padded, expected, strict=True)), (key, row, expected)
     assert client.get("/reports/figures/nothing.xlsx").status_code == 404
     assert client.get("/reports/figures/misuse.xlsx?since=abc").status_code == 400
+
+
+def test_the_population_typed_in_the_locality_form_gives_the_permits_per_1000_residents(
+    login_as, db, ref, clock, permit
+):
+    assert permit.application.locality is ref.locality
+    edit = {
+        "agreement_code": "TJ-KG",
+        "state_code": "KG",
+        "district": "Batken",
+        "name_latin": "Ak-Sai",
+        "name_national": "Ак-Сай",
+        "distance_km": "2.5",
+        "population": "2000",
+    }
+    assert (
+        login_as(Role.ADMIN).submit(f"/reference/localities/{ref.locality.id}/edit", edit).status_code == 302
+    )
+    analyst = login_as(Role.ANALYST)
+    text = analyst.get("/reports/figures/permits_by_locality.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][2] == "Eligible population" and rows[0][-1] == "Per 1,000 residents"
+    assert rows[1] == ["Ak-Sai", "Batken", "2000", "1", "0", "0", "0.5"]  # 1 first permit / 2,000 residents
