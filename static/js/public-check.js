@@ -33,10 +33,19 @@
       .replace("yyyy", match[1]) : String(iso || "");
   }
 
+  var names = {};
+  try { names = JSON.parse(document.getElementById("check-names").textContent); } catch (error) { names = {}; }
+
+  function named(kind, code) {
+    var name = (names[kind] || {})[code];
+    return name ? name + " (" + code + ")" : code;
+  }
+
   function show(claims) {
     var values = {
-      pn: claims.pn, name: (claims.fn + " " + (claims.gn || "")).trim(), dob: day(claims.dob), iss: claims.iss,
-      agr: claims.agr, vf: day(claims.vf), vu: day(claims.vu), msd: String(claims.msd)
+      pn: claims.pn, name: (claims.fn + " " + (claims.gn || "")).trim(), dob: day(claims.dob),
+      iss: named("states", claims.iss), agr: named("agreements", claims.agr), vf: day(claims.vf),
+      vu: day(claims.vu), msd: String(claims.msd)
     };
     claimsList.querySelectorAll("[data-claim]").forEach(function (cell) {
       cell.textContent = values[cell.dataset.claim] || "";
@@ -86,6 +95,46 @@
     } catch (error) { say("textMalformed", "bad"); return; }
     say("textGenuine", "ok");
     show(claims);
+    var today = new Date().toISOString().slice(0, 10);
+    if (claims.iss === root.dataset.homeState && today >= claims.vf && today <= claims.vu) {
+      await withdrawn(signature, jwks);
+    }
+  }
+
+  /* The signed public status list holds SHA-256/128 of the signatures of withdrawn permits: look this one up. */
+  async function withdrawn(signature, jwks) {
+    var list;
+    try {
+      var response = await fetch(root.dataset.statusUrl, { credentials: "omit" });
+      if (!response.ok) { throw new Error(String(response.status)); }
+      var token = (await response.json()).token;
+      var parts = token.split(".");
+      var header = b64urlJson(parts[0]);
+      if (header.alg !== "ES256" || !/lbt-status\+jwt$/i.test(header.typ || "")) { throw new Error("typ"); }
+      var jwk = (jwks.keys || []).filter(function (key) { return key.kid === header.kid; })[0];
+      if (!jwk) { throw new Error("kid"); }
+      var key = await crypto.subtle.importKey(
+        "jwk", { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, ext: true },
+        { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+      var ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, b64urlBytes(parts[2]),
+        new TextEncoder().encode(parts[0] + "." + parts[1]));
+      if (!ok) { throw new Error("signature"); }
+      list = b64urlJson(parts[1]);
+    } catch (error) {
+      validity.textContent = root.dataset.textStatusUnknown;
+      return;
+    }
+    var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", signature)).slice(0, 16);
+    var text = btoa(String.fromCharCode.apply(null, digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    var status = (list.withdrawn || {})[text];
+    if (status) {
+      say("text" + status.charAt(0).toUpperCase() + status.slice(1), "bad");
+      validity.hidden = true;
+      return;
+    }
+    var made = new Date(list.iat * 1000);
+    var clock = String(made.getHours()).padStart(2, "0") + ":" + String(made.getMinutes()).padStart(2, "0");
+    validity.textContent = root.dataset.textNotWithdrawn.replace("{time}", clock);
   }
 
   window.addEventListener("hashchange", check);
