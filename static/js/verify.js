@@ -110,6 +110,9 @@
     $("verdict-person").hidden = !permit;
     var photo = $("verdict-photo");
     photo.hidden = true;
+    // offline the device keeps no photos: the facts take the whole width, with a word on what to compare
+    $("verdict-person").classList.toggle("verdict__person--no-photo", Boolean(body.offline));
+    $("verdict-no-photo").hidden = !(permit && body.offline);
     if (permit) {
       fill("surname-national", permit.surname.national);
       fill("surname-latin", permit.surname.latin);

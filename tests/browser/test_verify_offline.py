@@ -94,6 +94,10 @@ def test_offline_the_page_opens_from_the_cache_and_a_crossing_is_sent_once_when_
     assert "stay limits could not be checked" in page.locator("#verdict-reasons").inner_text()
     assert page.locator('[data-fact="number"]').inner_text() == permit.number
     assert page.locator('[data-fact="stay"]').inner_text() == "not checked (offline)"
+    # no photo offline: the facts take the card's width instead of a squeezed photo column (issue 14)
+    assert page.locator("#verdict-no-photo").is_visible()
+    name = page.locator('[data-fact="surname-latin"]').bounding_box()
+    assert name is not None and page.locator("#verdict-person dl").bounding_box()["width"] > 300
 
     page.get_by_label("Why is the holder let through?").fill("Checked offline, documents match.")
     page.get_by_role("button", name="Record entry").click()
