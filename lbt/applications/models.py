@@ -146,6 +146,9 @@ class Application(Audited, Base):
     fee_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     fee_currency: Mapped[str] = mapped_column(String(3), default="EUR")
     fee_status: Mapped[FeeStatus] = mapped_column(enum_type(FeeStatus, "fee_status"), default=FeeStatus.DUE)
+    fee_waived_for: Mapped[str] = mapped_column(String(30), default="")  # the exemption, fixed at approval
+    fee_receipt_number: Mapped[str] = mapped_column(String(40), default="")
+    fee_paid_on: Mapped[date | None]
 
     agreement: Mapped[Agreement] = relationship()
     locality: Mapped[Locality] = relationship()
@@ -178,6 +181,7 @@ class Application(Audited, Base):
         CheckConstraint("document_expiry > birth_date", name="document_after_birth"),
         CheckConstraint("resident_since >= birth_date", name="residence_after_birth"),
         CheckConstraint("fee_amount >= 0", name="fee_amount"),
+        CheckConstraint("fee_paid_on IS NULL OR fee_status = 'paid'", name="fee_paid_on"),
         CheckConstraint("declaration_accepted", name="declaration"),
     )
 

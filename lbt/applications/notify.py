@@ -6,7 +6,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from lbt.applications.fees import FeeKind, fee_state, fee_text, payment_instructions
 from lbt.applications.models import Application
+from lbt.applications.services import local_today
 from lbt.core.catalogs import translate
 from lbt.core.dates import format_day
 from lbt.core.errors import N_
@@ -16,7 +18,14 @@ SIGNATURE = N_("This message was sent by the local border traffic service. Do no
 
 
 def _queue(
-    session: Session, application: Application, subject: str, body: str, now, **params: object
+    session: Session,
+    application: Application,
+    subject: str,
+    body: str,
+    now,
+    *,
+    fee: bool = False,
+    **params: object,
 ) -> None:  # type: ignore[no-untyped-def]
     if not application.email:
         return
@@ -26,6 +35,8 @@ def _queue(
         key: format_day(value, locale) if isinstance(value, date) else value for key, value in params.items()
     }
     text = translate(locale, body, reference=application.reference, **params)
+    if fee:
+        text += "\n\n" + _fee_paragraph(application, locale, now)
     queue_message(
         session,
         recipient=application.email,
@@ -33,6 +44,16 @@ def _queue(
         body=f"{text}\n\n{translate(locale, SIGNATURE)}\n",
         now=now,
     )
+
+
+def _fee_paragraph(application: Application, locale: str, now) -> str:  # type: ignore[no-untyped-def]
+    """The fee as the status page shows it, with the agreement's payment instructions while it is due."""
+    state = fee_state(application, local_today(application, now))
+    text = translate(locale, N_("Fee: %(fee)s"), fee=fee_text(state, locale))
+    instructions = payment_instructions(application.agreement, locale) if state.kind is FeeKind.DUE else ""
+    if instructions:
+        text += "\n" + translate(locale, N_("How to pay the fee:")) + "\n" + instructions
+    return text
 
 
 def submitted(session: Session, application: Application, access_code: str, status_url: str, now) -> None:  # type: ignore[no-untyped-def]
@@ -46,6 +67,7 @@ def submitted(session: Session, application: Application, access_code: str, stat
             "%(url)s\nA decision is due by %(due)s."
         ),
         now,
+        fee=True,
         code=access_code,
         url=status_url,
         due=application.decision_due,
@@ -79,6 +101,7 @@ def approved(session: Session, application: Application, permit_number: str, sta
             "A copy of the permit is on the application page: %(url)s"
         ),
         now,
+        fee=True,
         number=permit_number,
         url=status_url,
     )

@@ -17,6 +17,7 @@ from lbt.accounts.models import User
 from lbt.accounts.queries import people
 from lbt.alerts.models import AlertHit
 from lbt.applications.eligibility import CheckItem, checklist, fee_exemption
+from lbt.applications.fees import FeeState, fee_state
 from lbt.applications.models import OPEN_STATUSES, Application, ApplicationDocument, ApplicationStatus
 from lbt.core.pagination import Page, paginate
 from lbt.core.search import search_condition
@@ -106,6 +107,7 @@ class ApplicationFile:
     documents: Sequence[ApplicationDocument]
     checks: list[CheckItem]
     fee_exemption: str | None
+    fee: FeeState
     hits: Sequence[AlertHit]
     permits: Sequence[Permit]
     people: dict[int, str]
@@ -136,6 +138,7 @@ def application_file(
         documents=documents,
         checks=checklist(session, application, today, home_state=home_state),
         fee_exemption=fee_exemption(application, application.agreement, today),
+        fee=fee_state(application, today),
         hits=hits,
         permits=permits_of_application(session, application),
         people=people(session, [*actors, application.decided_by_id]),

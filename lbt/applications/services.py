@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from lbt.accounts import policy
 from lbt.accounts.models import Role, User
 from lbt.alerts.services import open_hits
-from lbt.applications.eligibility import add_years, fee_exemption
+from lbt.applications.eligibility import add_years
 from lbt.applications.events import add_event, attach_documents
+from lbt.applications.fees import RECEIPT_LENGTH, FeeKind, fee_state
 from lbt.applications.models import (
     Application,
     ApplicationEvent,
@@ -171,15 +173,14 @@ def approve(
     if open_hits(session, application):
         raise ValidationFailed(N_("An alert-list hit must be cleared by a supervisor before approval."))
     check_validity(application, valid_from, valid_until, today)
-    exemption = fee_exemption(application, application.agreement, today)
-    if application.agreement.fee_amount > 0 and exemption is None and fee_status is not FeeStatus.PAID:
+    fee = fee_state(application, today)
+    if fee.kind is FeeKind.DUE and fee_status is not FeeStatus.PAID:
         raise ValidationFailed(N_("The fee must be paid before the permit is issued."), "fee_status")
-    application.fee_status = (
-        FeeStatus.WAIVED if exemption or application.agreement.fee_amount == 0 else fee_status
-    )
-    application.fee_amount = (
-        0 if application.fee_status is FeeStatus.WAIVED else application.agreement.fee_amount
-    )
+    if fee.kind is FeeKind.WAIVED:
+        application.fee_status, application.fee_amount = FeeStatus.WAIVED, Decimal("0")
+        application.fee_waived_for = fee.reason  # the reason, as it was on the day of the decision
+    elif fee.kind is FeeKind.DUE:  # paid at the desk, recorded with the approval (no receipt number)
+        application.fee_status, application.fee_amount = FeeStatus.PAID, fee.amount
     application.status = ApplicationStatus.APPROVED
     application.decided_at = now
     application.decided_by_id = officer.id
@@ -274,4 +275,33 @@ def decide_reconsideration(
         add_event(application, EventKind.OVERTURNED, now, actor=supervisor, message=text.strip())
     application.decided_at = now
     application.decided_by_id = supervisor.id
+    session.flush()
+
+
+def record_payment(
+    session: Session,
+    application: Application,
+    *,
+    officer: User,
+    receipt_number: str,
+    paid_on: date,
+    now: datetime,
+) -> None:
+    """The officer records the fee as paid (receipt number and date), before the decision or after it."""
+    _require_officer(officer, application)
+    today = local_today(application, now)
+    fee = fee_state(application, today)
+    if fee.kind is not FeeKind.DUE:
+        raise ValidationFailed(N_("No fee is due on this application."))
+    receipt = " ".join(receipt_number.split())
+    if not receipt or len(receipt) > RECEIPT_LENGTH:
+        raise ValidationFailed(N_("Give the receipt number (at most 40 characters)."), "receipt_number")
+    if paid_on > today:
+        raise ValidationFailed(N_("The payment date cannot be in the future."), "paid_on")
+    if paid_on < application.submitted_at.date() - timedelta(days=366):
+        raise ValidationFailed(N_("The payment date is more than a year before the application."), "paid_on")
+    application.fee_status = FeeStatus.PAID
+    application.fee_amount, application.fee_currency = fee.amount, fee.currency
+    application.fee_receipt_number, application.fee_paid_on = receipt, paid_on
+    add_event(application, EventKind.FEE_RECORDED, now, actor=officer, message=receipt)
     session.flush()

@@ -166,6 +166,15 @@ class ApproveForm(BaseForm):
             raise ValidationError(_l("The end date must come after the start date."))
 
 
+class PaymentForm(BaseForm):
+    receipt_number = StringField(
+        _l("Receipt number"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("As printed on the bank's or the cashier's receipt."),
+    )
+    paid_on = TypedDateField(_l("Paid on"), validators=[InputRequired()])
+
+
 class RefuseForm(BaseForm):
     # no DataRequired: it would mark every check box "required"; the service asks for at least one reason
     reasons = CheckboxesField(

@@ -9,12 +9,14 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role, User
 from lbt.applications import notify, queries, services
+from lbt.applications.fees import FeeKind, fee_text
 from lbt.applications.models import Application, ApplicationDocument, ApplicationStatus, FeeStatus
 from lbt.applications.services import WrongState
 from lbt.applications.staff_forms import (
@@ -30,6 +32,7 @@ from lbt.applications.staff_forms import (
     TRAVEL_DOCUMENT_TYPE_LABELS,
     UPHOLD,
     ApproveForm,
+    PaymentForm,
     QueueFilterForm,
     ReconsiderationForm,
     RefuseForm,
@@ -120,14 +123,10 @@ def _application(application_id: int) -> Application:
     return services.get_for_staff(get_session(), application_id, _user())
 
 
-def _approve_defaults(application: Application, today: date, exemption: str | None) -> dict[str, Any]:
+def _approve_defaults(application: Application, today: date, fee: FeeKind) -> dict[str, Any]:
     bounds = services.validity_bounds(application, today)
-    waived = exemption is not None or not application.agreement.fee_amount
-    return {
-        "valid_from": today,
-        "valid_until": bounds.max_until,
-        "fee_status": FeeStatus.WAIVED.value if waived else "",
-    }
+    chosen = {FeeKind.WAIVED: FeeStatus.WAIVED.value, FeeKind.PAID: FeeStatus.PAID.value}
+    return {"valid_from": today, "valid_until": bounds.max_until, "fee_status": chosen.get(fee, "")}
 
 
 def _show_validity_bounds(application: Application, form: ApproveForm, today: date) -> None:
@@ -150,7 +149,7 @@ def _detail(application: Application, status: int = 200, **posted: BaseForm) -> 
     today = services.local_today(application, now())
     file = queries.application_file(session, application, today, home_state=settings().home_state)
     approve_form = posted.get("approve_form") or ApproveForm(
-        formdata=None, data=_approve_defaults(application, today, file.fee_exemption)
+        formdata=None, data=_approve_defaults(application, today, file.fee.kind)
     )
     _show_validity_bounds(application, approve_form, today)  # type: ignore[arg-type]
     forms = {
@@ -158,6 +157,7 @@ def _detail(application: Application, status: int = 200, **posted: BaseForm) -> 
         "approve_form": approve_form,
         "refuse_form": posted.get("refuse_form") or RefuseForm(formdata=None),
         "reconsider_form": posted.get("reconsider_form") or ReconsiderationForm(formdata=None),
+        "payment_form": posted.get("payment_form") or PaymentForm(formdata=None, data={"paid_on": today}),
     }
     if any(form.errors for form in posted.values()):
         status = max(status, 400)
@@ -165,6 +165,7 @@ def _detail(application: Application, status: int = 200, **posted: BaseForm) -> 
         "applications/detail.html",
         application=application,
         file=file,
+        fee_line=fee_text(file.fee, str(get_locale())),
         today=today,
         overdue=queries.is_overdue(application, today),
         events_by_id={event.id: event for event in application.events},
@@ -291,6 +292,23 @@ def approve(application_id: int) -> PageResult:
         )
 
     return _decide(application, "approve_form", form, act)
+
+
+@bp.post("/<int:application_id>/payment")
+@roles(*STAFF)
+def record_payment(application_id: int) -> PageResult:
+    application = _application(application_id)
+    form = PaymentForm()
+
+    def act(user: User, moment: datetime) -> Step:
+        receipt = form.receipt_number.data or ""
+        paid_on: date = form.paid_on.data  # type: ignore[assignment]
+        services.record_payment(
+            get_session(), application, officer=user, receipt_number=receipt, paid_on=paid_on, now=moment
+        )
+        return Step(_("The payment was recorded."), _back(application))
+
+    return _decide(application, "payment_form", form, act)
 
 
 @bp.post("/<int:application_id>/refuse")

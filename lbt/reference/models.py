@@ -119,6 +119,8 @@ class Agreement(Audited, Base):
     fee_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     fee_currency: Mapped[str] = mapped_column(String(3), default="EUR")
     fee_exemptions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # how and where to pay: {locale: text}; the key "" holds the text for every language
+    payment_instructions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     decision_deadline_days: Mapped[int] = mapped_column(default=30)
     reconsideration_days: Mapped[int] = mapped_column(default=14)

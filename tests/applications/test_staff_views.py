@@ -141,7 +141,7 @@ def test_the_application_page_shows_both_scripts_the_checklist_and_the_fee(login
     assert "Resident for 16 years (at least 3 needed)." in text
     assert "No other valid permit." in text
     assert "No alert-list hit." in text
-    assert "Fee due: 20.00 EUR." in text
+    assert "Due: €20.00." in text
     assert "Application submitted" in text  # history
     assert f'/applications/{application.id}/photo"' in text
 

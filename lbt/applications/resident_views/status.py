@@ -8,13 +8,15 @@ from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask import session as web_session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from lbt.applications import services, submission
-from lbt.applications.models import Application, ApplicationStatus, EventKind, FeeStatus, RefusalReason
+from lbt.applications.fees import FeeKind, fee_state, fee_text, payment_instructions
+from lbt.applications.models import Application, ApplicationStatus, EventKind, RefusalReason
 from lbt.applications.resident_forms import (
     DOCUMENT_KIND_LABELS,
     AnswerForm,
@@ -80,11 +82,6 @@ PERMIT_STATUS_LABELS = {
     PermitStatus.ACTIVE: _l("Valid"),
     PermitStatus.SUSPENDED: _l("Suspended"),
     PermitStatus.EXPIRED: _l("Expired"),
-}
-FEE_STATUS_LABELS = {
-    FeeStatus.DUE: _l("to be paid"),
-    FeeStatus.PAID: _l("paid"),
-    FeeStatus.WAIVED: _l("waived"),
 }
 
 
@@ -156,9 +153,16 @@ def _status_page(
     answer_form = answer_form or AnswerForm(formdata=None)
     reconsider_form = reconsider_form or ReconsiderationForm(formdata=None)
     errors = error_list(answer_form) + error_list(reconsider_form)
+    fee = fee_state(application, today)
+    locale = str(get_locale())
     page = render_template(
         "apply/status.html",
         application=application,
+        fee=fee,
+        fee_line=fee_text(fee, locale),
+        payment_instructions=payment_instructions(application.agreement, locale)
+        if fee.kind is FeeKind.DUE
+        else "",
         events=events,
         open_request=requests[-1]
         if requests and application.status is ApplicationStatus.INFO_REQUESTED
@@ -176,7 +180,6 @@ def _status_page(
         event_labels=EVENT_LABELS,
         refusal_labels=REFUSAL_REASON_LABELS,
         permit_status_labels=PERMIT_STATUS_LABELS,
-        fee_status_labels=FEE_STATUS_LABELS,
         document_kind_labels=DOCUMENT_KIND_LABELS,
     )
     return page, 400 if errors or answer_form.form_errors or reconsider_form.form_errors else 200
