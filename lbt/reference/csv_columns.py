@@ -15,7 +15,14 @@ from typing import Any
 
 from lbt.core.errors import N_, ValidationFailed
 from lbt.reference import services
-from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
+from lbt.reference.data import (
+    PAYMENT_INSTRUCTION_FIELDS,
+    AgreementData,
+    BorderSectionData,
+    CrossingPointData,
+    LocalityData,
+    StateData,
+)
 from lbt.reference.lookup import Lookup
 
 OMITTED: Any = object()  # an empty cell that keeps the current value (or, for a new record, the default)
@@ -160,6 +167,7 @@ KINDS: dict[str, Kind] = {
                 Column("fee_amount", number),
                 Column("fee_currency"),
                 Column("fee_exemptions", words, empty=()),
+                *(Column(name) for name in PAYMENT_INSTRUCTION_FIELDS.values()),
                 Column("reasons", words, required=True),
                 Column("decision_deadline_days", integer),
                 Column("reconsideration_days", integer),

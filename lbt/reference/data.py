@@ -9,6 +9,12 @@ from decimal import Decimal
 
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
 
+# the agreement's payment_instructions key ("": every language) -> the AgreementData field (and CSV column)
+PAYMENT_INSTRUCTION_FIELDS = {
+    "": "payment_instructions",
+    **{locale: f"payment_instructions_{locale}" for locale in ("en", "ru", "tg", "ky", "uz")},
+}
+
 
 @dataclass(frozen=True)
 class StateData:
@@ -52,6 +58,13 @@ class AgreementData:
     fee_amount: Decimal = Decimal("0")
     fee_currency: str = "EUR"
     fee_exemptions: tuple[str, ...] = ()
+    # how and where to pay: one text for every language, and the text in a language (preferred there)
+    payment_instructions: str = ""
+    payment_instructions_en: str = ""
+    payment_instructions_ru: str = ""
+    payment_instructions_tg: str = ""
+    payment_instructions_ky: str = ""
+    payment_instructions_uz: str = ""
     reasons: tuple[str, ...] = ()
     decision_deadline_days: int = 30
     reconsideration_days: int = 14
@@ -84,6 +97,11 @@ class AgreementData:
             fee_amount=agreement.fee_amount,
             fee_currency=agreement.fee_currency,
             fee_exemptions=tuple(agreement.fee_exemptions),
+            **{
+                PAYMENT_INSTRUCTION_FIELDS[locale]: text
+                for locale, text in (agreement.payment_instructions or {}).items()
+                if locale in PAYMENT_INSTRUCTION_FIELDS
+            },
             reasons=tuple(agreement.reasons),
             decision_deadline_days=agreement.decision_deadline_days,
             reconsideration_days=agreement.reconsideration_days,

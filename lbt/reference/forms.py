@@ -27,7 +27,7 @@ from wtforms.validators import (
 
 from lbt.reference.csv_import import MAX_BYTES
 from lbt.reference.labels import LANGUAGE_LABELS
-from lbt.reference.rules import DESCRIPTION_LENGTH, LONG_NAME_LENGTH, NAME_LENGTH
+from lbt.reference.rules import DESCRIPTION_LENGTH, LONG_NAME_LENGTH, NAME_LENGTH, PAYMENT_INSTRUCTIONS_LENGTH
 from lbt.web.dates import TypedDateField
 from lbt.web.forms import BaseForm, CheckboxesField
 from lbt.web.labels import CROSSING_POINT_KIND_LABELS, CROSSING_REASON_LABELS, FEE_EXEMPTION_LABELS
@@ -77,6 +77,12 @@ class StateForm(BaseForm):
     name_en = _name(_l("Name in English"))
     name_ru = _name(_l("Name in Russian"))
     name_national = _name(_l("Name in the national language"))
+
+
+def _instructions(label: Any, description: Any = "") -> TextAreaField:
+    return TextAreaField(
+        label, validators=[Optional(), Length(max=PAYMENT_INSTRUCTIONS_LENGTH)], description=description
+    )
 
 
 class AgreementForm(BaseForm):
@@ -147,6 +153,18 @@ class AgreementForm(BaseForm):
         _l("Exempt from the fee"),
         choices=lambda: [(key.value, label) for key, label in FEE_EXEMPTION_LABELS.items()],
     )
+    payment_instructions = _instructions(
+        _l("How to pay the fee (every language)"),
+        _l(
+            "Where and how to pay (bank, account, cashier, what to bring). Shown to applicants while the fee "
+            "is due; a text in the applicant's language below is shown instead when there is one."
+        ),
+    )
+    payment_instructions_en = _instructions(_l("How to pay the fee, in English"))
+    payment_instructions_ru = _instructions(_l("How to pay the fee, in Russian"))
+    payment_instructions_tg = _instructions(_l("How to pay the fee, in Tajik"))
+    payment_instructions_ky = _instructions(_l("How to pay the fee, in Kyrgyz"))
+    payment_instructions_uz = _instructions(_l("How to pay the fee, in Uzbek"))
     reasons = CheckboxesField(
         _l("Accepted reasons to cross"),
         choices=lambda: [(key.value, label) for key, label in CROSSING_REASON_LABELS.items()],

@@ -13,7 +13,14 @@ from enum import StrEnum
 
 from lbt.core.dates import is_time_zone
 from lbt.core.errors import N_, ValidationFailed
-from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
+from lbt.reference.data import (
+    PAYMENT_INSTRUCTION_FIELDS,
+    AgreementData,
+    BorderSectionData,
+    CrossingPointData,
+    LocalityData,
+    StateData,
+)
 from lbt.reference.models import (
     Agreement,
     CrossingPoint,
@@ -36,6 +43,7 @@ EU_MAX_VALIDITY_YEARS = 5  # Art. 10
 MAX_PROCEDURE_DAYS = 365
 MAX_RESIDENCE_YEARS = 99  # Art. 4 sets only the lower bound; this keeps the number sane
 MAX_FEE = Decimal("99999999.99")  # Numeric(10, 2)
+PAYMENT_INSTRUCTIONS_LENGTH = 2000
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 _LETTERS = re.compile(r"^[A-Z]+$")
@@ -128,6 +136,10 @@ def clean_agreement(data: AgreementData) -> AgreementData:
         fee_currency=letters(data.fee_currency, "fee_currency", 3),
         fee_exemptions=choices(data.fee_exemptions, FeeExemption, "fee_exemptions"),
         reasons=choices(data.reasons, CrossingReason, "reasons"),
+        **{
+            name: text(getattr(data, name) or "", name, PAYMENT_INSTRUCTIONS_LENGTH, required=False)
+            for name in PAYMENT_INSTRUCTION_FIELDS.values()
+        },
     )
     two_states(cleaned.state_a_code, cleaned.state_b_code)
     if cleaned.in_force_until is not None and cleaned.in_force_until <= cleaned.in_force_from:

@@ -16,7 +16,14 @@ from lbt.accounts.models import User
 from lbt.core.dates import state_time_zone
 from lbt.core.errors import N_, ValidationFailed
 from lbt.reference import rules
-from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
+from lbt.reference.data import (
+    PAYMENT_INSTRUCTION_FIELDS,
+    AgreementData,
+    BorderSectionData,
+    CrossingPointData,
+    LocalityData,
+    StateData,
+)
 from lbt.reference.lookup import Lookup
 from lbt.reference.models import (
     Agreement,
@@ -155,6 +162,11 @@ def save_agreement(
     for name in _AGREEMENT_NUMBERS:
         setattr(agreement, name, getattr(data, name))
     agreement.fee_exemptions = list(data.fee_exemptions)
+    agreement.payment_instructions = {
+        locale: getattr(data, name)
+        for locale, name in PAYMENT_INSTRUCTION_FIELDS.items()
+        if getattr(data, name)
+    }
     agreement.reasons = list(data.reasons)
     agreement.allowed_crossing_points = points
     _finish(session, lookup, agreement, flush)
