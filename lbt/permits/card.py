@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import BinaryIO
 
@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from lbt.core.dates import format_day
+from lbt.core.pdf_document import describe
 from lbt.core.pdf_fonts import BOLD, REGULAR
 from lbt.permits.card_content import CardData, CardError, CardLabels
 from lbt.permits.card_layout import (
@@ -218,10 +219,13 @@ class CardBatch:
     def __init__(self, out: BinaryIO, labels: CardLabels) -> None:
         self.labels = labels
         self.numbers: list[str] = []
-        self._canvas = Canvas(out, pagesize=(CARD_WIDTH, CARD_HEIGHT), pageCompression=1)
-        self._canvas.setAuthor("")  # reportlab would write "anonymous" and "unspecified"
-        self._canvas.setSubject("")
-        self._canvas.setCreator("lbt")
+        # DejaVu from the start: reportlab's default Helvetica would sit unused among the resources
+        self._canvas = Canvas(
+            out, pagesize=(CARD_WIDTH, CARD_HEIGHT), pageCompression=1, initialFontName=REGULAR
+        )
+        describe(
+            self._canvas, title="", subject="Local border traffic permit card", created_at=datetime.now(UTC)
+        )
 
     def add(self, card: CardData) -> None:
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -18,6 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from lbt.core.catalogs import translate
 from lbt.core.errors import N_
+from lbt.core.pdf_document import canvas_maker, document_options
 from lbt.core.pdf_fonts import BOLD, REGULAR, register_fonts
 from lbt.reports.words import word_for
 
@@ -57,6 +59,7 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], say: Any) -> T
                 ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),  # else an unused Helvetica resource
             ]
         )
     )
@@ -138,8 +141,10 @@ def report_pdf(content: Mapping[str, Any], sha256: str) -> bytes:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"LBT report {content['agreement']['code']} {period['half']} v{content['version']}",
-        invariant=True,
+        **document_options(
+            title=f"LBT report {content['agreement']['code']} {period['half']} v{content['version']}",
+            subject="Six-monthly report on local border traffic",
+        ),
     )
-    document.build(story)
+    document.build(story, canvasmaker=canvas_maker(datetime.now(UTC)))
     return buffer.getvalue()

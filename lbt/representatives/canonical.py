@@ -9,9 +9,12 @@ import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from lbt.representatives.models import Meeting, Protocol, ProtocolKind
 
-FORMAT = "lbt-protocol/1"
+FORMAT = "lbt-protocol/2"  # 2 added each side's head of delegation as the register names them
+FORMAT_1 = "lbt-protocol/1"
 
 
 def _plain(value: Any) -> Any:
@@ -38,14 +41,26 @@ def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def meeting_record(meeting: Meeting) -> dict[str, Any]:
+def _heads(meeting: Meeting) -> dict[str, Any]:
+    from lbt.representatives.delegations import heads  # it reads the register, which reads the meeting
+
+    session = object_session(meeting)
+    assert session is not None
+    return {
+        head.state.code: {"name": head.full_name, "post": head.post.value if head.post else None}
+        for head in heads(session, meeting).values()
+        if head is not None
+    }
+
+
+def meeting_record(meeting: Meeting, document_format: str = FORMAT) -> dict[str, Any]:
     """Date, place, participants, agenda, discussion and decisions in every working language."""
     section = meeting.section
     participants = sorted(
         meeting.participants,
         key=lambda p: (p.state.code, not p.is_head, p.full_name, p.role),
     )
-    return {
+    record = {
         "section": section.code,
         "languages": sorted(section.working_languages),
         "meeting": meeting.id,
@@ -82,16 +97,28 @@ def meeting_record(meeting: Meeting) -> dict[str, Any]:
             for item in sorted(meeting.agenda, key=lambda item: item.position)
         ],
     }
+    if document_format != FORMAT_1:
+        record["heads"] = _heads(meeting)
+        for entry, person in zip(record["participants"], participants, strict=True):
+            entry["register"] = person.representative_id
+    return record
 
 
 def protocol_document(protocol: Protocol) -> dict[str, Any]:
     """The protocol is the meeting record; an addendum is its text bound to the signed protocol."""
     meeting = protocol.meeting
+    # a version frozen in an earlier format is checked in that format, so its approvals still hold
+    stored = json.loads(protocol.content).get("format", FORMAT) if protocol.content else FORMAT
+    document_format = FORMAT_1 if stored == FORMAT_1 else FORMAT
     if protocol.kind is ProtocolKind.PROTOCOL:
-        return {"format": FORMAT, "kind": "protocol", "record": meeting_record(meeting)}
+        return {
+            "format": document_format,
+            "kind": "protocol",
+            "record": meeting_record(meeting, document_format),
+        }
     signed = next(p for p in meeting.protocols if p.kind is ProtocolKind.PROTOCOL)
     return {
-        "format": FORMAT,
+        "format": document_format,
         "kind": "addendum",
         "meeting": meeting.id,
         "number": protocol.number,

@@ -16,8 +16,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lbt.core.errors import N_, ValidationFailed
-from lbt.representatives.meetings import ParticipantInput
 from lbt.representatives.models import (
     ActionStatus,
     AgendaKind,
@@ -31,7 +29,7 @@ from lbt.representatives.models import (
     ProtocolStatus,
 )
 from lbt.web.dates import LocalDateTimeField, TypedDateField
-from lbt.web.forms import BaseForm
+from lbt.web.forms import BaseForm, CheckboxesField
 
 TEXT_LENGTH = 8000
 
@@ -131,11 +129,13 @@ class MeetingRequestForm(BaseForm):
             "One item per line. Open decisions of earlier meetings are added first by themselves."
         ),
     )
-    i_am_head = BooleanField(_l("I head my side's delegation"), default=True)
-    participants = TextAreaField(
-        _l("Other participants"),
-        validators=[Optional(), Length(max=TEXT_LENGTH)],
-        description=_l("One per line: side code | name | role, e.g. KG | Asanov A. | border representative."),
+    register_ids = CheckboxesField(
+        _l("Participants from the register"),
+        coerce=int,
+        description=_l(
+            "Each side's border representative heads its delegation unless a deputy is marked on the "
+            "meeting page; interpreters and experts not in the register are added there as guests."
+        ),
     )
 
 
@@ -151,11 +151,26 @@ class CounterProposalForm(BaseForm):
 
 
 class ParticipantForm(BaseForm):
+    """Someone from the register of the meeting's section."""
+
+    representative_id = SelectField(_l("From the register"), coerce=int, validators=[DataRequired()])
+    is_head = BooleanField(_l("Heads the delegation (standing in for the border representative)"))
+
+
+class GuestForm(BaseForm):
+    """An interpreter, an expert or anyone else who is not in the register."""
+
     state_id = SelectField(_l("Side"), coerce=int)
     full_name = StringField(_lp("person", "Name"), validators=[DataRequired(), Length(max=200)])
-    role = StringField(_l("Role"), validators=[DataRequired(), Length(max=120)])
-    is_head = BooleanField(_l("Head of delegation"))
-    is_me = BooleanField(_l("This is me (my account approves the protocol)"))
+    role = StringField(
+        _l("Role"), validators=[DataRequired(), Length(max=120)], description=_l("E.g. interpreter, expert.")
+    )
+
+
+class ReopenForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why the frozen protocol must change"), validators=[DataRequired(), Length(max=TEXT_LENGTH)]
+    )
 
 
 class AgendaItemForm(BaseForm):
@@ -257,23 +272,6 @@ class HandOverForm(BaseForm):
     handing_state_id = SelectField(_l("Handing side"), coerce=int)
     handed_over_at = _start_field(_l("Handed over at"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=TEXT_LENGTH)])
-
-
-def parse_participants(text: str, sides: dict[str, int]) -> list[ParticipantInput]:
-    """Lines "side code | name | role"; a line in another shape is refused beside the field."""
-    people = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        parts = [part.strip() for part in line.split("|")]
-        if len(parts) != 3 or parts[0].upper() not in sides or not parts[1] or not parts[2]:
-            raise ValidationFailed(
-                N_("Write each participant as: side code | name | role (%(line)s)."),
-                "participants",
-                line=line.strip(),
-            )
-        people.append(ParticipantInput(sides[parts[0].upper()], parts[1], parts[2]))
-    return people
 
 
 POST_LABELS = {

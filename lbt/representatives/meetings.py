@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from lbt.accounts.models import User
 from lbt.core.errors import N_, ValidationFailed
 from lbt.reference.models import BorderSection, CrossingPoint
+from lbt.representatives.delegations import ParticipantInput, check_participant
 from lbt.representatives.models import (
     DEFAULT_MIN_NOTICE_DAYS,
     DEFAULT_REPLY_HOURS,
@@ -36,16 +37,6 @@ from lbt.representatives.services import NotYourTurn, WrongStep, other_side, req
 class Rules:
     min_notice_days: int = DEFAULT_MIN_NOTICE_DAYS
     reply_hours: int = DEFAULT_REPLY_HOURS
-
-
-@dataclass(frozen=True)
-class ParticipantInput:
-    state_id: int
-    full_name: str
-    role: str
-    is_head: bool = False
-    user_id: int | None = None
-    representative_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -168,8 +159,11 @@ def request_meeting(
     if not titles and not incidents:
         raise ValidationFailed(N_("Give at least one agenda item."), "agenda")
     for person in participants:
-        if person.state_id not in (section.state_a_id, section.state_b_id):
-            raise ValidationFailed(N_("Participants come from the two sides."), "participants")
+        check_participant(session, section, person)
+    if len({p.representative_id for p in participants if p.representative_id}) < len(
+        [p for p in participants if p.representative_id]
+    ):
+        raise ValidationFailed(N_("Each person from the register takes part once."), "participants")
     meeting = Meeting(
         section=section,
         kind=kind,

@@ -1,178 +1,207 @@
-"""The protocol as a PDF (A4): exactly the frozen canonical content that the heads of delegation
-approved, in every working language, with signature blocks and the approvals' SHA-256 hashes.
+"""The protocol as the document the border representatives sign (A4): exactly the frozen canonical
+content, once per working language, each authentic text complete in itself (its own headings, dates,
+names of states, section, place, both delegations, agenda, discussion and decisions, signature blocks,
+the SHA-256 and both approvals), one language after the other, pages numbered.
 
-Flask-free: the caller passes the translated fixed texts in ``labels``. Fonts are the vendored DejaVu
-ones registered by ``lbt.core.pdf_fonts``, which cover Cyrillic with the Tajik and Kyrgyz letters."""
+Flask-free: fixed texts come from the catalogs (``lbt.core.catalogs.translate``) in each language. Fonts
+are the vendored DejaVu ones, which cover Cyrillic with the Tajik and Kyrgyz letters."""
 
 from __future__ import annotations
 
-import io
 import json
-import unicodedata
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
-from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Spacer
 
-from lbt.core.dates import format_day, format_moment
-from lbt.core.pdf_fonts import BOLD, REGULAR, register_fonts
-from lbt.representatives.models import Protocol, ProtocolKind
-
-BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=13)
-SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
-HEADING = ParagraphStyle(
-    "heading", parent=BODY, fontName=BOLD, fontSize=12, leading=15, spaceBefore=6, spaceAfter=4
+from lbt.core.errors import N_
+from lbt.reference.models import State
+from lbt.representatives.delegations import POST_NAMES
+from lbt.representatives.models import Post, Protocol, ProtocolKind
+from lbt.representatives.pdf_parts import (
+    BODY,
+    HEADING,
+    SMALL,
+    TITLE,
+    build,
+    facts,
+    language_name,
+    long_day,
+    long_moment,
+    p,
+    signature_blocks,
+    state_name,
+    t,
 )
-TITLE = ParagraphStyle("title", parent=BODY, fontName=BOLD, fontSize=15, leading=19, spaceAfter=8)
+
+SUBJECT = N_("Protocol of the meeting of border representatives")
 
 
-def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
-    """A paragraph of plain text: NFC (no shaping in reportlab), markup-escaped, line breaks kept."""
-    value = unicodedata.normalize("NFC", str(text))
-    return Paragraph(escape(value).replace("\n", "<br/>"), style)
-
-
-def _facts(rows: list[tuple[str, Any]]) -> Table:
-    table = Table([[_p(k, SMALL), _p(v)] for k, v in rows], colWidths=[40 * mm, None])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
-    return table
-
-
-def _moment(value: str | datetime, locale: str, zone_name: str) -> str:
-    """A canonical time (ISO, UTC) as the reader writes it, on the section's clock, the zone named."""
-    moment = (
-        value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    )
-    return format_moment(moment, locale, zone_name)
-
-
-def _day(value: str, locale: str) -> str:
+def _role(language: str, role: str) -> str:
+    """A register post in the language; a guest's role as it was typed."""
     try:
-        return format_day(date.fromisoformat(str(value)), locale)
+        return t(language, POST_NAMES[Post(role)])
     except ValueError:
-        return str(value)
+        return role
 
 
-def _record(record: Mapping[str, Any], labels: Mapping[str, str], locale: str, zone_name: str) -> list[Any]:
-    story: list[Any] = [
-        _facts(
+def _moment(value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _header(protocol: Protocol, language: str) -> list[Any]:
+    meeting = protocol.meeting
+    section = meeting.section
+    if protocol.kind is ProtocolKind.PROTOCOL:
+        title = t(language, SUBJECT)
+    else:
+        title = t(language, N_("Addendum %(n)d to the protocol"), n=protocol.number)
+    venue = (
+        f"{meeting.crossing_point.code} {meeting.crossing_point.name}"
+        if meeting.crossing_point
+        else meeting.venue_name
+    )
+    return [
+        p(title, TITLE),
+        p(t(language, N_("Authentic text in %(language)s"), language=language_name(language)), SMALL),
+        Spacer(1, 3 * mm),
+        facts(
             [
-                (labels["section"], record["section"]),
-                (labels["date"], _moment(record["starts_at"], locale, zone_name)),
-                (labels["venue"], record["crossing_point"] or record["venue"]),
-                (labels["host"], record["host"]),
+                (t(language, N_("Border section")), f"{section.code} {section.name}"),
+                (
+                    t(language, N_("States")),
+                    f"{state_name(section.state_a, language)} — {state_name(section.state_b, language)}",
+                ),
+                (
+                    t(language, N_("Date and time")),
+                    long_moment(meeting.starts_at, language, section.zone_name),
+                ),
+                (t(language, N_("Venue")), venue),
+                (t(language, N_("Host")), state_name(meeting.host_state, language)),
             ]
         ),
-        _p(labels["participants"], HEADING),
     ]
-    for person in record["participants"]:
-        head = f" — {labels['head']}" if person["head"] else ""
-        story.append(_p(f"{person['side']}: {person['name']}, {person['role']}{head}"))
-    story.append(_p(labels["agenda"], HEADING))
+
+
+def _delegations(record: dict[str, Any], states: dict[str, State], language: str) -> list[Any]:
+    story: list[Any] = [p(t(language, N_("Delegations")), HEADING)]
+    for code, state in states.items():
+        story.append(p(t(language, N_("Delegation of %(state)s"), state=state_name(state, language)), BODY))
+        head = record.get("heads", {}).get(code)
+        people = [person for person in record["participants"] if person["side"] == code]
+        if head and not any(person["head"] for person in people):
+            role = _role(language, head["post"]) if head["post"] else ""
+            story.append(p(f"• {head['name']}, {role} — {t(language, N_('Head of delegation'))}"))
+        for person in people:
+            suffix = f" — {t(language, N_('Head of delegation'))}" if person["head"] else ""
+            story.append(p(f"• {person['name']}, {_role(language, person['role'])}{suffix}"))
+    return story
+
+
+def _agenda(record: dict[str, Any], states: dict[str, State], language: str) -> list[Any]:
+    story: list[Any] = [p(t(language, N_("Agenda")), HEADING)]
     for item in record["agenda"]:
-        block: list[Any] = [_p(f"{item['position']}. {item['title']}", HEADING)]
-        for language in record["languages"]:
-            text = item["texts"].get(language, {})
-            block.append(_p(f"[{language.upper()}] {labels['summary']}: {text.get('summary', '')}"))
-            if text.get("decision"):
-                block.append(_p(f"[{language.upper()}] {labels['decision']}: {text['decision']}"))
+        text = item["texts"].get(language, {})
+        block: list[Any] = [p(f"{item['position']}. {item['title']}", HEADING)]
+        block += [p(t(language, N_("Discussion")), SMALL), p(text.get("summary", ""))]
+        if text.get("decision"):
+            block += [p(t(language, N_("Decision")), SMALL), p(text["decision"])]
         for action in item["actions"]:
+            responsible = states.get(action["responsible"])
             block.append(
-                _p(
-                    f"• {action['description']} — {labels['responsible']}: {action['responsible']}, "
-                    f"{labels['due']}: {_day(action['due_on'], locale)}"
+                p(
+                    f"• {action['description']} — "
+                    f"{t(language, N_('Responsible side'))}: "
+                    f"{state_name(responsible, language) if responsible else action['responsible']}; "
+                    f"{t(language, N_('Deadline'))}: {long_day(date.fromisoformat(action['due_on']), language)}"
                 )
             )
         story.append(KeepTogether(block))
     return story
 
 
-def _signatures(
-    protocol: Protocol, heads: Mapping[str, str], labels: Mapping[str, str], locale: str
-) -> list[Any]:
+def _signatures(protocol: Protocol, record: dict[str, Any] | None, language: str) -> list[Any]:
     section = protocol.meeting.section
-    zone_name = section.zone_name
     live = {a.state_id: a for a in protocol.approvals if a.voided_at is None}
-    cells = []
+    sides = []
     for state in (section.state_a, section.state_b):
+        name = ""
+        if record is not None:
+            head = record.get("heads", {}).get(state.code)
+            marked = [x for x in record["participants"] if x["side"] == state.code and x["head"]]
+            name = marked[0]["name"] if marked else (head["name"] if head else "")
         approval = live.get(state.id)
-        lines = [
-            _p(f"{labels['head']} ({state.code})", SMALL),
-            _p(heads.get(state.code, "")),
-            Spacer(1, 12 * mm),
-            _p("_" * 30),
-        ]
-        if approval is None:
-            lines.append(_p(labels["not_approved"], SMALL))
-        else:
-            lines.append(
-                _p(f"{labels['approved']}: {_moment(approval.approved_at, locale, zone_name)}", SMALL)
+        note = (
+            t(
+                language,
+                N_("Approved electronically on %(when)s"),
+                when=long_moment(approval.approved_at, language, section.zone_name),
             )
-        cells.append(lines)
-    table = Table([cells], colWidths=["50%", "50%"])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    hashes = [
-        _p(
-            f"{state.code} · {_moment(live[state.id].approved_at, locale, zone_name)} · {labels['content_hash']}:",
-            SMALL,
+            if approval is not None
+            else t(language, N_("Not approved yet"))
         )
-        for state in (section.state_a, section.state_b)
-        if state.id in live
+        sides.append((state, t(language, N_("Head of delegation")), name, note))
+    story: list[Any] = [
+        Spacer(1, 6 * mm),
+        p(t(language, N_("Signatures of the heads of delegation")), HEADING),
+        signature_blocks(language, sides),
+        Spacer(1, 4 * mm),
+        p(
+            f"{t(language, N_('Version'))} {protocol.version} · {t(language, N_('SHA-256 of the approved content'))}:",
+            SMALL,
+        ),
+        p(protocol.content_sha256, SMALL),
     ]
-    story: list[Any] = [_p(labels["signatures"], HEADING), table, Spacer(1, 4 * mm)]
     for state in (section.state_a, section.state_b):
         if state.id in live:
-            story += [hashes.pop(0), _p(live[state.id].content_sha256, SMALL)]
+            approval = live[state.id]
+            story.append(
+                p(
+                    f"{state_name(state, language)}: {t(language, N_('Approved'))} "
+                    f"{long_moment(approval.approved_at, language, section.zone_name)} · "
+                    f"SHA-256 {approval.content_sha256}",
+                    SMALL,
+                )
+            )
     return story
 
 
-def protocol_pdf(protocol: Protocol, labels: Mapping[str, str], locale: str = "en") -> bytes:
-    """The frozen protocol (or addendum) as approved, on A4; times on the section's clock, the zone named,
-    dates as ``locale`` writes them."""
-    register_fonts()
+def protocol_pdf(protocol: Protocol, created_at: datetime, locale: str = "en") -> bytes:
+    """The frozen protocol (or addendum) as approved, one complete authentic text per working language,
+    the reader's language (``locale``) first when it is one of them."""
     document = json.loads(protocol.content)
-    meeting = protocol.meeting
-    zone_name = meeting.section.zone_name
-    if protocol.kind is ProtocolKind.PROTOCOL:
-        title = labels["title"]
-        record = document["record"]
-        story = [_p(title, TITLE), *_record(record, labels, locale, zone_name)]
-        heads = {p["side"]: p["name"] for p in record["participants"] if p["head"]}
-    else:
-        title = labels["addendum"]
-        story = [
-            _p(title, TITLE),
-            _facts(
-                [
-                    (labels["section"], meeting.section.code),
-                    (labels["date"], _moment(meeting.starts_at, locale, zone_name)),
-                ]
-            ),
-        ]
-        for language, text in sorted(document["texts"].items()):
-            story.append(_p(f"[{language.upper()}] {text}"))
-        heads = {p.state.code: p.full_name for p in meeting.participants if p.is_head}
-    story += [
-        Spacer(1, 6 * mm),
-        _p(f"{labels['version']} {protocol.version} · SHA-256 {protocol.content_sha256}", SMALL),
-        *_signatures(protocol, heads, labels, locale),
-    ]
-    buffer = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=title,
-        author="LBT",
-        invariant=1,
+    section = protocol.meeting.section
+    states = {section.state_a.code: section.state_a, section.state_b.code: section.state_b}
+    languages = sorted(section.working_languages, key=lambda lang: (lang != locale, lang))
+    record = document.get("record")
+    story: list[Any] = []
+    for index, language in enumerate(languages):
+        if index:
+            story.append(PageBreak())
+        story += _header(protocol, language)
+        if record is not None:
+            story += _delegations(record, states, language)
+            story += _agenda(record, states, language)
+        else:
+            story += [
+                p(t(language, N_("Amends the protocol whose SHA-256 is")), SMALL),
+                p(document["amends_sha256"], SMALL),
+                Spacer(1, 3 * mm),
+                p(document["texts"].get(language, "")),
+            ]
+        story += _signatures(protocol, record, language)
+    first = languages[0] if languages else "en"
+    title = (
+        t(first, SUBJECT)
+        if record is not None
+        else t(first, N_("Addendum %(n)d to the protocol"), n=protocol.number)
     )
-    pdf.build(story)
-    return buffer.getvalue()
+    return build(
+        story,
+        title=f"{title}: {section.code}, {long_day(protocol.meeting.starts_at.date(), first)}",
+        subject=t(first, SUBJECT),
+        created_at=created_at,
+    )

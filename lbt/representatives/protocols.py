@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from lbt.accounts.models import User
 from lbt.core.dates import local_day
 from lbt.core.errors import N_, AccessDenied, ValidationFailed
+from lbt.reference.models import State
 from lbt.representatives.canonical import content_of
+from lbt.representatives.delegations import check_participant, head_of, heads, is_frozen
 from lbt.representatives.meetings import ParticipantInput
 from lbt.representatives.models import (
     Action,
@@ -39,23 +41,43 @@ from lbt.representatives.services import (
 EDITABLE_STATUSES = (MeetingStatus.REQUESTED, MeetingStatus.SCHEDULED, MeetingStatus.HELD)
 
 
-def _void_live_approvals(protocol: Protocol, now: datetime) -> None:
-    for approval in protocol.approvals:
-        if approval.voided_at is None:
-            approval.voided_at = now
-
-
 def _editing(actor: User, meeting: Meeting, now: datetime, *, held: bool = False) -> int:
-    """Any change to the record voids the approvals given so far; a signed record refuses changes."""
+    """A frozen record takes no change until a side reopens it (which says that it voids the approvals);
+    a signed record refuses changes: corrections are addenda."""
     side = require_side(actor, meeting.section)
     if is_record_locked(meeting):
         raise ProtocolLocked(N_("The protocol is signed; write corrections as an addendum."))
     if meeting.status not in EDITABLE_STATUSES or (held and meeting.status is not MeetingStatus.HELD):
         raise WrongStep(N_("This part of the record is written once the meeting has been held."))
-    for protocol in meeting.protocols:
-        if protocol.kind is ProtocolKind.PROTOCOL:
-            _void_live_approvals(protocol, now)
+    if is_frozen(the_protocol(meeting)):
+        raise WrongStep(
+            N_(
+                "The protocol is frozen for approval: reopen it first (that voids the approvals given so far)."
+            )
+        )
     return side
+
+
+def reopen_protocol(
+    session: Session, actor: User, protocol: Protocol, *, reason: str, now: datetime
+) -> Protocol:
+    """A frozen, unsigned protocol (or addendum) opened again for changes, on purpose and with a reason:
+    the approvals given so far are void (each says by whom and why) and both heads approve again."""
+    require_side(actor, protocol.meeting.section)
+    if protocol.is_locked:
+        raise ProtocolLocked(N_("The protocol is signed; write corrections as an addendum."))
+    if not is_frozen(protocol):
+        raise WrongStep(N_("The protocol is not frozen; it can be edited directly."))
+    if not reason.strip():
+        raise ValidationFailed(N_("Say why the protocol is reopened."), "reason")
+    for approval in protocol.approvals:
+        if approval.voided_at is None:
+            approval.voided_at = now
+            approval.voided_by_id = actor.id
+            approval.void_reason = reason.strip()
+    protocol.frozen_at = None
+    session.flush()
+    return protocol
 
 
 def add_agenda_item(
@@ -89,8 +111,7 @@ def record_participant(
     session: Session, actor: User, meeting: Meeting, person: ParticipantInput, *, now: datetime
 ) -> MeetingParticipant:
     _editing(actor, meeting, now)
-    if person.state_id not in (meeting.section.state_a_id, meeting.section.state_b_id):
-        raise ValidationFailed(N_("Participants come from the two sides."), "state_id")
+    check_participant(session, meeting, person)
     if person.is_head and any(p.is_head and p.state_id == person.state_id for p in meeting.participants):
         raise ValidationFailed(N_("Each side has one head of delegation."), "is_head")
     participant = MeetingParticipant(
@@ -168,6 +189,11 @@ def add_action(
     return action
 
 
+def actor_state(meeting: Meeting, side: int) -> State:
+    section = meeting.section
+    return section.state_a if side == section.state_a_id else section.state_b
+
+
 def the_protocol(meeting: Meeting) -> Protocol | None:
     return next((p for p in meeting.protocols if p.kind is ProtocolKind.PROTOCOL), None)
 
@@ -180,7 +206,7 @@ def _freeze(session: Session, protocol: Protocol, now: datetime) -> Protocol:
         protocol.content = content
         protocol.content_sha256 = digest
         protocol.frozen_at = now
-        _void_live_approvals(protocol, now)
+    protocol.frozen_at = protocol.frozen_at or now
     session.flush()
     return protocol
 
@@ -202,8 +228,19 @@ def freeze_protocol(session: Session, actor: User, meeting: Meeting, *, now: dat
                 position=item.position,
                 languages=", ".join(missing),
             )
-    if not any(p.is_head for p in meeting.participants):
-        raise ValidationFailed(N_("Record each side's head of delegation."), "participants")
+    for state_id, head in heads(session, meeting).items():
+        if head is None:
+            state = (
+                meeting.section.state_a if state_id == meeting.section.state_a_id else meeting.section.state_b
+            )
+            raise ValidationFailed(
+                N_(
+                    "%(state)s has no head of delegation: mark one among the participants or appoint its "
+                    "border representative in the register."
+                ),
+                "participants",
+                state=state.code,
+            )
     protocol = the_protocol(meeting)
     if protocol is None:
         protocol = Protocol(number=0, kind=ProtocolKind.PROTOCOL, status=ProtocolStatus.DRAFT)
@@ -228,9 +265,10 @@ def approve_protocol(session: Session, actor: User, protocol: Protocol, *, now: 
     side = require_side(actor, meeting.section)
     if protocol.is_locked:
         raise ProtocolLocked(N_("The protocol is already signed."))
-    if not any(p.is_head and p.state_id == side and p.user_id == actor.id for p in meeting.participants):
+    head = head_of(session, meeting, actor_state(meeting, side))
+    if head is None or head.user_id != actor.id:
         raise AccessDenied(N_("Only your side's head of delegation approves the protocol."))
-    if not protocol.content_sha256:
+    if not protocol.content_sha256 or protocol.frozen_at is None:
         raise WrongStep(N_("Freeze the protocol before approving it."))
     session.flush()
     if content_of(protocol)[1] != protocol.content_sha256:
@@ -290,6 +328,12 @@ def edit_addendum(
         raise WrongStep(N_("This is not an addendum."))
     if addendum.is_locked:
         raise ProtocolLocked(N_("The addendum is signed; write a new addendum."))
+    if any(a.voided_at is None for a in addendum.approvals):
+        raise WrongStep(
+            N_(
+                "The protocol is frozen for approval: reopen it first (that voids the approvals given so far)."
+            )
+        )
     cleaned = _addendum_texts(addendum.meeting, texts)
     addendum.addendum_texts = cleaned
     return _freeze(session, addendum, now)

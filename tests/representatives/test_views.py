@@ -16,6 +16,7 @@ from lbt.representatives.ics import CalendarEvent, calendar
 from lbt.representatives.models import HandOverAct, Meeting, MeetingStatus, ProtocolStatus
 from tests.fixtures.clients import Client
 from tests.fixtures.database import Clock
+from tests.fixtures.representatives import appoint_chiefs
 
 
 def _client(app: Flask, username: str) -> Client:
@@ -30,12 +31,14 @@ def _at(moment) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def tj(app, reps) -> Client:  # type: ignore[no-untyped-def]
+def tj(app, db, ref, reps) -> Client:  # type: ignore[no-untyped-def]
+    appoint_chiefs(db, ref, reps)
     return _client(app, "rep-tj")
 
 
 @pytest.fixture
-def kg(app, reps) -> Client:  # type: ignore[no-untyped-def]
+def kg(app, db, ref, reps) -> Client:  # type: ignore[no-untyped-def]
+    appoint_chiefs(db, ref, reps)
     return _client(app, "rep-kg")
 
 
@@ -48,8 +51,6 @@ def _request(tj: Client, ref, clock: Clock, **overrides: str):  # type: ignore[n
         "venue_name": "Vorukh school",
         "host_state_id": "0",
         "agenda": "Grazing near sign 114\nWater schedule",
-        "i_am_head": "y",
-        "participants": "KG | Bekova B. | interpreter",
     }
     data.update(overrides)
     return tj.submit("/representatives/meetings/new", data)
@@ -93,14 +94,8 @@ def test_request_counter_proposal_accept_record_freeze_approve_by_both_and_locke
     clock.now = later + timedelta(hours=2)
     assert kg.submit(f"{url}/held").status_code == 302
     response = kg.submit(
-        f"{url}/participants",
-        {
-            "participant-state_id": str(ref.kg.id),
-            "participant-full_name": "Asanov A.",
-            "participant-role": "border representative",
-            "participant-is_head": "y",
-            "participant-is_me": "y",
-        },
+        f"{url}/guests",
+        {"guest-state_id": str(ref.kg.id), "guest-full_name": "Bekova B.", "guest-role": "interpreter"},
     )
     assert response.status_code == 302
 

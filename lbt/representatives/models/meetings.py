@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lbt.representatives.models.actions import Action
     from lbt.representatives.models.incidents import Incident
     from lbt.representatives.models.protocols import Protocol
+    from lbt.representatives.models.register import Representative
 
 DEFAULT_MIN_NOTICE_DAYS = 7
 DEFAULT_REPLY_HOURS = 48
@@ -117,7 +118,9 @@ class MeetingExchange(Audited, Base):
 
 
 class MeetingParticipant(Audited, Base):
-    """A participant, proposed with the request or recorded at the meeting, with their role."""
+    """A participant, proposed with the request or recorded at the meeting: a representative or staff
+    member from the register (``representative_id``; name and post copied as they stood), or a guest
+    (an interpreter, an expert) named with their role."""
 
     __tablename__ = "meeting_participants"
 
@@ -133,10 +136,16 @@ class MeetingParticipant(Audited, Base):
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
     state: Mapped[State] = relationship()
     user: Mapped[User | None] = relationship()  # who gets the invitation and reminder mails
+    representative: Mapped[Representative | None] = relationship()
 
     __table_args__ = (
         partial_unique("uq_meeting_participants_one_head", "meeting_id", "state_id", where="is_head"),
+        UniqueConstraint("meeting_id", "representative_id"),
     )
+
+    @property
+    def is_guest(self) -> bool:
+        return self.representative_id is None
 
 
 class AgendaItem(Audited, Base):

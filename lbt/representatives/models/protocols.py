@@ -65,11 +65,14 @@ class ProtocolApproval(Audited, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     content_sha256: Mapped[str] = mapped_column(String(64))
     approved_at: Mapped[datetime]
-    voided_at: Mapped[datetime | None]  # the record changed after the approval
+    voided_at: Mapped[datetime | None]  # the protocol was reopened after the approval
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str] = mapped_column(Text, default="")  # why it was reopened, as its side wrote
 
     protocol: Mapped[Protocol] = relationship(back_populates="approvals")
     state: Mapped[State] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
 
     __table_args__ = (
         partial_unique(

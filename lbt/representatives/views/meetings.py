@@ -6,27 +6,28 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from flask import Response, abort, redirect, url_for
-from flask_babel import get_locale
+from flask import abort, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lbt.accounts.models import Role
-from lbt.representatives import actions, incidents, meetings, protocols
+from lbt.core.dates import local_day
+from lbt.representatives import actions, delegations, incidents, meetings, protocols
 from lbt.representatives.forms import (
+    POST_LABELS,
     CounterProposalForm,
     DeclineForm,
     FollowUpForm,
+    GuestForm,
     MeetingRequestForm,
     NoteForm,
     ParticipantForm,
+    ReopenForm,
     addendum_form,
     item_text_form,
-    parse_participants,
 )
-from lbt.representatives.models import AgendaItem, Meeting, MeetingKind, MeetingStatus, Protocol
-from lbt.representatives.pdf import protocol_pdf
-from lbt.representatives.services import add_internal_note, internal_notes, is_record_locked, side_in
+from lbt.representatives.models import Meeting, MeetingKind, MeetingStatus, Representative
+from lbt.representatives.services import internal_notes, is_record_locked, side_in
 from lbt.representatives.views.common import (
     OPEN_INCIDENT_STATUSES,
     PageResult,
@@ -101,15 +102,23 @@ def new_meeting() -> PageResult:
     form.host_state_id.choices = [(0, _("By alternation")), *_sides(section)]
     hosts = {s.id: meetings.proposed_host(session, s, user.state_id) for s in sections}
 
+    register = {
+        r.id: r
+        for s in sections
+        for r in delegations.register_choices(session, s, local_day(now(), s.zone_name))
+    }
+    form.register_ids.choices = [
+        (r.id, f"{r.section.code} · {r.state.code} · {r.full_name}, {POST_LABELS[r.post]}")
+        for r in register.values()
+    ]
+    if not form.is_submitted():
+        form.register_ids.data = [
+            r.id for r in register.values() if r.user_id == user.id and r.section_id == section.id
+        ]
+
     def request() -> Meeting:
-        people = parse_participants(
-            form.participants.data or "", {code: sid for sid, code in _sides(section)}
-        )
-        if form.i_am_head.data:
-            head = meetings.ParticipantInput(
-                user.state_id, user.full_name or user.username, _("border representative"), True, user.id
-            )
-            people = [head, *people]
+        chosen = [register[i] for i in form.register_ids.data or () if i in register]
+        people = [delegations.from_register(r) for r in chosen]
         return meetings.request_meeting(
             session,
             user,
@@ -149,6 +158,8 @@ def _meeting_page(meeting: Meeting, **submitted: BaseForm) -> tuple[str, int]:
         "decline": shown("decline", DeclineForm),
         "counter": shown("counter", CounterProposalForm),
         "participant": shown("participant", ParticipantForm),
+        "guest": shown("guest", GuestForm),
+        "reopen": shown("reopen", ReopenForm),
         "note": shown("note", NoteForm),
         "addendum": shown("addendum", lambda **kw: addendum_form(languages, **kw)),
         "button": ActionForm(formdata=None),
@@ -161,8 +172,17 @@ def _meeting_page(meeting: Meeting, **submitted: BaseForm) -> tuple[str, int]:
             f"item{item.id}", lambda **kw: item_text_form(languages, **kw), **texts
         )
         forms[f"action{item.id}"] = shown(f"action{item.id}", FollowUpForm)
+    forms["participant"].representative_id.choices = [  # type: ignore[attr-defined]
+        (r.id, f"{r.state.code} · {r.full_name}, {POST_LABELS[r.post]}")
+        for r in delegations.register_choices(
+            session, section, local_day(meeting.starts_at, section.zone_name)
+        )
+        if all(p.representative_id != r.id for p in meeting.participants)
+    ]
     side = side_in(user, section)
     protocol = protocols.the_protocol(meeting)
+    heads = delegations.heads(session, meeting)
+    my_head = heads.get(side) if side else None
     return _render(
         "representatives/meeting.html",
         forms,
@@ -178,7 +198,14 @@ def _meeting_page(meeting: Meeting, **submitted: BaseForm) -> tuple[str, int]:
         approvals_valid={
             a.id: protocols.approval_is_valid(a) for p in meeting.protocols for a in p.approvals
         },
-        is_head=any(p.is_head and p.user_id == user.id for p in meeting.participants),
+        is_head=my_head is not None and my_head.user_id == user.id,
+        heads=heads,
+        frozen=delegations.is_frozen(protocol),
+        steps=[
+            (_(step.message, **step.params) if step.params else _(step.message), step.done)
+            for step in delegations.next_steps(session, meeting, now())
+        ],
+        post_labels=POST_LABELS,
         notes=internal_notes(session, user, meeting),
     )
 
@@ -245,143 +272,29 @@ def held(meeting_id: int) -> PageResult:
 @bp.post("/meetings/<int:meeting_id>/participants")
 @roles(Role.REPRESENTATIVE)
 def add_participant(meeting_id: int) -> PageResult:
-    m, form, user = _get(Meeting, meeting_id), ParticipantForm(prefix="participant"), _user()
+    m, form, session = _get(Meeting, meeting_id), ParticipantForm(prefix="participant"), get_session()
+    form.representative_id.choices = [
+        (r.id, r.full_name)
+        for r in delegations.register_choices(session, m.section, local_day(m.starts_at, m.section.zone_name))
+    ]
 
     def call() -> None:
-        me = bool(form.is_me.data)
-        person = meetings.ParticipantInput(
-            user.state_id if me else form.state_id.data,  # type: ignore[arg-type]
-            form.full_name.data or "",
-            form.role.data or "",
-            bool(form.is_head.data),
-            user.id if me else None,
-        )
-        protocols.record_participant(get_session(), user, m, person, now=now())
+        chosen = session.get(Representative, form.representative_id.data)
+        if chosen is None:
+            abort(404)
+        person = delegations.from_register(chosen, is_head=bool(form.is_head.data))
+        protocols.record_participant(session, _user(), m, person, now=now())
 
     return _on_meeting(m, "participant", form, call, _("The participant was added."))
 
 
-@bp.post("/meetings/<int:meeting_id>/items/<int:item_id>/texts")
+@bp.post("/meetings/<int:meeting_id>/guests")
 @roles(Role.REPRESENTATIVE)
-def item_texts(meeting_id: int, item_id: int) -> PageResult:
-    m, item = _get(Meeting, meeting_id), _get(AgendaItem, item_id)
-    if item.meeting_id != m.id:
-        abort(404)
-    languages = list(m.section.working_languages)
-    form = item_text_form(languages, prefix=f"item{item.id}")
+def add_guest(meeting_id: int) -> PageResult:
+    m, form = _get(Meeting, meeting_id), GuestForm(prefix="guest")
 
     def call() -> None:
-        for language in languages:
-            summary, decision = (
-                form[f"summary_{language}"].data or "",
-                form[f"decision_{language}"].data or "",
-            )
-            if summary.strip() or decision.strip() or item.text_in(language):
-                protocols.write_item_text(
-                    get_session(),
-                    _user(),
-                    item,
-                    language=language,
-                    summary=summary,
-                    decision=decision,
-                    now=now(),
-                )
+        person = delegations.guest(form.state_id.data, form.full_name.data or "", form.role.data or "")  # type: ignore[arg-type]
+        protocols.record_participant(get_session(), _user(), m, person, now=now())
 
-    return _on_meeting(
-        m, f"item{item.id}", form, call, _("The record of item %(n)d was saved.", n=item.position)
-    )
-
-
-@bp.post("/meetings/<int:meeting_id>/items/<int:item_id>/actions")
-@roles(Role.REPRESENTATIVE)
-def add_action(meeting_id: int, item_id: int) -> PageResult:
-    m, item = _get(Meeting, meeting_id), _get(AgendaItem, item_id)
-    if item.meeting_id != m.id:
-        abort(404)
-    form = FollowUpForm(prefix=f"action{item.id}")
-    call = partial(
-        protocols.add_action,
-        get_session(),
-        _user(),
-        item,
-        responsible_state_id=form.responsible_state_id.data,  # type: ignore[arg-type]
-        description=form.description.data or "",
-        due_on=form.due_on.data,  # type: ignore[arg-type]
-        now=now(),
-    )
-    return _on_meeting(m, f"action{item.id}", form, call, _("The action was added."))
-
-
-@bp.post("/meetings/<int:meeting_id>/freeze")
-@roles(Role.REPRESENTATIVE)
-def freeze(meeting_id: int) -> PageResult:
-    m = _get(Meeting, meeting_id)
-    call = partial(protocols.freeze_protocol, get_session(), _user(), m, now=now())
-    return _on_meeting(
-        m, "button", ActionForm(), call, _("The protocol was frozen; the heads of delegation may approve it.")
-    )
-
-
-@bp.post("/protocols/<int:protocol_id>/approve")
-@roles(Role.REPRESENTATIVE)
-def approve(protocol_id: int) -> PageResult:
-    protocol = _get(Protocol, protocol_id)
-    call = partial(protocols.approve_protocol, get_session(), _user(), protocol, now=now())
-    return _on_meeting(protocol.meeting, "button", ActionForm(), call, _("Your side approved the protocol."))
-
-
-@bp.post("/meetings/<int:meeting_id>/addendum")
-@roles(Role.REPRESENTATIVE)
-def addendum(meeting_id: int) -> PageResult:
-    m = _get(Meeting, meeting_id)
-    languages = list(m.section.working_languages)
-    form = addendum_form(languages, prefix="addendum")
-    texts = {lang: form[f"text_{lang}"].data or "" for lang in languages}
-    draft = next((p for p in m.protocols if p.number and not p.is_locked), None)
-    if draft is not None:
-        call = partial(protocols.edit_addendum, get_session(), _user(), draft, texts, now=now())
-    else:
-        call = partial(protocols.add_addendum, get_session(), _user(), m, texts, now=now())
-    return _on_meeting(m, "addendum", form, call, _("The addendum was frozen; it needs both approvals."))
-
-
-@bp.post("/meetings/<int:meeting_id>/notes")
-@roles(Role.REPRESENTATIVE)
-def add_note(meeting_id: int) -> PageResult:
-    m, form = _get(Meeting, meeting_id), NoteForm(prefix="note")
-    call = partial(add_internal_note, get_session(), _user(), m, form.text.data or "", now=now())
-    return _on_meeting(m, "note", form, call, _("Your internal note was saved."))
-
-
-@bp.get("/protocols/<int:protocol_id>.pdf")
-@roles(Role.REPRESENTATIVE)
-def protocol_file(protocol_id: int) -> Response:
-    protocol = _get(Protocol, protocol_id)
-    if not protocol.content_sha256:
-        abort(404)
-    labels = {
-        "title": _("Protocol of the meeting of border representatives"),
-        "addendum": _("Addendum %(n)d to the protocol", n=protocol.number),
-        "section": _("Border section"),
-        "date": _("Date"),
-        "venue": _("Venue"),
-        "host": _("Host"),
-        "participants": _("Participants"),
-        "agenda": _("Agenda"),
-        "summary": _("Discussion"),
-        "decision": _("Decision"),
-        "responsible": _("Responsible side"),
-        "due": _("Deadline"),
-        "signatures": _("Signatures of the heads of delegation"),
-        "head": _("Head of delegation"),
-        "approved": _("Approved"),
-        "not_approved": _("Not approved yet"),
-        "content_hash": _("SHA-256 of the approved content"),
-        "version": _("Version"),
-    }
-    pdf = protocol_pdf(protocol, labels, str(get_locale()))
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="protocol-{protocol.meeting_id}-{protocol.number}.pdf"'
-    )
-    return response
+    return _on_meeting(m, "guest", form, call, _("The guest was added."))
