@@ -101,6 +101,10 @@ def service_worker() -> Response:
     return response
 
 
+# the installed app's icons (static/img, drawn once with Pillow from favicon.svg): name, size, purpose
+MANIFEST_ICONS = (("icon-192", 192, "any"), ("icon-512", 512, "any"), ("icon-maskable-512", 512, "maskable"))
+
+
 @bp.get("/manifest.webmanifest")
 @public
 def manifest() -> Response:
@@ -119,7 +123,16 @@ def manifest() -> Response:
                     "src": url_for("static", filename="img/favicon.svg"),
                     "sizes": "any",
                     "type": "image/svg+xml",
-                }
+                },
+                *(
+                    {
+                        "src": url_for("static", filename=f"img/{name}.png"),
+                        "sizes": f"{size}x{size}",
+                        "type": "image/png",
+                        "purpose": purpose,
+                    }
+                    for name, size, purpose in MANIFEST_ICONS
+                ),
             ],
         }
     )

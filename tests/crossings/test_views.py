@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from PIL import Image
 
 from lbt.accounts.models import Role
 from lbt.applications.models import FeeStatus
@@ -222,6 +224,23 @@ def test_the_manifest_starts_at_the_verify_page(client):
     assert body["start_url"] == "/crossings/verify"
     assert body["scope"] == "/crossings/"
     assert body["display"] == "standalone" and body["icons"]
+
+
+def test_the_manifests_icons_exist_with_their_sizes(client):
+    """An installable app needs 192 and 512 px PNG icons and a maskable one (full-bleed background)."""
+    icons = client.get("/crossings/manifest.webmanifest").get_json(force=True)["icons"]
+    pngs = {(icon["sizes"], icon.get("purpose", "any")) for icon in icons if icon["type"] == "image/png"}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= pngs
+    for icon in icons:
+        with client.get(icon["src"]) as response:  # a file response: closed when read
+            assert response.status_code == 200 and response.mimetype == icon["type"], icon["src"]
+            data = response.data
+        if icon["type"] == "image/png":
+            with Image.open(io.BytesIO(data)) as image:
+                size = int(icon["sizes"].split("x")[0])
+                assert image.size == (size, size), icon["src"]
+                if icon["purpose"] == "maskable":
+                    assert image.convert("RGBA").getpixel((0, 0))[3] == 255  # no transparent corners
 
 
 def test_the_verify_page_links_what_it_needs_offline(guard):
