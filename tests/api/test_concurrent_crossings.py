@@ -165,3 +165,29 @@ def test_a_good_item_beside_a_bad_one_is_stored_over_http(server: Server) -> Non
     assert status == 200, body
     assert [r["status"] for r in body["results"]] == ["stored", "invalid"]
     assert server.crossings_of(number) == 1
+
+
+def test_the_summaries_equal_a_recount_after_concurrent_batches(server: Server) -> None:
+    """Batches of the same holders racing each other (each permit's lock serialises them): who is
+    inside and the day counts still equal what the crossings say (issue 11)."""
+    from datetime import timedelta
+
+    from lbt.crossings.summaries import Differences, rebuild
+
+    numbers = [new_permit(server, f"AC77701{index:02d}") for index in range(3)]
+    start = datetime.now(UTC) - timedelta(hours=2)
+
+    def trip(thread: int) -> list[dict[str, Any]]:
+        moment = start + timedelta(minutes=thread * 5)
+        return [
+            entry(number, at=(moment + timedelta(minutes=k)).isoformat(), offline=True, direction=direction)
+            for k, (number, direction) in enumerate(
+                (number, direction) for number in numbers for direction in ("entry", "exit")
+            )
+            if thread % 3 or direction == "entry"  # a third of the trips leave the holders inside
+        ]
+
+    answers = all_at_once(server, [trip(thread) for thread in range(THREADS)])
+    assert [status for status, _ in answers] == [200] * THREADS, answers
+    with server.state.database.transaction() as session:
+        assert rebuild(session) == Differences(presence=0, day_counts=0)
