@@ -5,7 +5,7 @@ that show every date and time through Babel in the reader's locale (``lbt.core.d
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
@@ -158,10 +158,24 @@ def moment_filter(value: datetime | None, *_ignored: Any, zone: str | None = Non
     return dates.format_moment(value, get_locale(), zone or instance_zone())
 
 
+def machine_time(value: date | datetime | None) -> str:
+    """``|machine_time``: a ``datetime`` attribute as HTML reads it: an aware moment in UTC to the
+    second (``2026-12-01T19:14:00Z``; ``.isoformat()`` gives six-digit fractions, which HTML refuses),
+    a day as ``2026-12-01``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+    return value.isoformat()
+
+
 def init_date_filters(app: Flask) -> None:
     """Flask-Babel's filters of the same names are replaced, so every page's dates follow one rule."""
     app.jinja_env.filters["dateformat"] = day_filter
     app.jinja_env.filters["datetimeformat"] = moment_filter
     app.jinja_env.filters["localtime"] = moment_filter
+    app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.globals["date_hint"] = date_hint
     app.jinja_env.globals["date_pattern"] = lambda: dates.day_pattern(get_locale())

@@ -108,6 +108,13 @@ def keep_dates_in_range(form: Any, field: Field) -> None:
 SHARED_VALIDATORS = (refuse_control_characters, keep_dates_in_range)
 
 
+def _has_placeholder(field: Any) -> bool:
+    """Whether a select's first option is an empty placeholder (value "")."""
+    for choice in field.iter_choices():
+        return choice[0] in ("", None)
+    return True
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> Any:
@@ -126,6 +133,16 @@ class BaseForm(FlaskForm):
             field: Field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
             field.validators = [*SHARED_VALIDATORS, *field.validators]
             return field
+
+        def render_field(self, field: Field, render_kw: dict[str, Any]) -> Any:
+            """Valid HTML on pages with many forms: the CSRF token has no ``id`` (a page with two
+            forms would repeat it), and a select that always has a choice (its first option is not
+            an empty placeholder) is not marked ``required``, which HTML allows only with one."""
+            if field.type == "CSRFTokenField":
+                render_kw = {"id": False, **render_kw}
+            elif field.type in ("SelectField", "QuerySelectField") and not _has_placeholder(field):
+                render_kw = {"required": False, **render_kw}
+            return super().render_field(field, render_kw)  # type: ignore[misc]
 
     def show_error(self, error: ValidationFailed) -> None:
         """Put a service's refusal beside the field it concerns (or above the form)."""
