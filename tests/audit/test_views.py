@@ -140,8 +140,8 @@ def test_pages_follow_each_other_without_gap_or_overlap(auditor, db, log):
 @pytest.mark.parametrize(
     "query,field_message",
     [
-        ("since=not-a-date", "Not a valid date value."),
-        ("until=2026-13-40", "Not a valid date value."),
+        ("since=not-a-date", "Enter the date as 14/03/1985."),
+        ("until=2026-13-40", "Enter the date as 14/03/1985."),
         ("action=erase", "Not a valid choice."),
         ("entity_type=no_such_table", "Not a valid choice."),
     ],
