@@ -12,11 +12,12 @@ from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role
 from lbt.accounts.services import set_locale
+from lbt.home import counts
 from lbt.home.services import home_summary
 from lbt.web.forms import ActionForm
 from lbt.web.i18n import LOCALE_COOKIE, LOCALES
 from lbt.web.security import is_safe_next, public
-from lbt.web.state import get_session, settings
+from lbt.web.state import get_session, now, settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("home", __name__)
@@ -27,11 +28,13 @@ bp = Blueprint("home", __name__)
 def index() -> Response | str:
     if not current_user.is_authenticated:
         return render_template("home/public.html")
-    summary = home_summary(get_session(), current_user)
+    session = get_session()
+    summary = home_summary(session, current_user)
     public_url = settings().public_url
     return render_template(
         f"home/{Role(current_user.role).value}.html",
         summary=summary,
+        figures=counts.figures(session, current_user, now(), settings().home_state),
         public_url=public_url,
         public_url_elsewhere=current_user.role == Role.ADMIN and not _names_this_host(public_url),
     )

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
@@ -60,6 +60,7 @@ class PermitFilterForm(BaseForm):
         ],
         validators=[Optional()],
     )
+    to_print = BooleanField(_l("Card not printed yet"))
     page = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
 

@@ -63,6 +63,7 @@ class Permit(Audited, Base):
     issued_at: Mapped[datetime] = stamped()
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("permits.id"))
+    card_printed_at: Mapped[datetime | None]  # when staff first downloaded the card to print it
     # the signed QR content
     signing_kid: Mapped[str] = mapped_column(String(64))
     token: Mapped[str] = mapped_column(Text)
@@ -83,6 +84,14 @@ class Permit(Audited, Base):
         # the permit list, newest first (read backwards), and "replaced by" on a permit's page
         Index("ix_permits_agreement_issued", "agreement_id", "issued_at", "id"),
         Index("ix_permits_replaces_id", "replaces_id"),
+        # the officers' "to print": the few valid permits whose card nobody downloaded yet
+        Index(
+            "ix_permits_to_print",
+            "agreement_id",
+            "issued_at",
+            postgresql_where=text("card_printed_at IS NULL AND status = 'active'"),
+            sqlite_where=text("card_printed_at IS NULL AND status = 'active'"),
+        ),
         # the revocation list: the few withdrawn or suspended permits among millions
         Index(
             "ix_permits_withdrawn_valid_until",

@@ -20,6 +20,7 @@ from lbt.permits.models import Permit, PermitStatus
 class PermitFilter:
     search: str = ""
     status: PermitStatus | None = None  # as it stands today: "expired" is an active permit past its end
+    to_print: bool = False  # valid, and its card not downloaded yet
 
 
 def _effective_status_is(status: PermitStatus, today: date) -> ColumnElement[bool]:
@@ -47,6 +48,8 @@ def permits(
     )
     if filters.status is not None:
         query = query.where(_effective_status_is(filters.status, today))
+    if filters.to_print:
+        query = query.where(Permit.card_printed_at.is_(None), Permit.status == PermitStatus.ACTIVE)
     if filters.search.strip():
         query = query.where(
             search_condition(

@@ -75,7 +75,9 @@ def index() -> tuple[str, int] | str:
     if request.args and not form.validate():
         return render_template("permits/index.html", page=Page((), 1, queries.PER_PAGE, 0), **context), 400
     filters = queries.PermitFilter(
-        search=form.q.data or "", status=PermitStatus(form.status.data) if form.status.data else None
+        search=form.q.data or "",
+        status=PermitStatus(form.status.data) if form.status.data else None,
+        to_print=bool(form.to_print.data),
     )
     page = queries.permits(session, _user(), filters, today=today, page=form.page.data or 1)
     return render_template("permits/index.html", page=page, **context)
@@ -166,6 +168,9 @@ def card(permit_id: int) -> Response:
     except FileNotFoundError:
         flash(_("The card cannot be printed: the holder's photo is missing from the file store."), "error")
         return redirect(url_for("permits.detail", permit_id=permit.id))
+    if permit.card_printed_at is None:  # no longer among the officers' "to print"
+        permit.card_printed_at = now()
+        session.commit()
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f"attachment; filename={permit.number}.pdf"
