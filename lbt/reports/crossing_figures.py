@@ -68,6 +68,7 @@ def crossings(session: Session, scope: Scope) -> tuple[Figure, Figure]:
                 (point.code, per_point[point.id, Direction.ENTRY], per_point[point.id, Direction.EXIT])
                 for point in points.values()
             ),
+            series=(1, 2),
         ),
         Figure(
             "crossings_over_time",
@@ -75,6 +76,7 @@ def crossings(session: Session, scope: Scope) -> tuple[Figure, Figure]:
             (N_("Day, week or month"), N_("Entries"), N_("Exits")),
             tuple((key, per_time[key, Direction.ENTRY], per_time[key, Direction.EXIT]) for key in times),
             chart="line",
+            series=(1, 2),
         ),
     )
 

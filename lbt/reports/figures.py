@@ -52,6 +52,7 @@ class Figure:
     columns: tuple[str, ...]  # msgids; the first names the rows' label column
     rows: tuple[tuple[Any, ...], ...]
     chart: str = "bar"  # "bar", "line" (a series over days), or "" (a table only)
+    series: tuple[int, ...] = ()  # the columns the chart draws (at most two bars); () the last one
     notes: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from lbt.core.errors import DomainError
 from lbt.permits.signing import KeyStore
+from lbt.reports.charts import bars_of, chart_of
 from lbt.reports.exports import figure_csv, figure_xlsx, shown_rows
 from lbt.reports.figures import Figure
 from lbt.reports.forms import ReportFilterForm, SixMonthlyForm
@@ -112,18 +113,15 @@ def index() -> tuple[str, int]:
 
 
 def _shown(figure: Figure) -> dict[str, Any]:
-    """The rows in words, and for the chart and its text summary: each row's label and last number."""
+    """The rows in words; the chart's data, its `<progress>` bars and, for the text summary, the largest."""
     rows = shown_rows(figure, _)
-    bars = [
-        (" · ".join(str(value) for value in row[:-1] if value is not None), row[-1])
-        for row in rows
-        if isinstance(row[-1], int | float) and not isinstance(row[-1], bool)
-    ]
-    largest = max(bars, key=lambda bar: bar[1]) if bars else None
+    chart = chart_of(figure, rows, _)
+    bars = bars_of(chart)
     return {
         "rows": rows,
-        "bars": bars if figure.chart and largest and largest[1] else [],
-        "largest": largest,
+        "chart": chart,
+        "bars": bars,
+        "largest": max(bars, key=lambda bar: bar[1]) if bars else None,
     }
 
 
