@@ -25,7 +25,7 @@ class Role(enum.StrEnum):
     ANALYST = "analyst"  # central office: reads the reports of the home state's agreements, changes nothing
 
 
-LOCALES = ("en", "ru", "tg")
+LOCALES = ("en", "ru", "tg", "ky", "uz")  # as lbt.core.catalogs.LOCALES; the check below lists them too
 
 
 def _association(name: str, target: str) -> Table:
@@ -72,7 +72,7 @@ class User(Audited, Base):
 
     __table_args__ = (
         CheckConstraint("username = lower(username)", name="username_lower"),
-        CheckConstraint("locale IS NULL OR locale IN ('en', 'ru', 'tg')", name="locale"),
+        CheckConstraint("locale IS NULL OR locale IN ('en', 'ru', 'tg', 'ky', 'uz')", name="locale"),
     )
 
     # The key of the login (a ``user_sessions`` row) this object was loaded for in this request, set

@@ -96,7 +96,9 @@ TRAVEL_DOCUMENT_TYPE_LABELS = {
 }
 
 CHECK_LABELS = {
+    "resident_of_partner": _l("Resident of the partner state"),
     "border_area": _l("Border area"),
+    "nationality": _l("Nationality"),
     "residence": _l("Residence"),
     "travel_document": _l("Travel document"),
     "other_permit": _l("Other permits"),

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lbt.core.errors import AccessDenied, ValidationFailed
+from lbt.reference.models import CrossingPoint, CrossingPointKind
 from lbt.representatives import meetings
 from lbt.representatives.meetings import Venue
 from lbt.representatives.models import ExchangeKind, Meeting, MeetingKind, MeetingStatus
@@ -62,14 +63,29 @@ def test_hosts_alternate_after_each_held_meeting(db, ref, reps, clock):
     assert request(db, ref, reps, clock).host_state_id == ref.tj.id
 
 
-def test_a_crossing_point_must_stand_on_the_hosts_territory(db, ref, reps, clock):
+@pytest.fixture
+def kyrgyz_point(db, ref) -> CrossingPoint:  # type: ignore[no-untyped-def]
+    """The Kyrgyz post of a crossing point (the fixtures' own posts are the Tajik instance's)."""
+    point = CrossingPoint(
+        code="KG-TJ-09",
+        name="Kyzyl-Bel (KG)",
+        kind=CrossingPointKind.ROAD,
+        agreement=ref.agreement,
+        state=ref.kg,
+    )
+    db.add(point)
+    db.flush()
+    return point
+
+
+def test_a_crossing_point_must_stand_on_the_hosts_territory(db, ref, reps, clock, kyrgyz_point):
     with pytest.raises(ValidationFailed) as error:
         # a Kyrgyz crossing point, while TJ would host
-        request(db, ref, reps, clock, venue=Venue(crossing_point=ref.crossing_point))
+        request(db, ref, reps, clock, venue=Venue(crossing_point=kyrgyz_point))
     assert error.value.field == "crossing_point_id"
 
 
-def test_request_counter_proposal_accept_keeps_the_whole_exchange(db, ref, reps, clock):
+def test_request_counter_proposal_accept_keeps_the_whole_exchange(db, ref, reps, clock, kyrgyz_point):
     meeting = request(db, ref, reps, clock)
     clock.advance(hours=5)
     later = meeting.starts_at + timedelta(days=2)
@@ -78,7 +94,7 @@ def test_request_counter_proposal_accept_keeps_the_whole_exchange(db, ref, reps,
         reps.kg,
         meeting,
         starts_at=later,
-        venue=Venue(crossing_point=ref.crossing_point, host_state_id=ref.kg.id),
+        venue=Venue(crossing_point=kyrgyz_point, host_state_id=ref.kg.id),
         reason="Our delegation is away that day",
         now=clock.now,
     )
@@ -96,7 +112,7 @@ def test_request_counter_proposal_accept_keeps_the_whole_exchange(db, ref, reps,
         (ExchangeKind.ACCEPTED, ref.tj.id),
     ]
     assert meeting.exchanges[0].venue_name == "Vorukh school"
-    assert meeting.exchanges[1].crossing_point_id == ref.crossing_point.id
+    assert meeting.exchanges[1].crossing_point_id == kyrgyz_point.id
     with pytest.raises(WrongStep):
         meetings.decline(db, reps.kg, meeting, reason="Too late", now=clock.now)
 
