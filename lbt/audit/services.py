@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, event, func, insert, inspect, select, text
+from sqlalchemy import Row, Select, event, func, insert, inspect, select, text
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, Session, UOWTransaction
 
 from lbt.audit.models import AUDIT_PRIVATE, GENESIS_HASH, SYSTEM_ACTOR, AuditActor, Audited, AuditEntry
+from lbt.core.dates import end_of_local_day, local_to_utc
 
 if TYPE_CHECKING:
     from lbt.audit.checkpoint import Checkpoint
@@ -289,12 +290,18 @@ class AuditFilter:
     entity_id: str = ""
     since: date | None = None
     until: date | None = None
+    zone: str | None = None  # the days of ``since``/``until`` on this clock (the instance's), not UTC's
 
 
 def list_entries(
     session: Session, filters: AuditFilter, *, before_id: int | None = None, limit: int = 50
 ) -> Sequence[AuditEntry]:
     """Newest first, keyset-paginated on the id so deep pages stay fast on a long log."""
+    return session.scalars(filtered(filters, before_id).limit(limit)).all()
+
+
+def filtered(filters: AuditFilter, before_id: int | None = None) -> Select[tuple[AuditEntry]]:
+    """The entries the filters select, older than ``before_id``, newest first."""
     query = select(AuditEntry)
     if filters.actor:
         query = query.where(func.lower(AuditEntry.actor_name) == filters.actor.strip().lower())
@@ -305,12 +312,13 @@ def list_entries(
     if filters.entity_id:
         query = query.where(AuditEntry.entity_id == filters.entity_id.strip())
     if filters.since:
-        query = query.where(AuditEntry.occurred_at >= datetime.combine(filters.since, time.min, tzinfo=UTC))
+        start = local_to_utc(datetime.combine(filters.since, time.min), filters.zone or "UTC")
+        query = query.where(AuditEntry.occurred_at >= start)
     if filters.until:
-        query = query.where(AuditEntry.occurred_at <= datetime.combine(filters.until, time.max, tzinfo=UTC))
+        query = query.where(AuditEntry.occurred_at <= end_of_local_day(filters.until, filters.zone or "UTC"))
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
-    return session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)).all()
+    return query.order_by(AuditEntry.id.desc())
 
 
 def entity_types(session: Session) -> list[str]:
