@@ -81,7 +81,7 @@ def in_period(column: Any, scope: Scope) -> Any:
     return and_(column >= since, column < until)
 
 
-def _applications_where(query: Select[Any], scope: Scope) -> Select[Any]:
+def applications_where(query: Select[Any], scope: Scope) -> Select[Any]:
     query = query.where(Application.agreement_id.in_(scope.agreement_ids))
     if scope.locality_id is not None:
         query = query.where(Application.locality_id == scope.locality_id)
@@ -110,7 +110,7 @@ def _events(session: Session, scope: Scope, kinds: Iterable[EventKind]) -> Count
         .where(ApplicationEvent.kind.in_(list(kinds)), in_period(ApplicationEvent.at, scope))
         .group_by(ApplicationEvent.kind)
     )
-    return Counter({kind.value: count for kind, count in session.execute(_applications_where(query, scope))})
+    return Counter({kind.value: count for kind, count in session.execute(applications_where(query, scope))})
 
 
 def applications(session: Session, scope: Scope) -> Figure:
@@ -141,7 +141,7 @@ def refusal_reasons(session: Session, scope: Scope) -> Figure:
         .where(ApplicationEvent.kind == EventKind.REFUSED, in_period(ApplicationEvent.at, scope))
     )
     counts: Counter[str] = Counter()
-    for reasons in session.scalars(_applications_where(query, scope)):
+    for reasons in session.scalars(applications_where(query, scope)):
         counts.update(set(reasons or []))
     return Figure(
         "refusal_reasons",
@@ -164,13 +164,13 @@ def decision_times(session: Session, scope: Scope, *, now: datetime, deadline_da
     query = select(Application.submitted_at, Application.decision_due, first_decision.c.at).join(
         first_decision, first_decision.c.application_id == Application.id
     )
-    query = _applications_where(query.where(in_period(first_decision.c.at, scope)), scope)
+    query = applications_where(query.where(in_period(first_decision.c.at, scope)), scope)
     durations, late = [], 0
     for submitted_at, due, decided_at in session.execute(query):
         durations.append((decided_at - submitted_at).total_seconds() / 86400)
         late += scope.period.local_day(decided_at) > due
     overdue_query = select(func.count()).select_from(Application)
-    overdue_query = _applications_where(overdue_query, scope).where(
+    overdue_query = applications_where(overdue_query, scope).where(
         Application.status.in_(OPEN_STATUSES), Application.decision_due < scope.period.local_day(now)
     )
     overdue = session.scalar(overdue_query) or 0
@@ -333,7 +333,7 @@ def alert_hits(session: Session, scope: Scope) -> Figure:
         .join(Application, Application.id == AlertHit.application_id)
         .where(in_period(AlertHit.found_at, scope))
     )
-    found, cleared = session.execute(_applications_where(query, scope)).one()
+    found, cleared = session.execute(applications_where(query, scope)).one()
     return Figure(
         "alert_hits",
         N_("Alert list hits"),

@@ -18,6 +18,7 @@ from lbt.reports.forms import ReportFilterForm, SixMonthlyForm
 from lbt.reports.models import Report
 from lbt.reports.monitoring import monitoring_figures
 from lbt.reports.periods import Period
+from lbt.reports.risk import risk_indicators
 from lbt.reports.services import (
     READERS,
     Filters,
@@ -91,7 +92,8 @@ def _figures() -> tuple[ReportFilterForm, list[Figure], Any, int]:
         return form, [], None, 400
     deadlines = {a.decision_deadline_days for a in choices.agreements if a.id in scope.agreement_ids}
     deadline = deadlines.pop() if len(deadlines) == 1 else None
-    return form, monitoring_figures(session, scope, now=now(), deadline_days=deadline), scope, 200
+    figures = monitoring_figures(session, scope, now=now(), deadline_days=deadline)
+    return form, [*figures, risk_indicators(session, scope)], scope, 200
 
 
 @bp.get("/")

@@ -50,6 +50,15 @@ CODE_WORDS = {
     # crossings
     "entry": N_("Entry"),
     "exit": N_("Exit"),
+    # risk indicators
+    "risk_crossings": N_("Crossings"),
+    "risk_misuse": N_("Misuse cases"),
+    "risk_overstays": N_("Overstays"),
+    "risk_incidents": N_("Incidents"),
+    "risk_refusals": N_("Refusals"),
+    "risk_alert_hits": N_("Alert-list hits"),
+    "band_above": N_("Above its usual band"),
+    "band_below": N_("Below its usual band"),
 }
 
 
