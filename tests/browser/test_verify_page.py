@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
-from lbt.applications.models import ApplicationKind, FeeStatus, Sex, TravelDocumentType
+from lbt.applications.models import Application, ApplicationKind, FeeStatus, Sex, TravelDocumentType
 from lbt.applications.services import approve, validity_bounds
 from lbt.applications.submission import ApplicationInput, submit
 from lbt.crossings.models import Crossing
@@ -40,6 +41,44 @@ class Holder:
     birth_date: date
 
 
+def submitted_application(
+    session: Session, state: AppState, holder: Holder, document_number: str, now: datetime
+) -> Application:
+    """A new application in the live server's database, submitted at ``now`` by a holder of its own."""
+    settings = state.settings
+    # where the applicants live: the partner's side of the border
+    locality = session.scalars(
+        select(Locality).join(Locality.state).where(State.code != settings.home_state).order_by(Locality.id)
+    ).first()
+    assert locality is not None
+    photo = state.find(FileStore).save(check_photo(demo_photo(holder.surname_national[:2], 2), "photo.jpg"))
+    session.add(photo)
+    data = ApplicationInput(
+        locality_id=locality.id,
+        kind=ApplicationKind.FIRST,
+        surname_national=holder.surname_national,
+        given_names_national=holder.given_names_national,
+        surname_latin=holder.surname_latin,
+        given_names_latin=holder.given_names_latin,
+        sex=Sex.MALE,
+        birth_date=holder.birth_date,
+        birth_place=locality.name_latin,
+        nationality="KGZ",
+        phone="+996 770 555 123",
+        document_type=TravelDocumentType.PASSPORT,
+        document_number=document_number,
+        document_issuing_state="KGZ",
+        document_expiry=date(2034, 6, 30),
+        address=f"{locality.name_latin}, 1 Manas street",
+        resident_since=date(2001, 5, 1),
+        reason="family",
+        reason_text="Visiting relatives across the border.",
+        declaration_accepted=True,
+        preferred_locale="ru",
+    )
+    return submit(session, data, photo=photo, documents=[], now=now, home_state="TJ").application
+
+
 def issue_permit(
     state: AppState, holder: Holder, document_number: str, *, card: bool
 ) -> tuple[str, str, bytes | None]:
@@ -48,43 +87,9 @@ def issue_permit(
     settings = state.settings
     now = datetime.now(UTC)
     with state.database.transaction() as session:
-        # where the applicants live: the partner's side of the border
-        locality = session.scalars(
-            select(Locality)
-            .join(Locality.state)
-            .where(State.code != settings.home_state)
-            .order_by(Locality.id)
-        ).first()
         officer = session.scalar(select(User).where(User.username == "officer"))
-        assert locality is not None and officer is not None
-        photo = state.find(FileStore).save(
-            check_photo(demo_photo(holder.surname_national[:2], 2), "photo.jpg")
-        )
-        session.add(photo)
-        data = ApplicationInput(
-            locality_id=locality.id,
-            kind=ApplicationKind.FIRST,
-            surname_national=holder.surname_national,
-            given_names_national=holder.given_names_national,
-            surname_latin=holder.surname_latin,
-            given_names_latin=holder.given_names_latin,
-            sex=Sex.MALE,
-            birth_date=holder.birth_date,
-            birth_place=locality.name_latin,
-            nationality="KGZ",
-            phone="+996 770 555 123",
-            document_type=TravelDocumentType.PASSPORT,
-            document_number=document_number,
-            document_issuing_state="KGZ",
-            document_expiry=date(2034, 6, 30),
-            address=f"{locality.name_latin}, 1 Manas street",
-            resident_since=date(2001, 5, 1),
-            reason="family",
-            reason_text="Visiting relatives across the border.",
-            declaration_accepted=True,
-            preferred_locale="ru",
-        )
-        application = submit(session, data, photo=photo, documents=[], now=now, home_state="TJ").application
+        assert officer is not None
+        application = submitted_application(session, state, holder, document_number, now)
         permit = approve(
             session,
             application,
@@ -184,7 +189,9 @@ def test_a_typed_permit_number_gets_its_verdict_and_the_entry_is_recorded_once(
     assert page.locator('[data-fact="surname-latin"]').inner_text() == "TOSHMATOV"
     assert page.locator('[data-fact="surname-national"]').inner_text() == "Тошматов"
     assert page.locator('[data-fact="document"]').inner_text() == "AC9990001"
-    assert page.locator('[data-fact="birth-date"]').inner_text() == "03/02/1980"  # not ISO: the page language's pattern
+    assert (
+        page.locator('[data-fact="birth-date"]').inner_text() == "03/02/1980"
+    )  # not ISO: the page language's pattern
     page.locator("#verdict-photo").wait_for(state="visible")
     page.screenshot(
         path=str(Path(os.environ.get("LBT_SCREENSHOTS", tmp_path)) / "verdict-390.png"), full_page=True
