@@ -188,6 +188,9 @@ def test_permits_print_writes_a_batch_of_cards(demo_app, tmp_path):
     reader = pypdf.PdfReader(out)
     assert len(reader.pages) == 4  # front and back of two cards
     assert numbers[0] in reader.pages[0].extract_text()
+    with demo_app.extensions["lbt"].database.transaction() as session:  # off the officers' "to print"
+        printed = session.scalars(select(Permit.card_printed_at).where(Permit.number.in_(numbers))).all()
+        assert all(printed)
     missing = run(demo_app, "permits", "print", "--number", "TJ-2000-000000-0", "-o", str(out))
     assert missing.exit_code == 2 and "no permit numbered TJ-2000-000000-0" in missing.output
 

@@ -188,6 +188,9 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
                 )
             if report.printed:
                 os.replace(temporary, output)  # mode 0600 from mkstemp: photos and personal data
+                for permit in permits:  # off the officers' "permits to print" (lbt/home/counts.py)
+                    if permit.number in report.printed and permit.card_printed_at is None:
+                        permit.card_printed_at = state.clock()
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
