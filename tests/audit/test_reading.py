@@ -91,3 +91,27 @@ def test_other_roles_cannot_read_or_export_the_log(login_as):
         client = login_as(role)
         assert client.get("/audit/entries.csv").status_code == 403
         assert client.submit("/audit/verify").status_code == 403
+
+
+def test_verify_the_chain_compares_with_the_newest_signed_reports_anchor(login_as, db, ref, app, clock):
+    from lbt.permits.signing import KeyStore
+    from lbt.reports.six_monthly import make_six_monthly_report
+    from tests.reports.test_six_monthly import HALF
+
+    report = make_six_monthly_report(
+        db,
+        ref.agreement,
+        HALF,
+        key=app.extensions["lbt"].find(KeyStore).active_key(),
+        home_state="TJ",
+        now=clock(),
+        made_by=None,
+    )
+    db.flush()
+    page = text_of(login_as(Role.AUDITOR).submit("/audit/verify"))
+    assert 'data-chain="intact"' in page
+    assert (
+        f"Last checkpoint (the audit anchor of the newest signed report): {report.audit_entry_count} entries"
+        in page
+    )
+    assert "The log agrees with it." in page
