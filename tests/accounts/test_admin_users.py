@@ -19,6 +19,7 @@ NEW_PASSWORD = "a fresh long passphrase"
 SCOPE_FIELDS = {
     Role.ADMIN: {},
     Role.AUDITOR: {},
+    Role.ANALYST: {},
     Role.OFFICER: {"agreements": ["TJ-KG", "TJ-UZ"]},
     Role.SUPERVISOR: {"agreements": ["TJ-UZ"]},
     Role.BORDER_GUARD: {"crossing_points": ["UZ-TJ-01"]},
@@ -27,6 +28,7 @@ SCOPE_FIELDS = {
 EXPECTED_SCOPE = {
     Role.ADMIN: [],
     Role.AUDITOR: [],
+    Role.ANALYST: [],
     Role.OFFICER: ["agreement:TJ-KG", "agreement:TJ-UZ"],
     Role.SUPERVISOR: ["agreement:TJ-UZ"],
     Role.BORDER_GUARD: ["crossing:UZ-TJ-01"],
