@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from lbt.alerts.models import AlertHit
@@ -86,6 +86,19 @@ def _tally(pairs: Iterable[tuple[Any, date, int]], end: date) -> dict[Any, Count
     return tallies
 
 
+def _tally_events(session: Session, query: Select[Any], scope: Scope) -> dict[Any, Counter[int]]:
+    """A query of (subject, instant) rows, one per event, counted per subject and week."""
+    local = scope.period.local_day
+    return _tally(((subject, local(at), 1) for subject, at in session.execute(query)), scope.period.end)
+
+
+def _codes(session: Session, model: Any, ids: Iterable[int]) -> dict[int, str]:
+    """The codes of the sections or agreements in scope, by id, in code order."""
+    return dict(
+        session.execute(select(model.id, model.code).where(model.id.in_(ids)).order_by(model.code)).all()
+    )
+
+
 def risk_indicators(session: Session, scope: Scope) -> Figure:
     """Every indicator of the scope, a row per crossing point, section or agreement (with no events too)."""
     end, zone = scope.period.end, scope.period.zone
@@ -132,46 +145,22 @@ def risk_indicators(session: Session, scope: Scope) -> Figure:
         incidents_query = incidents_query.where(
             or_(Incident.reported_by_state_id == scope.home_state_id, Incident.is_shared)
         )
-    incidents = _tally(((section, local(at), 1) for section, at in session.execute(incidents_query)), end)
-    sections = dict(
-        session.execute(
-            select(BorderSection.id, BorderSection.code)
-            .where(BorderSection.id.in_(scope.section_ids))
-            .order_by(BorderSection.code)
-        ).all()
-    )
+    incidents = _tally_events(session, incidents_query, scope)
+    sections = _codes(session, BorderSection, scope.section_ids)
 
     refusals_query = (
         select(Application.agreement_id, ApplicationEvent.at)
         .join(Application, Application.id == ApplicationEvent.application_id)
         .where(ApplicationEvent.kind == EventKind.REFUSED, _in_days(ApplicationEvent.at, ranges, zone))
     )
-    refusals = _tally(
-        (
-            (agreement, local(at), 1)
-            for agreement, at in session.execute(applications_where(refusals_query, scope))
-        ),
-        end,
-    )
+    refusals = _tally_events(session, applications_where(refusals_query, scope), scope)
     hits_query = (
         select(Application.agreement_id, AlertHit.found_at)
         .join(Application, Application.id == AlertHit.application_id)
         .where(_in_days(AlertHit.found_at, ranges, zone))
     )
-    hits = _tally(
-        (
-            (agreement, local(at), 1)
-            for agreement, at in session.execute(applications_where(hits_query, scope))
-        ),
-        end,
-    )
-    agreements = dict(
-        session.execute(
-            select(Agreement.id, Agreement.code)
-            .where(Agreement.id.in_(scope.agreement_ids))
-            .order_by(Agreement.code)
-        ).all()
-    )
+    hits = _tally_events(session, applications_where(hits_query, scope), scope)
+    agreements = _codes(session, Agreement, scope.agreement_ids)
 
     no_point = [None] if any(None in tally for tally in (misuse, overstays)) else []
     rows = [

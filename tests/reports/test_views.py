@@ -11,6 +11,7 @@ from lbt.accounts.models import Role
 from lbt.crossings.models import MisuseCase, MisuseKind
 from lbt.reports.models import Report
 from tests.fixtures.factories import make_user
+from tests.reference.test_views import LOCALITY_FORM
 from tests.reports.xlsx import read_cells
 
 
@@ -149,15 +150,7 @@ def test_the_population_typed_in_the_locality_form_gives_the_permits_per_1000_re
     login_as, db, ref, clock, permit
 ):
     assert permit.application.locality is ref.locality
-    edit = {
-        "agreement_code": "TJ-KG",
-        "state_code": "KG",
-        "district": "Batken",
-        "name_latin": "Ak-Sai",
-        "name_national": "Ак-Сай",
-        "distance_km": "2.5",
-        "population": "2000",
-    }
+    edit = {**LOCALITY_FORM, "population": "2000"}
     assert (
         login_as(Role.ADMIN).submit(f"/reference/localities/{ref.locality.id}/edit", edit).status_code == 302
     )
