@@ -34,7 +34,7 @@
   }
 
   var names = {};
-  try { names = JSON.parse(document.getElementById("check-names").textContent); } catch (error) { names = {}; }
+  try { names = JSON.parse(root.dataset.names || "{}"); } catch (error) { names = {}; }
 
   function named(kind, code) {
     var name = (names[kind] || {})[code];
