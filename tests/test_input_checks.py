@@ -18,7 +18,7 @@ from lbt.permits.models import Permit, PermitStatus
 from lbt.web.request_input import MAX_JSON_BYTES, MAX_JSON_DEPTH, read_json
 
 CONTROL_MESSAGE = "Remove the control characters."
-DATE_MESSAGE = "Enter a date between the years 1900 and 2100."
+DATE_MESSAGE = "Enter the date as 14/03/1985."  # typed dates outside 1900-2100 are not dates (lbt.core.dates)
 
 
 @pytest.fixture
