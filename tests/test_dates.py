@@ -21,7 +21,9 @@ MARCH_14 = date(1985, 3, 14)
 WRONG_DATES = ("31.02.1985", "31021985", "21985", "14.3.85", "1985/14/03", "March 14, 1985", "14.03.0985")
 
 
-@pytest.mark.parametrize("typed", ["14.03.1985", "14/03/1985", "14-03-1985", "1985-03-14", "14031985", " 14.3.1985 "])
+@pytest.mark.parametrize(
+    "typed", ["14.03.1985", "14/03/1985", "14-03-1985", "1985-03-14", "14031985", " 14.3.1985 "]
+)
 def test_the_ways_people_write_a_date_are_read(typed):
     assert dates.parse_typed_date(typed) == MARCH_14
 
@@ -32,7 +34,9 @@ def test_impossible_dates_and_other_text_are_not(typed):
 
 
 def test_a_day_is_shown_day_first_in_the_readers_pattern_without_a_doubled_dot():
-    shown = {locale: dates.format_day(date(2026, 12, 31), locale) for locale in ("en", "ru", "tg", "ky", "uz")}
+    shown = {
+        locale: dates.format_day(date(2026, 12, 31), locale) for locale in ("en", "ru", "tg", "ky", "uz")
+    }
     assert shown == {
         "en": "31/12/2026",
         "ru": "31.12.2026",
@@ -67,7 +71,10 @@ def test_the_instance_zone_follows_the_home_state_unless_set(tmp_path: Path):
     base = {"LBT_SECRET_KEY": "x" * 40}
     assert Settings.from_env(tmp_path, base).instance_zone == "Asia/Dushanbe"
     assert Settings.from_env(tmp_path, {**base, "LBT_HOME_STATE": "KG"}).instance_zone == "Asia/Bishkek"
-    assert Settings.from_env(tmp_path, {**base, "LBT_TIME_ZONE": "Asia/Tashkent"}).instance_zone == "Asia/Tashkent"
+    assert (
+        Settings.from_env(tmp_path, {**base, "LBT_TIME_ZONE": "Asia/Tashkent"}).instance_zone
+        == "Asia/Tashkent"
+    )
     with pytest.raises(SettingsError, match="LBT_TIME_ZONE"):
         Settings.from_env(tmp_path, {**base, "LBT_TIME_ZONE": "Dushanbe"})
 
@@ -136,7 +143,11 @@ def test_an_incident_is_typed_and_shown_on_the_sections_clock(app, db, ref, cloc
     make_user(db, "rep-kg-t", Role.REPRESENTATIVE, state=ref.kg, border_sections=[ref.section])
     client = app.test_client()
     assert client.login("rep-kg-t", PASSWORD).status_code == 302
-    when = (clock.now - timedelta(hours=3)).astimezone(dates.zone("Asia/Bishkek")).replace(second=0, microsecond=0)
+    when = (
+        (clock.now - timedelta(hours=3))
+        .astimezone(dates.zone("Asia/Bishkek"))
+        .replace(second=0, microsecond=0)
+    )
     form = client.get("/representatives/incidents/new").get_data(as_text=True)
     assert "Asia/Bishkek" in form and 'type="datetime-local"' not in form
     sent = {
@@ -146,9 +157,16 @@ def test_an_incident_is_typed_and_shown_on_the_sections_clock(app, db, ref, cloc
         "border_sign": "114",
         "occurred_at": f"{when:%d.%m.%Y %H:%M}",
     }
-    assert client.submit("/representatives/incidents/new", {**sent, "occurred_at": "31.02.2026 10:00"}).status_code == 400
+    assert (
+        client.submit(
+            "/representatives/incidents/new", {**sent, "occurred_at": "31.02.2026 10:00"}
+        ).status_code
+        == 400
+    )
     response = client.submit("/representatives/incidents/new", sent)
-    assert response.status_code == 302, re.findall(r'field__error[^>]*>([^<]*)', response.get_data(as_text=True))
+    assert response.status_code == 302, re.findall(
+        r"field__error[^>]*>([^<]*)", response.get_data(as_text=True)
+    )
     incident = db.scalar(select(Incident))
     assert incident is not None and incident.occurred_at == when.astimezone(UTC)
     page = client.get(response.headers["Location"]).get_data(as_text=True)

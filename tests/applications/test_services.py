@@ -166,7 +166,9 @@ def test_an_alert_hit_blocks_approval_until_a_supervisor_clears_it(
     application = make_application().application
     hits = open_hits(db, application)
     assert len(hits) == 1
-    assert not {item.code: item.ok for item in checklist(db, application, clock().date(), home_state="TJ")}["alert_list"]
+    assert not {item.code: item.ok for item in checklist(db, application, clock().date(), home_state="TJ")}[
+        "alert_list"
+    ]
     with pytest.raises(ValidationFailed, match="alert-list hit"):
         approve_one(
             application,
@@ -297,7 +299,9 @@ def test_renewal_checklist_ignores_the_permit_being_renewed(
     items = {item.code: item.ok for item in checklist(db, renewal, clock().date(), home_state="TJ")}
     assert items["other_permit"] is True
     other = make_application().application
-    assert {item.code: item.ok for item in checklist(db, other, clock().date(), home_state="TJ")}["other_permit"] is False
+    assert {item.code: item.ok for item in checklist(db, other, clock().date(), home_state="TJ")}[
+        "other_permit"
+    ] is False
 
 
 def test_a_new_alert_catches_applications_already_waiting(db, make_application, users, clock):

@@ -202,7 +202,9 @@ def test_a_kyrgyz_resident_applies_in_kyrgyz_on_a_phone(browser, live_server, tm
             """Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391)
                .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent || '').slice(0, 60))"""
         )
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide  # nothing wider than the phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, (
+            wide
+        )  # nothing wider than the phone
         page.screenshot(path=str(tmp_path / "apply-review-ky.png"), full_page=True)
         send(page, t)
         page.wait_for_url(f"{live_server.url}/apply/submitted")

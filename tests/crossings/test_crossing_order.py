@@ -32,7 +32,10 @@ def test_back_dated_online_entries_do_not_all_pass_green(client, db, permit, gua
     assert results[0]["status"] == "stored" and results[0]["verdict"] == "pass"
     for later in results[1:]:
         assert later["status"] == "refused" and later["code"] == "out_of_order"
-        assert "A later crossing of this permit is already recorded (22/11/2026 22:19 (Asia/Dushanbe, UTC+5))" in later["error"]
+        assert (
+            "A later crossing of this permit is already recorded (22/11/2026 22:19 (Asia/Dushanbe, UTC+5))"
+            in later["error"]
+        )
     assert [c.verdict for c in db.scalars(select(Crossing))] == [Verdict.PASS]
 
 

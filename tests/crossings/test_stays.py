@@ -235,7 +235,8 @@ def test_a_crossing_after_local_midnight_is_on_the_next_local_day(db, permit, re
     bishkek = ZoneInfo("Asia/Bishkek")
     moments = [
         datetime(START.year, START.month, START.day, 12, 0, tzinfo=bishkek),
-        datetime.combine(START + timedelta(days=90), datetime.min.time(), tzinfo=bishkek) + timedelta(minutes=30),
+        datetime.combine(START + timedelta(days=90), datetime.min.time(), tzinfo=bishkek)
+        + timedelta(minutes=30),
     ]
     results = [
         services.record(

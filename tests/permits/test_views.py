@@ -35,7 +35,10 @@ def audited_changes(db, permit: Permit) -> list[dict]:  # type: ignore[no-untype
 @pytest.fixture
 def foreign_permit(db, ref, foreign_locality, make_application, clock, issuer) -> Permit:  # type: ignore[no-untyped-def]
     application = make_application(
-        locality_id=foreign_locality.id, surname_latin="OSHOBAEV", document_number="Z9999999", nationality="UZB"
+        locality_id=foreign_locality.id,
+        surname_latin="OSHOBAEV",
+        document_number="Z9999999",
+        nationality="UZB",
     ).application
     officer = make_user(db, "asht-officer", Role.OFFICER, agreements=[ref.other_agreement])
     return issue_permit(db, application, officer, issuer, clock(), valid_until=date(2027, 12, 1))
