@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from lbt.core.dates import format_day
 from lbt.core.pdf_document import describe
-from lbt.core.pdf_fonts import BOLD, REGULAR
+from lbt.core.pdf_fonts import BOLD, REGULAR, register_fonts
 from lbt.permits.card_content import CardData, CardError, CardLabels
 from lbt.permits.card_layout import (
     BAND,
@@ -220,6 +220,7 @@ class CardBatch:
         self.labels = labels
         self.numbers: list[str] = []
         # DejaVu from the start: reportlab's default Helvetica would sit unused among the resources
+        register_fonts()  # before the canvas, which sets its initial font at once
         self._canvas = Canvas(
             out, pagesize=(CARD_WIDTH, CARD_HEIGHT), pageCompression=1, initialFontName=REGULAR
         )
