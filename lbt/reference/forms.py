@@ -67,6 +67,17 @@ def _number(label: Any, description: Any = None) -> IntegerField:
     return IntegerField(label, validators=[InputRequired()], description=description)
 
 
+def _time_zone() -> StringField:
+    return StringField(
+        _l("Time zone"),
+        validators=[Optional(), Length(max=64)],
+        description=_l(
+            "IANA name, for example Asia/Dushanbe, Asia/Bishkek or Asia/Tashkent. Empty: the state's zone."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
 def _state(label: Any) -> SelectField:
     return SelectField(label, choices=[], validators=[DataRequired()])
 
@@ -206,14 +217,7 @@ class CrossingPointForm(BaseForm):
     )
     agreement_code = SelectField(_l("Agreement"), choices=[], validators=[DataRequired()])
     state_code = _state(_l("State it stands in"))
-    time_zone = StringField(
-        _l("Time zone"),
-        validators=[Optional(), Length(max=64)],
-        description=_l(
-            "IANA name, for example Asia/Dushanbe, Asia/Bishkek or Asia/Tashkent. Empty: the state's zone."
-        ),
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
+    time_zone = _time_zone()
 
 
 class BorderSectionForm(BaseForm):
@@ -225,14 +229,7 @@ class BorderSectionForm(BaseForm):
     working_languages = CheckboxesField(
         _l("Working languages"), choices=lambda: list(LANGUAGE_LABELS.items()), validators=[DataRequired()]
     )
-    time_zone = StringField(
-        _l("Time zone"),
-        validators=[Optional(), Length(max=64)],
-        description=_l(
-            "IANA name, for example Asia/Dushanbe, Asia/Bishkek or Asia/Tashkent. Empty: the state's zone."
-        ),
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
+    time_zone = _time_zone()
 
 
 class CsvUploadForm(BaseForm):

@@ -24,6 +24,7 @@ from lbt.representatives.models import (
     ProtocolKind,
     Representative,
 )
+from lbt.representatives.register import in_office
 
 # the posts' names, the same texts as the register's labels (the PDF translates them per language)
 POST_NAMES = {
@@ -71,15 +72,7 @@ class Step:
 
 def register_choices(session: Session, section: BorderSection, day: Any) -> Sequence[Representative]:
     """Both sides' appointments in office on a day, by side and rank."""
-    rows = session.scalars(
-        select(Representative).where(
-            Representative.section_id == section.id,
-            Representative.appointed_from <= day,
-            or_(Representative.appointed_until.is_(None), Representative.appointed_until > day),
-        )
-    ).all()
-    order = list(Post)
-    return sorted(rows, key=lambda r: (r.state_id, order.index(r.post), r.full_name))
+    return in_office(session, section, day)
 
 
 def from_register(representative: Representative, *, is_head: bool = False) -> ParticipantInput:
