@@ -30,6 +30,8 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, select, text
 
 from lbt.accounts.models import Role, User
 from lbt.accounts.services import Scope, UserData, create_user, find_user
+from lbt.accounts.two_factor import policy as two_factor
+from lbt.applications import first_decisions
 from lbt.audit.models import AuditActor
 from lbt.audit.services import install_audit_listener
 from lbt.core.db import Database, make_engine
@@ -39,10 +41,13 @@ from lbt.demo.reference import AGREEMENT_CODE, load_demo
 from lbt.permits.services import is_well_formed
 from lbt.permits.signing import SigningKey, new_private_key, private_key_pem
 from lbt.reference.models import Agreement, CrossingPoint, Locality, State
+from lbt.reports import issued_counts
 
 BENCH_PASSWORD = "bench-password-not-a-secret"  # a local benchmark database, made by this script
 BENCH_OFFICER = "bench-officer"
 BENCH_GUARD = "bench-guard"
+BENCH_ANALYST = "bench-analyst"  # the central office: the report pages
+GENERATOR = 2  # what the generator makes; a database made by an older one is made anew (2: report data)
 POINTS = ("TJ-KG-01", "TJ-KG-02")  # the agreement's two LBT crossing points; the guard serves both
 MARKER = "lbt_bench"  # the key of the JSON in the database's comment that says what it holds
 Log = Callable[[str], None]
@@ -81,7 +86,11 @@ class Target:
         return make_url(self.server).set(database=self.name).render_as_string(hide_password=False)
 
     def wanted(self) -> dict[str, object]:
-        return {"applications": self.size, "crossings_per_permit": self.crossings_per_permit}
+        return {
+            "applications": self.size,
+            "crossings_per_permit": self.crossings_per_permit,
+            "generator": GENERATOR,
+        }
 
 
 @contextmanager
@@ -147,7 +156,9 @@ def ensure_database(target: Target, *, fresh: bool, log: Log) -> dict[str, objec
                 log(f"{target.name}: upgrading the schema to {head_revision(engine)}")
                 upgrade(engine)
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.exec_driver_sql("ANALYZE")
+                    connection.exec_driver_sql(
+                        "VACUUM ANALYZE"
+                    )  # a back-fill clears the visibility map: index-only scans would read the heap until autovacuum
         finally:
             engine.dispose()
         log(f"{target.name}: reusing the data made {marker.get('generated_at')} (--fresh to rebuild)")
@@ -211,10 +222,18 @@ def _reference(database: Database, now: datetime, instance: Path) -> rows.Refere
                 full_name="Bench Guard",
                 scope=Scope(crossing_points=POINTS),
             ),
+            BENCH_ANALYST: UserData(
+                username=BENCH_ANALYST, role=Role.ANALYST, full_name="Bench Analyst", scope=Scope()
+            ),
         }
         for username, data in users.items():
             if find_user(session, username) is None:
                 create_user(session, data, BENCH_PASSWORD, now=now)
+        # the bench's staff log in with the password alone (the per-role setting of /admin/two-factor):
+        # a run measures the pages, not the second step of a login
+        two_factor.set_required_roles(
+            session, two_factor.required_roles(session) - {Role.OFFICER, Role.ANALYST}, now=now
+        )
         session.flush()
         localities = session.execute(
             select(Locality.id, Locality.name_latin)
@@ -308,6 +327,97 @@ def _step(log: Log, label: str, timings: dict[str, float]) -> Iterator[None]:
     log(f"  {label}: {timings[label]:.1f} s")
 
 
+# What the report pages read besides the crossings and misuse cases, by set-based SQL over the
+# generated rows: each application's events as the app writes them (submitted; approved or refused
+# when decided, an application under reconsideration refused 10 days after it came; reconsideration
+# asked; withdrawn), each withdrawal of a permit as it happened (as
+# revision 0021 fills them), alert-list hits on 0.5 % of the applications (a third still standing),
+# and stay-pattern flags at the holder's latest exit (0.3 % many short stays, 0.2 % near the limit).
+EVENTS_SQL = """
+SELECT a.id, e.kind, e.at, e.actor_id, '', true FROM applications a
+CROSS JOIN LATERAL (VALUES
+  ('submitted', a.submitted_at, NULL::int),
+  (CASE WHEN a.status = 'approved' THEN 'approved' ELSE 'refused' END,
+   coalesce(a.decided_at, a.submitted_at + interval '10 days'), coalesce(a.decided_by_id, :officer)),
+  ('reconsideration_requested', a.submitted_at + interval '13 days', NULL::int),
+  ('withdrawn', a.submitted_at + interval '5 days', NULL::int)
+) AS e (kind, at, actor_id)
+WHERE (e.kind = 'submitted')
+   OR (e.kind IN ('approved', 'refused') AND (a.decided_at IS NOT NULL OR a.status = 'reconsideration'))
+   OR (e.kind = 'reconsideration_requested' AND a.status = 'reconsideration')
+   OR (e.kind = 'withdrawn' AND a.status = 'withdrawn')
+"""
+
+STATUS_CHANGES_SQL = """
+SELECT id, agreement_id, status, status_reason, status_changed_at FROM permits
+WHERE status_changed_at IS NOT NULL AND status IN ('suspended', 'revoked', 'annulled', 'replaced')
+ORDER BY status_changed_at, id
+"""
+
+FLAGS_SQL = """
+SELECT x.permit_id, x.kind, p.agreement_id, x.count, x.window_days, x.last_exit_at, x.last_exit_at
+FROM (
+  SELECT c.permit_id, max(c.at) AS last_exit_at,
+         CASE WHEN c.permit_id % 1000 < 3 THEN 'short_stays' ELSE 'near_limit' END AS kind,
+         CASE WHEN c.permit_id % 1000 < 3 THEN 8 + c.permit_id % 5 ELSE 3 + c.permit_id % 2 END AS count,
+         CASE WHEN c.permit_id % 1000 < 3 THEN 30 ELSE 365 END AS window_days
+  FROM crossings c
+  WHERE c.direction = 'exit' AND c.permit_id % 1000 < 5
+  GROUP BY c.permit_id
+) AS x JOIN permits p ON p.id = x.permit_id
+"""
+
+
+def _report_rows(connection: Connection, params: dict[str, object]) -> dict[str, int]:
+    counts = {
+        "application_events": connection.execute(
+            text(
+                f"INSERT INTO application_events (application_id, kind, at, actor_id, message, is_public) {EVENTS_SQL}"
+            ),
+            params,
+        ).rowcount,
+        # each application's first decision, as the app keeps it at every decision (revision 0026), from
+        # the events just made with the app's own recount (lbt reports rebuild-summaries)
+        "first_decisions": connection.execute(
+            text(
+                "UPDATE applications SET first_decided_at = e.first_decided_at, first_decided_on = "
+                f"e.first_decided_on FROM ({first_decisions.expected_sql('postgresql')}) AS e "
+                "WHERE e.id = applications.id"
+            )
+        ).rowcount,
+        "permit_status_changes": connection.execute(
+            text(
+                "INSERT INTO permit_status_changes (permit_id, agreement_id, status, reason, changed_at) "
+                + STATUS_CHANGES_SQL
+            )
+        ).rowcount,
+    }
+    alert_id = connection.execute(
+        text(
+            "INSERT INTO alerts (surname_latin, given_names_latin, search_name, document_number, reason, "
+            "is_active, created_at) VALUES ('BENCH', 'ALERT', 'BENCH ALERT', 'AC0000000', "
+            "'A benchmark alert.', true, :now) RETURNING id"
+        ),
+        params,
+    ).scalar_one()
+    counts["alert_hits"] = connection.execute(
+        text(
+            "INSERT INTO alert_hits (application_id, alert_id, found_at, cleared_at, clear_reason) "
+            "SELECT id, :alert, submitted_at, CASE WHEN id % 3 <> 0 THEN submitted_at + interval '1 day' END, "
+            "CASE WHEN id % 3 <> 0 THEN 'Not the same person.' ELSE '' END "
+            "FROM applications WHERE (id * 7) % 200 = 3"
+        ),
+        {"alert": alert_id},
+    ).rowcount
+    counts["stay_pattern_flags"] = connection.execute(
+        text(
+            "INSERT INTO stay_pattern_flags (permit_id, kind, agreement_id, count, window_days, "
+            f"last_exit_at, flagged_at) {FLAGS_SQL}"
+        )
+    ).rowcount
+    return counts
+
+
 def fill(target: Target, *, log: Log) -> dict[str, object]:
     """Migrate the new database and fill it; return the marker (what it holds, how long it took)."""
     timings: dict[str, float] = {}
@@ -339,6 +449,7 @@ def fill(target: Target, *, log: Log) -> dict[str, object]:
         "guard_ids": ref.guard_ids,
         "point_a": ref.points[0],
         "point_b": ref.points[1],
+        "officer": ref.officer_id,
     }
     counts: dict[str, int] = {}
     with engine.begin() as connection:
@@ -386,6 +497,8 @@ def fill(target: Target, *, log: Log) -> dict[str, object]:
             ) + _insert(
                 connection, "misuse_cases", rows.other_misuse_values(), rows.OTHER_MISUSE_SOURCE, **params
             )
+        with _step(log, "what the reports read (events, status changes, alert hits, stay flags)", timings):
+            counts.update(_report_rows(connection, params))
         with _step(log, "crossing summaries (who is inside, day counts)", timings):
             # the tables the app keeps at every crossing (issue 11), made from the crossings at once
             # with the app's own recount (lbt crossings rebuild-summaries)
@@ -398,6 +511,15 @@ def fill(target: Target, *, log: Log) -> dict[str, object]:
                 text(
                     f"INSERT INTO crossing_day_counts ({summaries.DAY_COLUMNS}) "
                     + summaries.expected_day_counts_sql("postgresql")
+                )
+            ).rowcount
+        with _step(log, "permits issued per day (the reports' counts)", timings):
+            # kept at every permit issued (lbt/reports/issued_counts.py), made here with its recount, on
+            # the issuing state's clock (the instance's report zone when LBT_TIME_ZONE is unset)
+            counts["permit_issue_counts"] = connection.execute(
+                text(
+                    f"INSERT INTO permit_issue_counts ({issued_counts.COLUMNS}) "
+                    + issued_counts.expected_sql("postgresql", None)
                 )
             ).rowcount
         for table in ("applications", "permits"):

@@ -109,6 +109,9 @@ def measure_size(
                 "officer": servers.login_cookie(
                     app_server.base_url, datagen.BENCH_OFFICER, datagen.BENCH_PASSWORD
                 ),
+                "analyst": servers.login_cookie(
+                    app_server.base_url, datagen.BENCH_ANALYST, datagen.BENCH_PASSWORD
+                ),
             }
             hello_request = servers.Request("hello", "GET", "/", "get", _file(run_folder / "hello.txt", "/"))
             for request in requests:
@@ -142,11 +145,12 @@ def _file(path: Path, line: str) -> Path:
 
 
 def _with_login(request: servers.Request, cookies: dict[str, str]) -> servers.Request:
-    """Staff pages are read with a login cookie (the guard's log, the officer's lists); the API with
-    the guard's bearer token."""
+    """Staff pages are read with a login cookie (the guard's log, the officer's lists, the analyst's
+    reports); the API with the guard's bearer token."""
     if request.path.startswith("/api/"):
         return request
-    who = "guard" if request.path.startswith("/crossings/") else "officer"
+    who = {"/crossings/": "guard", "/reports/": "analyst"}.get(request.path[: request.path.find("/", 1) + 1])
+    who = who or "officer"
     return dataclasses.replace(request, headers=(*request.headers, f"Cookie: {cookies[who]}"))
 
 

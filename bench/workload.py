@@ -7,6 +7,7 @@ queries and the in-process time of each request, measured with the Flask test cl
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import time
@@ -18,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from datagen import BENCH_GUARD, BENCH_OFFICER, BENCH_PASSWORD, POINTS, Target
+from datagen import BENCH_ANALYST, BENCH_GUARD, BENCH_OFFICER, BENCH_PASSWORD, POINTS, Target
 from flask import Flask
 from flask.testing import FlaskClient
 from servers import USER_AGENT, Request
@@ -42,8 +43,9 @@ IN_PROCESS_KEEP = 200  # pool permits kept for the in-process requests, never se
 
 @contextmanager
 def database_copy(target: Target) -> Iterator[str]:
-    """``CREATE DATABASE ... TEMPLATE`` the size's database (a file copy); dropped at the end."""
-    name = f"{target.name}_run"
+    """``CREATE DATABASE ... TEMPLATE`` the size's database (a file copy); dropped at the end. Named
+    after this process: two runs at once (two people on one server) each drop only their own copy."""
+    name = f"{target.name}_run_{os.getpid()}"
     admin = create_engine(make_url(target.server).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -134,6 +136,18 @@ def prepare(app: Flask) -> Prepared:
     return Prepared(token, bodies, permit_ids, pool[:-IN_PROCESS_KEEP], pool[-IN_PROCESS_KEEP:])
 
 
+# the report pages, read by the central office (the analyst: every agreement of the home state), for
+# the default period (the last 30 days): the whole page, the risk indicators (and the stay-pattern
+# flags) and the crossings per point each alone as their CSV, and the page as a PDF
+REPORT_PAGES = {
+    "/reports/ (monitoring figures)": "/reports/",
+    "/reports/ risk indicators (CSV)": "/reports/figures/risk_indicators.csv",
+    "/reports/ stay-pattern flags (CSV)": "/reports/figures/stay_patterns.csv",
+    "/reports/ crossings per point (CSV)": "/reports/figures/crossings_by_point.csv",
+    "/reports/page.pdf": "/reports/page.pdf",
+}
+
+
 def requests(prepared: Prepared, folder: Path) -> list[Request]:
     """The rows of issue 11's table, in the order they run: the reading pages first, the POSTs that
     add crossings last."""
@@ -152,6 +166,10 @@ def requests(prepared: Prepared, folder: Path) -> list[Request]:
         Request("/permits/<id>", "GET", f"/permits/{prepared.permit_ids[0]}", "get", permit_paths),
         Request(
             "/applications/ (queue)", "GET", "/applications/", "get", lines("queue.txt", ["/applications/"])
+        ),
+        *(
+            Request(key, "GET", path, "get", lines(f"reports-{number}.txt", [path]))
+            for number, (key, path) in enumerate(REPORT_PAGES.items())
         ),
         Request(
             "GET /api/v1/revocations",
@@ -253,6 +271,7 @@ def measure_in_process(
     """Each request once to warm up, then up to ``repeat`` times (within the time budget): the queries
     of the last one and the median time."""
     officer, guard = _logged_in(app, BENCH_OFFICER), _logged_in(app, BENCH_GUARD)
+    analyst = _logged_in(app, BENCH_ANALYST)
     bearer = {"Authorization": f"Bearer {prepared.token}"}
     pool = iter(prepared.in_process_pool * 2)
     verify_body = json.loads(prepared.verify_bodies[0])
@@ -262,6 +281,7 @@ def measure_in_process(
         "/permits/ (first page)": lambda: officer.get("/permits/"),
         "/permits/<id>": lambda: officer.get(f"/permits/{prepared.permit_ids[0]}"),
         "/applications/ (queue)": lambda: officer.get("/applications/"),
+        **{key: (lambda path=path: analyst.get(path)) for key, path in REPORT_PAGES.items()},
         "GET /api/v1/revocations": lambda: app.test_client().get("/api/v1/revocations", headers=bearer),
         "POST /api/v1/verify": lambda: app.test_client().post(
             "/api/v1/verify", json=verify_body, headers=bearer

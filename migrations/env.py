@@ -34,19 +34,41 @@ def _engine():  # type: ignore[no-untyped-def]
     return make_engine(Settings.from_env(instance).database_url)
 
 
+def _sqlite_foreign_keys(connection: Any, on: bool) -> None:
+    """SQLite's batch mode copies a table and drops the old one; with foreign keys enforced, dropping a
+    table deletes the rows that refer to it ON DELETE CASCADE (a meeting's participants, agenda,
+    protocols...). The PRAGMA takes effect only outside a transaction: on the driver's connection,
+    before SQLAlchemy begins one. Alembic's docs ask for the same ("batch mode", foreign keys)."""
+    driver = connection.connection.driver_connection
+    if on:
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        driver.execute("PRAGMA foreign_keys=ON")
+        if broken:
+            raise RuntimeError(f"the migrations left rows that refer to missing ones: {broken[:5]}")
+    else:
+        driver.execute("PRAGMA foreign_keys=OFF")
+
+
 def run_migrations() -> None:
     engine = _engine()
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_item=render_item,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_item=render_item,
+                render_as_batch=sqlite,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            connection.commit()
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
 
 
 if context.is_offline_mode():

@@ -6,6 +6,7 @@ PostgreSQL when LBT_TEST_DATABASE_URL is set."""
 # a module comes after those it imports (pytest rewrites the asserts of a plugin only before its import)
 pytest_plugins = [
     "tests.fixtures.passwords",
+    "tests.fixtures.two_factor",
     "tests.fixtures.database",
     "tests.fixtures.clients",
     "tests.fixtures.factories",

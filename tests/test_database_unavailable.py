@@ -1,5 +1,5 @@
 """With the database unreachable (a PostgreSQL port where nothing listens, a SQLite file that cannot be
-opened) the app says so instead of failing: the health check answers 503 with the reason, pages say
+opened) the app says so instead of failing: the readiness check answers 503 with the reason, pages say
 "temporarily unavailable" (503) in the reader's language, the API answers 503 in JSON, and the JWKS is
 served from the key store alone, so crossing points can still check permits."""
 
@@ -47,11 +47,18 @@ def broken_app(request: pytest.FixtureRequest, tmp_path: Path, shared_settings: 
     return app
 
 
-def test_the_health_check_says_503_with_the_reason(broken_app):
-    response = broken_app.test_client().get("/healthz")
+def test_the_readiness_check_says_503_naming_the_database(broken_app):
+    response = broken_app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_data(as_text=True) == "database unavailable (OperationalError)"
+    assert response.get_json()["failing"] == ["database", "migrations"]
+    assert response.get_json()["checks"]["database"] == "unavailable (OperationalError)"
     assert "127.0.0.1" not in response.get_data(as_text=True)
+
+
+def test_the_health_check_says_the_process_lives_without_the_database(broken_app):
+    response = broken_app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
 
 
 def test_a_page_says_temporarily_unavailable_in_the_readers_language(broken_app):

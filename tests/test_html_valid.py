@@ -20,7 +20,10 @@ from flask import Flask
 from lbt.accounts.models import Role
 from lbt.representatives import protocols
 from tests.fixtures.browser import _unavailable
+from tests.fixtures.factories import make_user
+from tests.fixtures.passwords import PASSWORD
 from tests.fixtures.representatives import hold, request, write_both_languages
+from tests.permits.test_usage_views import show_usage
 
 HTML_TOOLS = Path(__file__).parent / "html"
 VNU_JAR = HTML_TOOLS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -31,7 +34,7 @@ NOT_PAGES = re.compile(
 )
 
 
-PUBLIC = ("/login", "/apply/", "/apply/status", "/v", "/crossings/verify")
+PUBLIC = ("/login", "/apply/", "/apply/status", "/v", "/crossings/verify", "/api/v1/docs")
 
 
 def vnu_jar() -> Path:
@@ -51,6 +54,36 @@ def vnu_jar() -> Path:
         if done.returncode != 0 or not VNU_JAR.exists():
             _unavailable(f"npm ci --prefix tests/html failed: {done.stderr[-2000:]}")
     return VNU_JAR
+
+
+def html_errors(jar: Path, pages: dict[str, str], folder: Path) -> list[str]:
+    """The checker's errors on ``pages`` (name: HTML), in one batch, each as "name:line: message [extract]"."""
+    names: dict[str, str] = {}
+    for number, (name, html) in enumerate(sorted(pages.items())):
+        path = folder / f"page{number:03}.html"
+        path.write_text(html, encoding="utf-8")
+        names[path.name] = name
+    done = subprocess.run(
+        [
+            "java",
+            "-jar",
+            str(jar),
+            "--errors-only",
+            "--format",
+            "json",
+            *sorted(map(str, folder.glob("*.html"))),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    report = json.loads(done.stderr or done.stdout or '{"messages": []}')
+    return [
+        f"{names.get(message.get('url', '').rsplit('/', 1)[-1], message.get('url'))}:{message.get('lastLine')}: "
+        f"{message['message']} [{message.get('extract', '').strip()}]"
+        for message in report["messages"]
+        if message.get("type") in ("error", "non-document-error")
+    ]
 
 
 def static_pages(app: Flask) -> list[str]:
@@ -75,7 +108,7 @@ def collect(client, url: str, pages: dict[str, str], name: str) -> None:  # type
 
 
 def test_the_pages_have_no_html_errors(
-    app, db, ref, reps, clock, login_as, make_application, permit, tmp_path
+    app, db, ref, reps, clock, login_as, make_application, permit, users, tmp_path
 ):
     jar = vnu_jar()
     open_meeting = request(db, ref, reps, clock)
@@ -83,6 +116,7 @@ def test_the_pages_have_no_html_errors(
     write_both_languages(db, reps, clock, frozen)
     protocols.freeze_protocol(db, reps.tj, frozen, now=clock.now)
     submitted = make_application()
+    show_usage(db, ref, users, permit)  # the officer's permit page with crossings, partner records, a case
     db.flush()
 
     pages: dict[str, str] = {}
@@ -139,32 +173,18 @@ def test_the_pages_have_no_html_errors(
         user = login_as(role)
         for url in static_pages(app):
             collect(user, url, pages, role.value)
+    # two-factor login: the second step, the enrolment right after the password and the recovery codes
+    second_step = app.test_client()
+    second_step.submit("/login", {"username": "officer", "password": PASSWORD})
+    collect(second_step, "/login/two-factor", pages, "second step")
+    make_user(db, "new.officer", Role.OFFICER, two_factor=False, agreements=[ref.agreement])
+    enrolling = app.test_client()
+    enrolling.submit("/login", {"username": "new.officer", "password": PASSWORD})
+    collect(enrolling, "/login/two-factor/enrol", pages, "enrolling")
+    pages["enrolled: recovery codes"] = enrolling.enrol_at_login().get_data(as_text=True)
+    assert {"second step /login/two-factor", "enrolling /login/two-factor/enrol"} <= set(pages)
+    assert {"admin /account/two-factor", "admin /admin/two-factor"} <= set(pages)
     assert len(pages) > 40, sorted(pages)
 
-    names: dict[str, str] = {}
-    for number, (name, html) in enumerate(sorted(pages.items())):
-        path = tmp_path / f"page{number:03}.html"
-        path.write_text(html, encoding="utf-8")
-        names[path.name] = name
-    done = subprocess.run(
-        [
-            "java",
-            "-jar",
-            str(jar),
-            "--errors-only",
-            "--format",
-            "json",
-            *sorted(map(str, tmp_path.glob("*.html"))),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    report = json.loads(done.stderr or done.stdout or '{"messages": []}')
-    errors = [
-        f"{names.get(message.get('url', '').rsplit('/', 1)[-1], message.get('url'))}:{message.get('lastLine')}: "
-        f"{message['message']} [{message.get('extract', '').strip()}]"
-        for message in report["messages"]
-        if message.get("type") in ("error", "non-document-error")
-    ]
+    errors = html_errors(jar, pages, tmp_path)
     assert not errors, f"{len(errors)} HTML errors on {len(pages)} pages:\n" + "\n".join(errors)

@@ -13,13 +13,14 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import pyotp
 import pypdfium2
 import zxingcpp
 
 from lbt.accounts.models import Role
 from lbt.cli.core import served_settings
 from lbt.core.settings import Settings
-from lbt.demo.reference import read_demo_accounts
+from lbt.demo.reference import read_demo_logins
 from tests.fixtures.gunicorn import free_port
 
 SECRET = {"LBT_SECRET_KEY": "s" * 40}
@@ -118,11 +119,14 @@ def test_a_card_printed_under_lbt_serve_on_another_port_names_that_port_in_its_q
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, "lbt serve did not start"
                 time.sleep(0.5)
-        officer = next(row for row in read_demo_accounts(instance) if row[2] == Role.OFFICER.value)
+        officer = next(row for row in read_demo_logins(instance) if row.role == Role.OFFICER.value)
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
         login_page = opener.open(f"{base}/login").read().decode()
-        form = {"csrf_token": _csrf(login_page), "username": officer[0], "password": officer[1]}
-        opener.open(f"{base}/login", urllib.parse.urlencode(form).encode()).read()
+        form = {"csrf_token": _csrf(login_page), "username": officer.username, "password": officer.password}
+        code_page = opener.open(f"{base}/login", urllib.parse.urlencode(form).encode()).read().decode()
+        # the second step, with the code the printed key gives (as the README says, without a phone)
+        second = {"csrf_token": _csrf(code_page), "code": pyotp.TOTP(officer.totp_secret).now()}
+        opener.open(f"{base}/login/two-factor", urllib.parse.urlencode(second).encode()).read()
         permits_page = opener.open(f"{base}/permits/").read().decode()
         pdf = b""
         for permit_id in dict.fromkeys(re.findall(r'href="/permits/(\d+)"', permits_page)):

@@ -17,6 +17,7 @@ from limits.storage import RedisStorage
 from lbt import create_app
 from lbt.core.settings import Settings
 from lbt.web.state import limiter
+from tests.fixtures.redis_counts import limit_counts
 
 if TYPE_CHECKING:
     import redis
@@ -69,7 +70,7 @@ def test_the_status_login_is_limited_by_counters_kept_in_redis(redis_db, client,
     assert refused.status_code == 429
     assert "Too many requests" in refused.get_data(as_text=True)
 
-    counters = {key.decode(): int(redis_db.get(key)) for key in redis_db.scan_iter()}
+    counters = limit_counts(redis_db)
     # one counter per limit of the status login ("10 per minute; 50 per hour"), each past the 10
     # refused logins (whether the turned-away attempt counts too is the limits library's business)
     per_minute = [n for key, n in counters.items() if key.endswith("/apply.status_login/10/1/minute")]

@@ -228,7 +228,7 @@ def test_paths_on_this_site_are_safe_redirect_targets(target):
 
 @pytest.mark.parametrize("target", [EVIL, "/\\evil.example/steal"])
 def test_login_refuses_to_send_the_user_to_another_site(client, users, target):
-    response = client.submit(f"/login?next={target}", {"username": "officer", "password": PASSWORD})
+    response = client.login("officer", url=f"/login?next={target}")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
@@ -236,7 +236,7 @@ def test_login_refuses_to_send_the_user_to_another_site(client, users, target):
 def test_login_returns_the_user_to_the_page_they_asked_for(client, users):
     asked = client.get("/account/password")
     assert asked.headers["Location"] == "/login?next=/account/password"
-    response = client.submit(asked.headers["Location"], {"username": "officer", "password": PASSWORD})
+    response = client.login("officer", url=asked.headers["Location"])
     assert response.headers["Location"] == "/account/password"
 
 

@@ -28,6 +28,7 @@ def test_the_environment_sets_every_setting(tmp_path):
             "LBT_MAIL_PORT": "587",
             "LBT_MAIL_USE_TLS": "yes",
             "LBT_LOGIN_MAX_FAILURES": "3",
+            "LBT_EXCHANGE_PUSH_LIMIT": "10 per hour",
         },
     )
     assert settings.database_url == "postgresql+psycopg://u@h/db"
@@ -36,6 +37,7 @@ def test_the_environment_sets_every_setting(tmp_path):
     assert settings.home_state == "KG"
     assert (settings.mail.server, settings.mail.port, settings.mail.use_tls) == ("smtp.example", 587, True)
     assert settings.login_max_failures == 3
+    assert (settings.exchange_push_limit, settings.exchange_fetch_limit) == ("10 per hour", "120 per minute")
     assert "s" * 40 not in repr(settings)
 
 
@@ -51,6 +53,8 @@ def test_the_default_database_is_sqlite_in_the_instance_folder(tmp_path):
         ("LBT_HOME_STATE", "Tajikistan", "ISO 3166-1 alpha-2"),
         ("LBT_MAIL_PORT", "twenty-five", "whole number"),
         ("LBT_MAIL_USE_TLS", "maybe", "yes/no"),
+        ("LBT_EXCHANGE_PUSH_LIMIT", "often", "a rate limit such as"),
+        ("LBT_EXCHANGE_FETCH_LIMIT", "10 per fortnight", "a rate limit such as"),
     ],
 )
 def test_unusable_values_are_refused_with_the_reason(tmp_path, variable, value, message):

@@ -151,6 +151,30 @@ def _count_failure(
     session.flush()
 
 
+def count_failure(
+    session: Session, username: str, client: str, *, now: datetime, max_failures: int, lockout_minutes: int
+) -> None:
+    """One more wrong answer for this (name, client) pair; ``max_failures`` in a row lock it for
+    ``lockout_minutes`` (the second step of two-factor login counts its wrong codes the same way)."""
+    window = timedelta(minutes=lockout_minutes)
+    _count_failure(
+        session, normalise_username(username), client, now=now, max_failures=max_failures, window=window
+    )
+
+
+def locked_until(session: Session, username: str, client: str, *, now: datetime) -> datetime | None:
+    """When the lock on this (name, client) pair ends, if it is locked now."""
+    row = _failure_row(session, normalise_username(username), client)
+    return row.locked_until if row is not None and row.locked_until and now < row.locked_until else None
+
+
+def forget_failures(session: Session, username: str, client: str) -> None:
+    row = _failure_row(session, normalise_username(username), client)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
 def authenticate(
     session: Session,
     username: str,

@@ -23,6 +23,7 @@ class Role(enum.StrEnum):
     REPRESENTATIVE = "representative"  # scoped to a state and border sections
     AUDITOR = "auditor"  # reads the audit log, nothing else
     ANALYST = "analyst"  # central office: reads the reports of the home state's agreements, changes nothing
+    MONITOR = "monitor"  # the monitoring system: reads /metrics with an API token, nothing else
 
 
 LOCALES = ("en", "ru", "tg", "ky", "uz")  # as lbt.core.catalogs.LOCALES; the check below lists them too

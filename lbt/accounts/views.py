@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +23,9 @@ from lbt.accounts.forms import (
 )
 from lbt.accounts.logins import KNOWN_BROWSER_MAX_AGE, KnownBrowser, client_key, normalise_username
 from lbt.accounts.models import Role, SessionEnd, User
+from lbt.accounts.two_factor import policy as two_factor_policy
+from lbt.accounts.two_factor import services as two_factor
+from lbt.accounts.two_factor.services import Step
 from lbt.core.errors import N_, DomainError, ValidationFailed
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, State
 from lbt.web.actions import run_action
@@ -31,6 +35,7 @@ from lbt.web.security import any_user, is_safe_next, public, roles
 from lbt.web.state import form_page, get_session, limiter, now, settings
 
 bp = Blueprint("accounts", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Wrong logins (401) counted by Flask-Limiter, in Redis in production (LBT_RATELIMIT_STORAGE_URL). A
 # browser the account logged in from before is exempt from both, so the real user still gets in
@@ -40,7 +45,7 @@ LOGIN_ACCOUNT_LIMIT = "30 per hour"  # for one account name, from all addresses 
 KNOWN_BROWSER_COOKIE = "lbt_browser"
 
 
-def _known_browser() -> KnownBrowser | None:
+def known_browser() -> KnownBrowser | None:
     """The signed record of the accounts that logged in on this browser before, if it sent one."""
     if "_lbt_known_browser" not in g:
         cookie = request.cookies.get(KNOWN_BROWSER_COOKIE)
@@ -53,7 +58,7 @@ def _login_name() -> str:
 
 
 def _browser_knows_the_account() -> bool:
-    browser = _known_browser()
+    browser = known_browser()
     return browser is not None and browser.knows(_login_name())
 
 
@@ -65,8 +70,8 @@ def _wrong_login(response: Response) -> bool:
     return response.status_code == 401
 
 
-def _remember_browser(response: Response, user: User) -> None:
-    browser = (_known_browser() or KnownBrowser.new()).remember(user.username, now())
+def remember_browser(response: Response, user: User) -> Response:
+    browser = (known_browser() or KnownBrowser.new()).remember(user.username, now())
     response.set_cookie(
         KNOWN_BROWSER_COOKIE,
         browser.dumps(settings().secret_key),
@@ -76,20 +81,23 @@ def _remember_browser(response: Response, user: User) -> None:
         httponly=True,
         samesite="Lax",
     )
+    return response
+
+
+def login_throttles(account_key: Callable[[], str], exempt: Callable[[], bool]) -> Callable[[F], F]:
+    """Flask-Limiter on a login step's wrong answers (401): per address and per account (``account_key``),
+    sparing the browsers ``exempt`` says the account logged in from (the password and the second step)."""
+
+    def decorate(view: F) -> F:
+        limit = partial(limiter.limit, methods=["POST"], deduct_when=_wrong_login, exempt_when=exempt)
+        return limit(LOGIN_CLIENT_LIMIT)(limit(LOGIN_ACCOUNT_LIMIT, key_func=account_key)(view))  # type: ignore[no-any-return]
+
+    return decorate
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    LOGIN_CLIENT_LIMIT, methods=["POST"], deduct_when=_wrong_login, exempt_when=_browser_knows_the_account
-)
-@limiter.limit(
-    LOGIN_ACCOUNT_LIMIT,
-    key_func=_account_name_key,
-    methods=["POST"],
-    deduct_when=_wrong_login,
-    exempt_when=_browser_knows_the_account,
-)
+@login_throttles(_account_name_key, _browser_knows_the_account)
 def login() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -99,12 +107,11 @@ def login() -> Response | tuple[str, int]:
         config = settings()
         username = form.username.data or ""
         try:
-            user = logins.log_in(
+            user = logins.authenticate(
                 session,
                 username,
                 form.password.data or "",
-                client=client_key(request.remote_addr, _known_browser(), username),
-                user_agent=request.headers.get("User-Agent", ""),
+                client=client_key(request.remote_addr, known_browser(), username),
                 now=now(),
                 max_failures=config.login_max_failures,
                 lockout_minutes=config.login_lockout_minutes,
@@ -113,12 +120,17 @@ def login() -> Response | tuple[str, int]:
             session.commit()  # keep the failure count and lock
             form.form_errors.append(translate_error(error))
             return render_template("accounts/login.html", form=form), 401
+        target = request.args.get("next")
+        step = two_factor_policy.login_step(session, user)
+        if step is not Step.NONE:  # the second step (lbt.accounts.two_factor.views.login) starts the login
+            session.commit()
+            from lbt.accounts.two_factor.views import pending  # here: that package imports this module
+
+            return pending.begin(user, step, target)
+        sessions.start_session(session, user, user_agent=request.headers.get("User-Agent", ""), now=now())
         session.commit()
         login_user(user)
-        target = request.args.get("next")
-        response = redirect(target if is_safe_next(target) else url_for("home.index"))
-        _remember_browser(response, user)
-        return response
+        return remember_browser(redirect(target if is_safe_next(target) else url_for("home.index")), user)
     return form_page("accounts/login.html", form)
 
 
@@ -282,6 +294,8 @@ def _edit_page(user: User, form: UserForm, password_form: SetPasswordForm) -> tu
         action_form=ActionForm(),
         logins=sessions.open_sessions(db, user),
         locks=logins.active_locks(db, [user.username], now=now()),
+        two_factor=two_factor.status(db, user),
+        two_factor_required=two_factor_policy.is_required(db, user.role),
     ), status
 
 

@@ -18,6 +18,7 @@ from lbt.applications.services import get_for_staff
 from lbt.core.pagination import Page
 from lbt.web.actions import run_action
 from lbt.web.forms import ActionForm
+from lbt.web.links import page_url
 from lbt.web.security import roles
 from lbt.web.state import form_page, get_session, now
 
@@ -35,7 +36,7 @@ def _name(alert: Alert) -> str:
 
 
 def _page_url(number: int) -> str:
-    return url_for("alerts.index", **{**request.args.to_dict(), "page": number})
+    return page_url("alerts.index", number)
 
 
 @bp.get("/")

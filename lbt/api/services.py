@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from lbt.accounts.models import User
@@ -34,23 +34,22 @@ def create_token(session: Session, user: User, *, name: str, now: datetime) -> t
     return token, plain
 
 
+# built once: every device call runs it, and building the statement (its eager-load options) cost
+# more than SQLAlchemy's cached compilation of it
+_TOKEN_WITH_USER = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user).joinedload(User.crossing_points).joinedload(CrossingPoint.state))
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
 def user_for_token(session: Session, plain: str, now: datetime) -> User | None:
     """The active user behind a token that is not revoked, or None. One query (on the unique index
     of the digest): the token, its user and the user's crossing points with their states (for the
     local day), which every device call needs."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
-    token = (
-        session.scalars(
-            select(ApiToken)
-            .options(
-                joinedload(ApiToken.user).joinedload(User.crossing_points).joinedload(CrossingPoint.state)
-            )
-            .where(ApiToken.token_hash == _digest(plain))
-        )
-        .unique()
-        .first()
-    )
+    token = session.scalars(_TOKEN_WITH_USER, {"digest": _digest(plain)}).unique().first()
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:

@@ -5,29 +5,31 @@ login session with its CSRF token."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role, User
+from lbt.api.limits import MAX_BATCH
+from lbt.api.openapi import openapi_document
 from lbt.crossings.batch import ItemResult, crossing_point_of, record_batch
 from lbt.crossings.models import Direction
 from lbt.crossings.timing import CrossingLimits
 from lbt.crossings.verify import permit_facts, stay_facts, verify_scan
-from lbt.permits.revocations import revocation_list
+from lbt.exchange.partner_permits import partner_facts
+from lbt.permits.revocations import RevocationLists, list_version
 from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
 from lbt.web.i18n import translate_error, translate_message
-from lbt.web.security import roles
+from lbt.web.security import public, roles
 from lbt.web.state import find_service, get_session, now, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-MAX_BATCH = 500
 
 
 def _problem(status: int, message: str) -> tuple[Response, int]:
@@ -96,6 +98,9 @@ def verify() -> tuple[Response, int] | Response:
     if result.permit is not None and result.assessment is not None:
         body["permit"] = permit_facts(result.permit, moment)
         body["stay"] = stay_facts(result.assessment)
+    elif result.partner is not None:  # a genuine permit of the partner state: no stay kept here
+        body["permit"] = partner_facts(result.partner, moment)
+        body["partner"] = {"state": result.partner.state.code, "records": result.partner.records}
     session.commit()
     return jsonify(body)
 
@@ -126,8 +131,35 @@ def crossings() -> tuple[Response, int] | Response:
 @bp.get("/revocations")
 @roles(Role.BORDER_GUARD, Role.OFFICER, Role.SUPERVISOR)
 def revocations() -> Response:
-    """The signed list of withdrawn and suspended permits, for checks without a connection."""
-    token = revocation_list(get_session(), find_service(KeyStore).active_key(), now())
-    response = jsonify(token=token, jwks_url="/.well-known/jwks.json")
-    response.headers["Cache-Control"] = "private, max-age=300"
+    """The signed list of withdrawn and suspended permits, for checks without a connection. Kept in
+    memory while no status, day or key changed; its version is the ETag, so a device that holds the
+    current list (``If-None-Match``) is answered 304 without a body."""
+    session, key, moment = get_session(), find_service(KeyStore).active_key(), now()
+    version = list_version(session, key, moment.date())
+    if request.if_none_match.contains_weak(version):
+        response = Response(status=304)
+    else:
+        made = find_service(RevocationLists).current(session, key, moment, version)
+        response = jsonify(token=made.token, jwks_url="/.well-known/jwks.json")
+    response.set_etag(version, weak=True)  # the same list, though signed again at another time
+    # asked again at every use: a withdrawal reaches the devices at once, and costs them nothing else
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Response:
+    """The OpenAPI 3.1 document of this API, in the order it is written (jsonify would sort the keys)."""
+    response = Response(
+        json.dumps(openapi_document(), ensure_ascii=False, indent=1), mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-cache"  # an upgrade may change it
+    return response
+
+
+@bp.get("/docs")
+@public
+def docs() -> str:
+    """The interactive reference (Swagger UI, vendored in static/vendor/swagger-ui) over the document."""
+    return render_template("api/docs.html")

@@ -14,6 +14,7 @@ from lbt.applications.models import Application
 from lbt.core.errors import N_, Message, Nn_
 from lbt.permits.models import Permit, PermitStatus
 from lbt.reference.models import Agreement, FeeExemption, Locality, State
+from lbt.reference.names import PlaceName, StateName
 
 ADULT_AGE = 18
 PENSION_AGE = 63
@@ -53,7 +54,7 @@ def nationality_rule(agreement: Agreement, partner: State, nationality: str, fam
     """Art. 3: border residents are nationals of the partner state; the agreement may also admit family
     members of another nationality and holders of the partner state's long-term residence permit."""
     if nationality.strip().upper() == partner.alpha3:
-        return CheckItem("nationality", True, N_("National of %(state)s."), {"state": partner.name_en})
+        return CheckItem("nationality", True, N_("National of %(state)s."), {"state": StateName.of(partner)})
     if family and agreement.admits_family_of_other_nationality:
         return CheckItem(
             "nationality",
@@ -68,7 +69,7 @@ def nationality_rule(agreement: Agreement, partner: State, nationality: str, fam
             N_(
                 "Not a national of %(state)s: admitted with a long-term residence permit of %(state)s (check it)."
             ),
-            {"state": partner.name_en},
+            {"state": StateName.of(partner)},
         )
     return CheckItem(
         "nationality",
@@ -76,11 +77,11 @@ def nationality_rule(agreement: Agreement, partner: State, nationality: str, fam
         N_(
             "Not a national of %(state)s: this agreement is for nationals of %(state)s resident in its border area."
         ),
-        {"state": partner.name_en},
+        {"state": StateName.of(partner)},
     )
 
 
-def _partner_side(locality: Locality, partner: State | None, home_state: str) -> CheckItem:
+def _partner_side(locality: Locality, agreement: Agreement, home_state: str) -> CheckItem:
     """The application names a locality outside the partner's border area (made before the home state
     was checked, or the reference data changed since)."""
     return CheckItem(
@@ -89,8 +90,13 @@ def _partner_side(locality: Locality, partner: State | None, home_state: str) ->
         N_(
             "%(locality)s is not in the border area of the partner state: permits of %(home)s are for its neighbours' residents."
         ),
-        {"locality": locality.name_latin, "home": home_state},
+        {"locality": PlaceName.of(locality), "home": _home_name(agreement, home_state)},
     )
+
+
+def _home_name(agreement: Agreement, home_state: str) -> StateName | str:
+    home = next((s for s in (agreement.state_a, agreement.state_b) if s.code == home_state), None)
+    return StateName.of(home) if home is not None else home_state
 
 
 def residence_exempt(application: Application, agreement: Agreement) -> bool:
@@ -116,7 +122,7 @@ def checklist(session: Session, application: Application, today: date, *, home_s
     locality = application.locality
     partner = agreement.partner_of(home_state)
     items = (
-        [_partner_side(locality, partner, home_state)]
+        [_partner_side(locality, agreement, home_state)]
         if partner is None or locality.state_id != partner.id
         else []
     )

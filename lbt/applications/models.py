@@ -139,6 +139,12 @@ class Application(Audited, Base):
     submitted_at: Mapped[datetime] = stamped()
     decision_due: Mapped[date]
     decided_at: Mapped[datetime | None]
+    # the application's first decision (an approval or a refusal, the earliest; a reconsideration's
+    # outcome is not one) and its local day on the application's clock, the one ``decision_due`` is
+    # counted on: kept where the decision is written (lbt.applications.first_decisions), so the reports
+    # read a period's first decisions from one index range
+    first_decided_at: Mapped[datetime | None]
+    first_decided_on: Mapped[date | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     refusal_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     decision_text: Mapped[str] = mapped_column(Text, default="")

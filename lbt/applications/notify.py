@@ -117,6 +117,7 @@ def refused(session: Session, application: Application, status_url: str, now) ->
             "You may ask for reconsideration until %(until)s on the application page: %(url)s"
         ),
         now,
+        fee=True,  # "Not due: the application was refused." (or the receipt of a fee paid already)
         text=application.decision_text,
         until=application.reconsideration_until or "-",
         url=status_url,
@@ -137,6 +138,7 @@ def reconsidered(
             "%(text)s\n\n%(url)s"
         ),
         now,
+        fee=True,  # upheld: not due; overturned: due again, with how to pay
         text=text,
         url=status_url,
     )

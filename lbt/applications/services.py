@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lbt.accounts import policy
 from lbt.accounts.models import Role, User
 from lbt.alerts.services import open_hits
+from lbt.applications import first_decisions
 from lbt.applications.eligibility import add_years
 from lbt.applications.events import add_event, attach_documents
 from lbt.applications.fees import RECEIPT_LENGTH, FeeKind, fee_state
@@ -186,6 +187,7 @@ def approve(
     application.decided_by_id = officer.id
     application.refusal_reasons = []
     add_event(application, EventKind.APPROVED, now, actor=officer)
+    first_decisions.record(application, now, today)
     permit = issue(session, application, officer, valid_from, valid_until, now)
     session.flush()
     return permit
@@ -215,10 +217,10 @@ def refuse(
     application.decided_by_id = officer.id
     application.refusal_reasons = list(dict.fromkeys(reasons))
     application.decision_text = text.strip()
-    application.reconsideration_until = local_today(application, now) + timedelta(
-        days=application.agreement.reconsideration_days
-    )
+    today = local_today(application, now)
+    application.reconsideration_until = today + timedelta(days=application.agreement.reconsideration_days)
     add_event(application, EventKind.REFUSED, now, actor=officer, message=text.strip())
+    first_decisions.record(application, now, today)
     session.flush()
 
 

@@ -48,6 +48,7 @@ from lbt.storage.uploads import FileStore
 from lbt.web.actions import run_action
 from lbt.web.dates import day_filter
 from lbt.web.forms import BaseForm
+from lbt.web.links import page_url
 from lbt.web.security import roles
 from lbt.web.state import find_service, get_session, now, settings
 
@@ -83,7 +84,7 @@ def _status_url() -> str:
 
 
 def _page_url(number: int) -> str:
-    return url_for("applications.queue", **{**request.args.to_dict(), "page": number})
+    return page_url("applications.queue", number)
 
 
 # --- the queue ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from lbt.core.pdf_fonts import BOLD, missing_glyphs
 from lbt.core.search import normalise_document_number
 from lbt.core.transliteration import search_key, to_latin
 from lbt.reference.models import CrossingReason, FeeExemption, Locality
+from lbt.reference.names import PlaceName, StateName
 from lbt.storage.models import StoredFile
 
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
@@ -111,9 +112,9 @@ def validate_input(session: Session, data: ApplicationInput, today: date, *, hom
                 " %(partner)s; residents of %(home)s apply to the border service of %(partner)s."
             ),
             "locality_id",
-            locality=locality.name_latin,
-            home=locality.state.name_en,
-            partner=partner.name_en,
+            locality=PlaceName.of(locality),
+            home=StateName.of(locality.state),
+            partner=StateName.of(partner),
         )
     if not agreement.is_active or not agreement.in_force_on(today):
         raise ValidationFailed(N_("The agreement for this locality is not in force."), "locality_id")
@@ -121,7 +122,7 @@ def validate_input(session: Session, data: ApplicationInput, today: date, *, hom
         raise ValidationFailed(
             N_("%(locality)s lies outside the border area (%(km)s km from the border)."),
             "locality_id",
-            locality=locality.name_latin,
+            locality=PlaceName.of(locality),
             km=locality.distance_km,
         )
     if data.birth_date >= today or years_between(data.birth_date, today) > MAX_AGE_YEARS:

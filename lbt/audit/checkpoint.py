@@ -9,7 +9,7 @@ by others, and nobody without the private key can make a checkpoint that agrees 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,10 +59,11 @@ class Checkpoint:
 
 
 def make_checkpoint(
-    session: Session, key: SigningKey, *, state: str, now: datetime
+    session: Session, key: SigningKey, *, state: str, now: datetime, against: Sequence[Checkpoint] = ()
 ) -> tuple[Checkpoint, str]:
-    """Verify the whole chain, then sign where it ends; refuses (``ChainNotIntact``) a broken chain."""
-    result = verify_chain(session)
+    """Verify the whole chain (and, ``against`` earlier checkpoints, that none of the entries they counted
+    is gone), then sign where it ends; refuses (``ChainNotIntact``) a broken chain."""
+    result = verify_chain(session, checkpoints=against)
     if not result.ok:
         raise ChainNotIntact(result)
     checkpoint = Checkpoint(

@@ -162,6 +162,26 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     pending = _collect(session)
     if not pending:
         return
+    _append(
+        session,
+        [
+            (action, type(obj).__tablename__, _entity_id(obj), changes)  # type: ignore[attr-defined]
+            for action, obj, changes in sorted(
+                pending, key=lambda item: (type(item[1]).__name__, _entity_id(item[1]))
+            )
+        ],
+    )
+
+
+def record_event(
+    session: Session, *, action: str, entity_type: str, entity_id: str, changes: dict[str, Any]
+) -> None:
+    """Append one entry for a change that is no record of a model (a restore from a backup), by the
+    session's actor, on the chain like every other entry."""
+    _append(session, [(action, entity_type, entity_id, changes)])
+
+
+def _append(session: Session, items: list[tuple[str, str, str, dict[str, Any]]]) -> None:
     actor: AuditActor = session.info.get("actor") or SYSTEM_ACTOR
     now = (session.info.get("clock") or (lambda: datetime.now(UTC)))().astimezone(UTC)
     connection = session.connection()
@@ -170,9 +190,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     prev = connection.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     prev_hash = prev or GENESIS_HASH
     rows = []
-    for action, obj, changes in sorted(
-        pending, key=lambda item: (type(item[1]).__name__, _entity_id(item[1]))
-    ):
+    for action, entity_type, entity_id, changes in items:
         row = {
             "prev_hash": prev_hash,
             "occurred_at": now,
@@ -180,8 +198,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             "actor_name": actor.name,
             "source": actor.source,
             "action": action,
-            "entity_type": type(obj).__tablename__,  # type: ignore[attr-defined]
-            "entity_id": _entity_id(obj),
+            "entity_type": entity_type,
+            "entity_id": entity_id,
             "changes": canonical_json(changes),
         }
         row["hash"] = entry_hash(**row)

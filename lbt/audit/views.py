@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask_babel import lazy_gettext as _l
 
 from lbt.accounts.models import Role
 from lbt.audit import reading
@@ -51,11 +52,21 @@ def _filters(form: AuditFilterForm) -> AuditFilter:
     )
 
 
+# what the log stores in place of a secret's value (lbt.audit.services), in the reader's language
+REDACTED = {"(set)": _l("(set)"), "(changed)": _l("(changed)")}
+
+
+def _value(entity_type: str, field: str, value: Any, names: dict[reading.Key, str]) -> Any:
+    if isinstance(value, str) and value in REDACTED:
+        return str(REDACTED[value])
+    return reading.shown_value(entity_type, field, value, names)
+
+
 def _shown(entries: list[AuditEntry], names: dict[reading.Key, str]) -> dict[int, list[tuple[str, Any]]]:
     """Each entry's changes with translated field names and the names of the records they refer to."""
     return {
         entry.id: [
-            (field_label(field), reading.shown_value(entry.entity_type, field, value, names))
+            (field_label(field), _value(entry.entity_type, field, value, names))
             for field, value in json.loads(entry.changes).items()
         ]
         for entry in entries

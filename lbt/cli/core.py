@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from lbt import create_app
 from lbt.accounts.models import Role
 from lbt.audit.models import AuditActor
+from lbt.audit.services import VerifyResult
 from lbt.core.settings import Settings
 from lbt.permits.signing import KeyStore
 from lbt.storage.uploads import FileStore
@@ -40,8 +41,7 @@ def main() -> None:
 @with_appcontext
 def serve(host: str, port: int, demo: bool) -> None:
     """Bring the database to the latest migration, then serve (development server; use gunicorn in production)."""
-    from werkzeug.serving import run_simple
-
+    from lbt.cli.jobs import serve_with_worker
     from lbt.core.migrate import upgrade
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -56,7 +56,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     click.echo(f"Cards' QR codes and links point at {state.settings.public_url}/")
     if warning:
         click.echo(f"Warning: {warning}", err=True)
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    serve_with_worker(state, app, host, port, worker=demo)  # the demo's jobs run beside the server
 
 
 _EVERY_INTERFACE = ("", "0.0.0.0", "::")  # noqa: S104 (names them, binds nothing)
@@ -92,8 +92,9 @@ def served_settings(
 
 
 def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
+    from lbt.cli.two_factor import echo_demo_accounts
     from lbt.demo.applications import load_demo_applications
-    from lbt.demo.reference import database_is_empty, load_demo, read_demo_accounts
+    from lbt.demo.reference import database_is_empty, load_demo
 
     with state.database.transaction(_cli_actor("demo")) as session:
         if not only_if_empty or database_is_empty(session):
@@ -109,11 +110,7 @@ def _load_and_print_demo(state: AppState, *, only_if_empty: bool) -> None:
                 now=state.clock(),
             )
             click.echo("Demo data loaded.")
-    accounts = read_demo_accounts(state.settings.instance_path)
-    if accounts:
-        click.echo("Demo accounts (username / password / role):")
-        for username, password, role in accounts:
-            click.echo(f"  {username:<16} {password:<24} {role}")
+    echo_demo_accounts(state.settings.instance_path)
 
 
 @main.command("demo")
@@ -324,6 +321,13 @@ def audit_verify(checkpoint_files: tuple[str, ...], report_files: tuple[str, ...
             )
         click.echo(f"Audit log intact: {result.checked} entries checked{agreed}.")
         return
+    exit_if_broken(result)
+
+
+def exit_if_broken(result: VerifyResult) -> None:
+    """Name the first broken entry of a chain and exit with 1 (`lbt audit verify`, `lbt restore`)."""
+    if result.first_break is None:
+        return
     where = f"#{result.first_break.entry_id}" if result.first_break.entry_id is not None else "the start"
     click.echo(
         f"Audit log BROKEN at entry {where}: {result.first_break.reason} ({result.checked} entries read).",
@@ -377,7 +381,6 @@ def audit_checkpoint(out: str) -> None:
 
 def _write_atomically(path: str, text: str) -> None:
     """The file appears whole or not at all (a full disk never leaves half a checkpoint)."""
-    import os
     import tempfile
 
     directory = os.path.dirname(os.path.abspath(path))

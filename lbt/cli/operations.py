@@ -158,7 +158,7 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
     import os
     import tempfile
 
-    from lbt.permits.printing import permits_to_print, print_batch
+    from lbt.permits.printing import permit_ids_to_print, print_batch
 
     if since is None and not numbers:
         _fail("give --since DATE or at least one --number")
@@ -166,11 +166,11 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
     settings = state.settings
     directory = os.path.dirname(os.path.abspath(output))
     with state.database.transaction(_cli_actor()) as session:
-        permits = permits_to_print(session, since=since.date() if since else None, numbers=numbers)
-        missing = sorted({n.strip().upper() for n in numbers} - {p.number for p in permits})
+        chosen = permit_ids_to_print(session, since=since.date() if since else None, numbers=numbers)
+        missing = sorted({n.strip().upper() for n in numbers} - {number for _id, number in chosen})
         if missing:
             _fail(f"no permit numbered {', '.join(missing)}")
-        if not permits:
+        if not chosen:
             _fail("no permits match")
         # written beside the output and renamed once complete: a failed batch leaves no half PDF
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".cards-", suffix=".pdf")
@@ -178,19 +178,17 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
             with os.fdopen(fd, "wb") as handle:
                 report = print_batch(
                     session,
-                    permits,
+                    [permit_id for permit_id, _number in chosen],
                     handle,
                     today=state.clock().date(),
+                    now=state.clock(),
                     home_state=settings.home_state,
                     authority=settings.issuing_authority,
                     public_url=settings.public_url,
                     files=state.find(FileStore),
                 )
-            if report.printed:
+            if report.printed:  # the cards were marked printed as drawn, in this transaction
                 os.replace(temporary, output)  # mode 0600 from mkstemp: photos and personal data
-                for permit in permits:  # off the officers' "permits to print" (lbt/home/counts.py)
-                    if permit.number in report.printed and permit.card_printed_at is None:
-                        permit.card_printed_at = state.clock()
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)

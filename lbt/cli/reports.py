@@ -87,3 +87,27 @@ def _write_private(path: Path, content: bytes) -> None:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+@reports_group.command("rebuild-summaries")
+@with_appcontext
+def rebuild_summaries() -> None:
+    """Recompute each application's first decision (applications.first_decided_at and its local day,
+    which the decision times read) from the applications' events, and the permits issued per local day
+    (permit_issue_counts, on the instance's report zone: run it after LBT_TIME_ZONE changes) from the
+    permits, and say how many differed (0: they were right). The people inside and their longest stays
+    are `lbt crossings rebuild-summaries`."""
+    from lbt.applications.first_decisions import rebuild
+    from lbt.reports import issued_counts
+
+    with _state().database.transaction(_cli_actor()) as session:
+        differences = rebuild(session)
+        issued = issued_counts.rebuild(session)
+    click.echo(
+        f"first decisions: {differences.first_decisions} application(s) differed"
+        + ("; rebuilt." if differences.first_decisions else "; nothing to change.")
+    )
+    click.echo(
+        f"permits issued per day: {issued.issue_counts} row(s) differed"
+        + ("; rebuilt." if issued.issue_counts else "; nothing to change.")
+    )

@@ -31,6 +31,12 @@ EXAMPLE_DAY = date(1985, 3, 14)
 # --- zones ------------------------------------------------------------------------------------
 
 
+def state_time_zone_sql(state_code: str) -> str:
+    """``state_time_zone`` as SQL text over the column ``state_code`` (for the recounts' raw SQL)."""
+    states = " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in STATE_TIME_ZONES.items())
+    return f"CASE {state_code} {states} ELSE '{FALLBACK_TIME_ZONE}' END"
+
+
 def state_time_zone(state_code: str | None) -> str:
     return STATE_TIME_ZONES.get((state_code or "").upper(), FALLBACK_TIME_ZONE)
 
@@ -187,4 +193,16 @@ def parse_typed_date(text: str | None) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
+        return None
+
+
+def parse_instant(value: object) -> datetime | None:
+    """An ISO 8601 time with its offset, as devices and partners send it, in UTC; None when it is
+    not one, has no offset, or falls outside years 1-9999 once in UTC."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None

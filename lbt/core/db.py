@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect, make_url
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -164,7 +166,13 @@ def make_private_folder(path: Path) -> None:
         log.warning("cannot make %s private (mode 0700): %s", path, error)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+PING_AFTER_SECONDS = 2.0  # a pooled connection idle this long is pinged before it is used again
+
+
+def make_engine(url: str, *, ping_after: float = PING_AFTER_SECONDS, **kwargs: Any) -> Engine:
+    # a failed statement's error text leaves its parameters out: they are names, document numbers,
+    # hashes, and that text reaches the log (lbt/web/errors.py)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = sqlite_file(url)
         if path is not None:
@@ -175,19 +183,49 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # instead of failing with "database is locked" when a read transaction turns into a write
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine, ping_after)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """SQLAlchemy's ``pool_pre_ping`` with one exception: a connection given back less than ``after``
+    seconds ago is not pinged again (the ping was one of the six round trips of a device's
+    scan, issue 11). A connection that went stale while idle (a restarted or failed-over server, a
+    firewall's timeout) is still found and replaced before a request uses it; one that breaks within
+    those seconds fails that request (503), as one breaking during a statement always did, and its
+    error invalidates the whole pool."""
+
+    def stamp(_dbapi_connection: Any, record: Any, *_rest: Any) -> None:
+        record.info["lbt_idle_since"] = time.monotonic()
+
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("lbt_idle_since")
+        if since is not None and time.monotonic() - since < after:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:  # the pool opens a new one (up to 3 times)
+            raise DisconnectionError(f"stale pooled connection: {type(error).__name__}") from error
+
+    event.listen(engine, "connect", stamp)
+    event.listen(engine, "checkin", stamp)
+    event.listen(engine, "checkout", ping)
 
 
 class Database:
     """The engine and the factory of sessions; views get one session per request."""
 
-    def __init__(self, url: str, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, url: str, clock: Callable[[], datetime] = utcnow, report_zone: str = "") -> None:
         self.engine = make_engine(url)
         self.clock = clock
-        # every session stamps new rows with this database's clock (which the app may replace)
+        # every session stamps new rows with this database's clock (which the app may replace), and
+        # counts the permits it issues on the reports' clock (lbt/reports/issued_counts.py)
+        info: dict[str, object] = {"clock": lambda: self.clock()}
+        if report_zone:
+            info["report_zone"] = report_zone
         self.session_factory: Callable[[], Session] = sessionmaker(
-            self.engine, expire_on_commit=False, info={"clock": lambda: self.clock()}
+            self.engine, expire_on_commit=False, info=info
         )
 
     @contextmanager

@@ -45,11 +45,37 @@ def _minimum(name: str, value: str | None, default: int, least: int) -> int:
     return number
 
 
+def _rate_limit(name: str, value: str | None, default: str) -> str:
+    """A rate limit as Flask-Limiter reads it ("60 per minute", "10/second; 500 per hour")."""
+    from limits import parse_many  # Flask-Limiter's own parser
+
+    text = (value or "").strip() or default
+    try:
+        parse_many(text)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a rate limit such as '60 per minute', got {text!r}") from exc
+    return text
+
+
 def _time_zone(value: str | None) -> str:
     name = (value or "").strip()
     if name and not is_time_zone(name):
         raise SettingsError(f"LBT_TIME_ZONE must be an IANA time zone such as Asia/Dushanbe, got {value!r}")
     return name
+
+
+QUEUE_SCHEMES = ("redis://", "rediss://", "unix://")
+IMMEDIATE_QUEUE = "immediate:"  # jobs run at once in the process that submits them (tests, debugging)
+
+
+def _queue_url(value: str | None) -> str:
+    url = (value or "").strip()
+    if url and url != IMMEDIATE_QUEUE and not url.startswith(QUEUE_SCHEMES):
+        raise SettingsError(
+            f"LBT_QUEUE_URL must be empty (the embedded queue) or a Redis URL such as "
+            f"redis://127.0.0.1:6379/0, got {value!r}"
+        )
+    return url
 
 
 def load_or_create_secret_key(instance_path: Path) -> str:
@@ -99,6 +125,15 @@ class Settings:
     offline_max_age_hours: int = 72
     signing_key_pem: str = field(default="", repr=False)
     time_zone: str = ""  # LBT_TIME_ZONE; empty: the home state's zone (see ``instance_zone``)
+    queue_url: str = ""  # LBT_QUEUE_URL; empty: the embedded queue, <instance>/queue.sqlite3 (lbt/jobs)
+    job_retry_delay_seconds: int = 60
+    # LBT_EXCHANGE_KEEP_DAYS: messages delivered or applied, and refusals, kept this long (lbt/exchange)
+    exchange_keep_days: int = 90
+    # LBT_EXCHANGE_PUSH_LIMIT, LBT_EXCHANGE_FETCH_LIMIT: a partner's pushes and fetches naming one link
+    # from one address (lbt/exchange/limits.py)
+    exchange_push_limit: str = "60 per minute"
+    exchange_fetch_limit: str = "120 per minute"
+    metrics_dir: Path | None = None  # LBT_METRICS_DIR; None: <instance>/metrics (lbt/core/metrics.py)
     testing: bool = False
 
     @property
@@ -157,4 +192,18 @@ class Settings:
             ),
             signing_key_pem=env.get("LBT_SIGNING_KEY") or "",
             time_zone=_time_zone(env.get("LBT_TIME_ZONE")),
+            metrics_dir=Path(env["LBT_METRICS_DIR"]).resolve() if env.get("LBT_METRICS_DIR") else None,
+            queue_url=_queue_url(env.get("LBT_QUEUE_URL")),
+            job_retry_delay_seconds=_minimum(
+                "LBT_JOB_RETRY_DELAY_SECONDS", env.get("LBT_JOB_RETRY_DELAY_SECONDS"), 60, 0
+            ),
+            # more than the exchange's 30-day replay window: a message is never pruned while a copy of it
+            # could still be taken
+            exchange_keep_days=_minimum("LBT_EXCHANGE_KEEP_DAYS", env.get("LBT_EXCHANGE_KEEP_DAYS"), 90, 31),
+            exchange_push_limit=_rate_limit(
+                "LBT_EXCHANGE_PUSH_LIMIT", env.get("LBT_EXCHANGE_PUSH_LIMIT"), cls.exchange_push_limit
+            ),
+            exchange_fetch_limit=_rate_limit(
+                "LBT_EXCHANGE_FETCH_LIMIT", env.get("LBT_EXCHANGE_FETCH_LIMIT"), cls.exchange_fetch_limit
+            ),
         )

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
 from lbt.core.errors import N_, DomainError
-from lbt.crossings import summaries
+from lbt.core.metrics import count_crossing
+from lbt.crossings import patterns, summaries
 from lbt.crossings.batch_items import (
     Item,
     ItemResult,
@@ -31,6 +32,7 @@ from lbt.crossings.batch_items import (
 from lbt.crossings.errors import CrossingConflict, CrossingInvalid, EntryRefused
 from lbt.crossings.history import NEW_IDS, Counted, Histories, Stored, histories, permits_by_number
 from lbt.crossings.models import CrossingStatus, Direction, MisuseCase, MisuseKind, Verdict
+from lbt.crossings.overstays import complete_at_exit
 from lbt.crossings.services import assess
 from lbt.crossings.summaries import NewCrossing, local_day
 from lbt.crossings.timing import DEFAULT_LIMITS, CrossingLimits, must_be_held
@@ -137,7 +139,16 @@ def _judge(
 def _misuse_cases(
     session: Session, pending: _Pending, ids: Mapping[str, int], now: datetime
 ) -> dict[str, int]:
-    """Art. 17: an exit after an overstay opens a misuse case (audited, as every case)."""
+    """Art. 17: an exit after an overstay opens a misuse case (audited, as every case), or completes
+    the one the daily check opened while the holder was still inside (``overstays``)."""
+    stored = {client_id: found for client_id, found in pending.overstays.items() if client_id in ids}
+    completed = complete_at_exit(
+        session,
+        {
+            item.permit.id: (ids[client_id], over, item.crossing_point.code)
+            for client_id, (item, over) in stored.items()
+        },
+    )
     cases = {
         client_id: MisuseCase(
             permit=item.permit,
@@ -148,13 +159,18 @@ def _misuse_cases(
             description=f"Exit at {item.crossing_point.code} after an overstay of {over} days.",
             created_at=now,
         )
-        for client_id, (item, over) in pending.overstays.items()
-        if client_id in ids
+        for client_id, (item, over) in stored.items()
+        if item.permit.id not in completed
     }
     if cases:
         session.add_all(cases.values())
         session.flush()
-    return {client_id: case.id for client_id, case in cases.items()}
+    found = {
+        client_id: completed[item.permit.id]
+        for client_id, (item, _) in stored.items()
+        if item.permit.id in completed
+    }
+    return {client_id: case.id for client_id, case in {**cases, **found}.items()}
 
 
 def _after_race(session: Session, items: Sequence[Item]) -> dict[str, ItemResult]:
@@ -175,7 +191,7 @@ def _after_race(session: Session, items: Sequence[Item]) -> dict[str, ItemResult
         [
             presence.row(presence.last.id)
             for permit in permits.values()
-            if (presence := summaries.presence_of(permit.id, permit.agreement_id, found.of(permit.id)))
+            if (presence := summaries.presence_of(permit, found.of(permit.id)))
         ],
     )
     return results
@@ -219,10 +235,18 @@ def record_batch(
     presence = [
         presence
         for permit in {item.permit.id: item.permit for item in items_ready}.values()
-        if permit.id in touched
-        and (presence := summaries.presence_of(permit.id, permit.agreement_id, found.of(permit.id)))
+        if permit.id in touched and (presence := summaries.presence_of(permit, found.of(permit.id)))
     ]
     ids = summaries.store(session, pending.crossings, presence)
+    offline = {item.client_id: item.offline for item in items_ready}
+    for crossing in pending.crossings:
+        if crossing.client_id in ids:  # stored by this request (not by a racing one)
+            held = crossing.status is CrossingStatus.HELD
+            count_crossing(session, offline=offline[crossing.client_id], held=held)
+    exits = {c.client_id for c in pending.crossings if c.client_id in ids and c.day is not None}
+    patterns.keep_for_exits(
+        session, [(item, found.of(item.permit.id)) for item in items_ready if item.client_id in exits], now
+    )
     lost = [item for item in items_ready if item.client_id in pending.results and item.client_id not in ids]
     late = _after_race(session, lost) if lost else {}
     cases = _misuse_cases(session, pending, ids, now)

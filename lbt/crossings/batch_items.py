@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from lbt.accounts.models import Role, User
+from lbt.core.dates import parse_instant
 from lbt.core.errors import N_, AccessDenied, DomainError
 from lbt.crossings.errors import CrossingConflict, CrossingInvalid, EntryRefused
 from lbt.crossings.models import Direction, Verdict
@@ -82,17 +83,6 @@ def crossing_point_of(officer: User, code: Any) -> CrossingPoint | None:
     return next((point for point in points if point.code == code), None)
 
 
-def _parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 time with a time zone, in UTC; None when it is not one (or is beyond year 1-9999)."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment.astimezone(UTC) if moment.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        return None
-
-
 def _storable_text(value: Any) -> bool:
     """Text both databases can hold: PostgreSQL refuses NUL, and neither stores a lone surrogate."""
     if not isinstance(value, str) or "\x00" in value:
@@ -147,7 +137,7 @@ def read_item(index: int, item: Any, *, officer: User, jwks: Mapping[str, Any]) 
     except CrossingInvalid as error:
         return failed(item_id, error)
     point = crossing_point_of(officer, item.get("crossing_point"))
-    at = _parse_time(item.get("at"))
+    at = parse_instant(item.get("at"))
     direction = item.get("direction")
     if point is None or at is None or direction not in ("entry", "exit"):
         return invalid(

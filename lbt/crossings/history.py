@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from lbt.crossings.models import COUNTED_STATUSES, Crossing, CrossingStatus, Direction, Verdict
@@ -75,6 +75,21 @@ def permits_by_number(session: Session, numbers: Collection[str], *, lock: bool)
     if lock:
         query = query.with_for_update(of=Permit).execution_options(populate_existing=True)
     return {permit.number: permit for permit in session.scalars(query).unique()}
+
+
+# the scan's permit (no lock: a verdict records nothing), built once: a scan runs it every time, and
+# building the statement with its eager-load options cost more than SQLAlchemy's cached compilation
+_PERMIT_OF_NUMBER = (
+    select(Permit)
+    .options(joinedload(Permit.agreement).joinedload(Agreement.allowed_crossing_points))
+    .where(Permit.number == bindparam("number"))
+)
+
+
+def permit_by_number(session: Session, number: str) -> Permit | None:
+    """The permit with this number, with its agreement and the agreement's crossing points, in one
+    query (``permits_by_number`` unlocked, for one number)."""
+    return session.scalars(_PERMIT_OF_NUMBER, {"number": number}).unique().one_or_none()
 
 
 def histories(session: Session, permit_ids: Iterable[int], client_ids: Iterable[str] = ()) -> Histories:

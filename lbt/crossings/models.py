@@ -141,14 +141,19 @@ class PermitPresence(Base):
     last_direction: Mapped[Direction] = mapped_column(enum_type(Direction, "direction"))
     last_crossing_point_id: Mapped[int] = mapped_column(ForeignKey("crossing_points.id"))
     entered_at: Mapped[datetime | None]
+    # the permit's longest stay, copied here (revision 0026) so the reports count the people inside and
+    # those overstaying from this table's index alone, without a look-up of each holder's permit
+    max_stay_days: Mapped[int]
 
     __table_args__ = (
-        # the people inside under one agreement, the longest inside first
+        # the people inside under one agreement, the longest inside first; it carries their point and
+        # longest stay for the reports (an index-only scan on PostgreSQL)
         Index(
             "ix_permit_presence_inside",
             "agreement_id",
             "entered_at",
             "permit_id",
+            postgresql_include=["last_crossing_point_id", "max_stay_days"],
             postgresql_where=text("entered_at IS NOT NULL"),
             sqlite_where=text("entered_at IS NOT NULL"),
         ),
@@ -169,3 +174,27 @@ class CrossingDayCount(Base):
     count: Mapped[int]
 
     __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+
+class PatternKind(enum.StrEnum):
+    """Stay patterns that suggest misuse (``lbt.crossings.patterns``)."""
+
+    SHORT_STAYS = "short_stays"
+    NEAR_LIMIT = "near_limit"
+
+
+class StayPatternFlag(Base):
+    """A permit whose stays reached a pattern of ``lbt.crossings.patterns``, kept at write time; listed
+    for officers while ``last_exit_at`` is inside ``window_days``."""
+
+    __tablename__ = "stay_pattern_flags"
+
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), primary_key=True)
+    kind: Mapped[PatternKind] = mapped_column(enum_type(PatternKind, "pattern_kind"), primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    count: Mapped[int]
+    window_days: Mapped[int]
+    last_exit_at: Mapped[datetime]
+    flagged_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_stay_pattern_flags_agreement_last_exit", "agreement_id", "last_exit_at"),)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
+from lbt.core.dates import FALLBACK_TIME_ZONE, STATE_TIME_ZONES, local_day
 from lbt.core.pagination import Page, cut
 from lbt.crossings.models import (
     Crossing,
@@ -26,7 +27,7 @@ from lbt.crossings.models import (
     PermitPresence,
 )
 from lbt.permits.models import Permit
-from lbt.reference.models import CrossingPoint
+from lbt.reference.models import CrossingPoint, State
 
 PER_PAGE = 25
 LOG_DAYS = 30
@@ -50,10 +51,12 @@ class PersonInside:
     given_names_national: str
     entered_at: datetime
     crossing_point: str
+    zone: str  # the crossing point's clock: the entry is shown, and its day counted, on it
 
-    def days_inside(self, today: date) -> int:
-        """Calendar days since the last entry, both ends counted (as the stay rules count)."""
-        return (today - self.entered_at.date()).days + 1
+    def days_inside(self, now: datetime) -> int:
+        """Calendar days since the last entry, both ends counted (as the stay rules count), on the
+        crossing point's clock."""
+        return (local_day(now, self.zone) - local_day(self.entered_at, self.zone)).days + 1
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,14 @@ class HistoryRow:
     reason: str
     officer: str
     status: CrossingStatus = CrossingStatus.COUNTED
+    zone: str = FALLBACK_TIME_ZONE  # the crossing point's clock, which the crossing is shown on
+
+
+def point_zone() -> ColumnElement[str]:
+    """SQL for a crossing point's zone (``CrossingPoint.zone_name``): its own, else its state's; the
+    query joins ``State`` on the point's state."""
+    by_state = case(STATE_TIME_ZONES, value=State.code, else_=FALLBACK_TIME_ZONE)
+    return func.coalesce(func.nullif(CrossingPoint.time_zone, ""), by_state)
 
 
 def rows_page(
@@ -141,10 +152,12 @@ def people_inside(
             Permit.given_names_national,
             PermitPresence.entered_at,
             CrossingPoint.code,
+            point_zone(),
         )
         .select_from(PermitPresence)
         .join(Permit, Permit.id == PermitPresence.permit_id)
         .join(CrossingPoint, CrossingPoint.id == PermitPresence.last_crossing_point_id)
+        .join(State, State.id == CrossingPoint.state_id)
         .where(PermitPresence.entered_at.is_not(None), PermitPresence.agreement_id.in_(list(agreements)))
         .order_by(PermitPresence.entered_at, PermitPresence.permit_id)
     )
@@ -190,15 +203,17 @@ def permit_crossings(
             Crossing.reason,
             officer,
             Crossing.status,
+            point_zone(),
         )
         .join(CrossingPoint, CrossingPoint.id == Crossing.crossing_point_id)
+        .join(State, State.id == CrossingPoint.state_id)
         .outerjoin(User, User.id == Crossing.officer_id)
         .where(Crossing.permit_id == permit_id)
         .order_by(Crossing.at.desc(), Crossing.id.desc())
     )
     rows, number, total, more = rows_page(session, query, page, per_page)
     items = [
-        HistoryRow(at, direction, code, verdict.value, reason, name, status)
-        for at, direction, code, verdict, reason, name, status in rows
+        HistoryRow(at, direction, code, verdict.value, reason, name, status, zone)
+        for at, direction, code, verdict, reason, name, status, zone in rows
     ]
     return Page(items, number, per_page, total, more)

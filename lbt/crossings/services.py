@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
 from lbt.core.errors import N_, AccessDenied, Message, Nn_
+from lbt.core.metrics import count_crossing
 from lbt.crossings import stays as rules
 from lbt.crossings import summaries
 from lbt.crossings.errors import CrossingConflict, CrossingInvalid, EntryRefused
@@ -29,6 +30,7 @@ from lbt.crossings.models import (
     MisuseKind,
     Verdict,
 )
+from lbt.crossings.overstays import complete_at_exit
 from lbt.crossings.timing import DEFAULT_LIMITS, CrossingLimits, must_be_held, shown
 from lbt.permits.models import Permit, PermitStatus
 from lbt.reference.models import CrossingPoint
@@ -60,13 +62,16 @@ class Assessment:
 __all__ = ["CrossingConflict", "EntryRefused"]  # raised here, defined in errors
 
 
+_COUNTED_OF_PERMIT = (  # built once: every scan runs it
+    select(Crossing.direction, Crossing.at)
+    .where(Crossing.permit_id == bindparam("permit_id"), Crossing.status.in_(COUNTED_STATUSES))
+    .order_by(Crossing.at, Crossing.id)
+)
+
+
 def counted_crossings(session: Session, permit: Permit) -> list[tuple[Direction, datetime]]:
     """The permit's crossings that count in its stays (held and rejected ones do not), oldest first."""
-    rows = session.execute(
-        select(Crossing.direction, Crossing.at)
-        .where(Crossing.permit_id == permit.id, Crossing.status.in_(COUNTED_STATUSES))
-        .order_by(Crossing.at, Crossing.id)
-    ).all()
+    rows = session.execute(_COUNTED_OF_PERMIT, {"permit_id": permit.id}).all()
     return [(direction, at) for direction, at in rows]
 
 
@@ -317,23 +322,29 @@ def record(
     )
     session.add(crossing)
     session.flush()
+    count_crossing(session, offline=offline, held=held)
     if not held:
         added = Counted(at, crossing.id, direction, crossing_point.id, client_id)
         summaries.counted_added(session, permit, [*history, added], added)
     misuse = None
     over = next((r.params["num"] for r in assessment.reasons if r.code == "overstay"), 0)
     if direction is Direction.EXIT and over and not held:
-        misuse = MisuseCase(
-            permit=permit,
-            kind=MisuseKind.OVERSTAY,
-            detected_at=at,
-            crossing_id=crossing.id,
-            days_over=over,
-            description=f"Exit at {crossing_point.code} after an overstay of {over} days.",
-            created_at=now,
+        # the daily check may have opened this stay's case already: the exit completes it
+        misuse = complete_at_exit(session, {permit.id: (crossing.id, over, crossing_point.code)}).get(
+            permit.id
         )
-        session.add(misuse)
-        session.flush()
+        if misuse is None:
+            misuse = MisuseCase(
+                permit=permit,
+                kind=MisuseKind.OVERSTAY,
+                detected_at=at,
+                crossing_id=crossing.id,
+                days_over=over,
+                description=f"Exit at {crossing_point.code} after an overstay of {over} days.",
+                created_at=now,
+            )
+            session.add(misuse)
+            session.flush()
     return Recorded(
         crossing,
         duplicate=False,

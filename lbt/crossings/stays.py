@@ -49,13 +49,19 @@ def stays_from(events: Iterable[tuple[Direction, date]]) -> list[Stay]:
 
 
 def days_present(stays: Sequence[Stay], first: date, last: date) -> int:
-    """Calendar days between ``first`` and ``last`` (inclusive) on which the holder was inside."""
-    present: set[date] = set()
-    for stay in stays:
-        start = max(stay.entered, first)
-        end = min(stay.left if stay.left is not None else last, last)
-        present.update(start + timedelta(days=n) for n in range((end - start).days + 1))
-    return len(present)
+    """Calendar days between ``first`` and ``last`` (inclusive) on which the holder was inside: the
+    union of the stays' day ranges, counted by merging them (stays of the same day, an exit and the
+    next entry, overlap on it), not by listing each day."""
+    ranges = sorted(
+        (max(stay.entered, first), min(stay.left if stay.left is not None else last, last)) for stay in stays
+    )
+    total, covered = 0, first - timedelta(days=1)  # ``covered``: the last day counted so far
+    for start, end in ranges:
+        start = max(start, covered + timedelta(days=1))
+        if end >= start:
+            total += (end - start).days + 1
+            covered = end
+    return total
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lbt.core import dates
+from lbt.crossings import patterns
 from lbt.crossings.history import Counted
 from lbt.crossings.models import CrossingDayCount, CrossingStatus, Direction, PermitPresence, Verdict
 from lbt.permits.models import Permit
@@ -31,13 +33,9 @@ DayKey = tuple[int, date, Direction]  # crossing point, local day, direction
 
 
 def local_day(point: CrossingPoint, at: datetime) -> date:
-    """The calendar day of ``at`` at the crossing point, the day ``crossing_day_counts`` counts it in.
-
-    TODO(revision 0009, the crossing points' IANA time zones): return the point's local date (the
-    stay rules' ``local_day(at, point.zone_name)``) once that column is migrated, and have that
-    revision recount ``crossing_day_counts`` with the local day (``expected_day_counts_sql``). Until
-    then the UTC day, which the crossing log has always shown."""
-    return at.astimezone(UTC).date()
+    """The calendar day of ``at`` on the crossing point's clock (its zone, else its state's), the day
+    ``crossing_day_counts`` counts it in and the crossing log shows it under."""
+    return dates.local_day(at, point.zone_name)
 
 
 @dataclass(frozen=True)
@@ -77,12 +75,14 @@ class Presence:
 
     permit_id: int
     agreement_id: int
+    max_stay_days: int
     last: Counted
 
     def row(self, crossing_id: int) -> dict[str, Any]:
         return {
             "permit_id": self.permit_id,
             "agreement_id": self.agreement_id,
+            "max_stay_days": self.max_stay_days,
             "last_crossing_id": crossing_id,
             "last_at": self.last.at,
             "last_direction": self.last.direction,
@@ -91,9 +91,9 @@ class Presence:
         }
 
 
-def presence_of(permit_id: int, agreement_id: int, counted: Sequence[Counted]) -> Presence | None:
+def presence_of(permit: Permit, counted: Sequence[Counted]) -> Presence | None:
     """Where the holder stands after these counted crossings (oldest first): the last one decides."""
-    return Presence(permit_id, agreement_id, counted[-1]) if counted else None
+    return Presence(permit.id, permit.agreement_id, permit.max_stay_days, counted[-1]) if counted else None
 
 
 def _is_postgresql(session: Session) -> bool:
@@ -131,15 +131,25 @@ def add_day_counts(session: Session, increments: Mapping[DayKey, int]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Exited:
+    permit: Permit
+    crossing_point: CrossingPoint
+    direction: Direction = Direction.EXIT
+
+
 def counted_added(session: Session, permit: Permit, counted: Sequence[Counted], added: Counted) -> None:
     """After a crossing began to count (its row stored and flushed, or a held one accepted): the
     permit's presence from its counted crossings, ``added`` among them, and one more in its day."""
-    presence = presence_of(permit.id, permit.agreement_id, sorted(counted))
+    presence = presence_of(permit, sorted(counted))
     if presence is not None:
         upsert_presence(session, [presence.row(presence.last.id)])
     point = session.get(CrossingPoint, added.crossing_point_id)
     if point is not None:
         add_day_counts(session, {(point.id, local_day(point, added.at), added.direction): 1})
+        if added.direction is Direction.EXIT:
+            now = (session.info.get("clock") or (lambda: datetime.now(UTC)))()
+            patterns.keep_for_exits(session, [(_Exited(permit, point), counted)], now)
 
 
 def day_increments(new: Iterable[NewCrossing]) -> Counter[DayKey]:
@@ -172,22 +182,24 @@ WITH new AS (
     DO UPDATE SET count = crossing_day_counts.count + EXCLUDED.count
 ), presence AS (
     INSERT INTO permit_presence (permit_id, agreement_id, last_crossing_id, last_at, last_direction,
-                                 last_crossing_point_id, entered_at)
+                                 last_crossing_point_id, entered_at, max_stay_days)
     SELECT p.permit_id, p.agreement_id, coalesce(p.last_id, new.id), p.last_at, p.last_direction,
-           p.last_point, p.entered_at
+           p.last_point, p.entered_at, p.max_stay_days
     FROM unnest(CAST(:p_permit AS integer[]), CAST(:p_agreement AS integer[]),
                 CAST(:p_last_id AS bigint[]), CAST(:p_last_client_id AS varchar[]),
                 CAST(:p_last_at AS timestamptz[]), CAST(:p_direction AS varchar[]),
-                CAST(:p_point AS integer[]), CAST(:p_entered_at AS timestamptz[]))
+                CAST(:p_point AS integer[]), CAST(:p_entered_at AS timestamptz[]),
+                CAST(:p_max_stay AS integer[]))
          AS p (permit_id, agreement_id, last_id, last_client_id, last_at, last_direction, last_point,
-               entered_at)
+               entered_at, max_stay_days)
     LEFT JOIN new ON new.client_id = p.last_client_id
     WHERE p.last_id IS NOT NULL OR new.id IS NOT NULL
     ORDER BY p.permit_id
     ON CONFLICT (permit_id) DO UPDATE SET
         agreement_id = EXCLUDED.agreement_id, last_crossing_id = EXCLUDED.last_crossing_id,
         last_at = EXCLUDED.last_at, last_direction = EXCLUDED.last_direction,
-        last_crossing_point_id = EXCLUDED.last_crossing_point_id, entered_at = EXCLUDED.entered_at
+        last_crossing_point_id = EXCLUDED.last_crossing_point_id, entered_at = EXCLUDED.entered_at,
+        max_stay_days = EXCLUDED.max_stay_days
 )
 SELECT id, client_id FROM new
 """)
@@ -220,6 +232,7 @@ def store(session: Session, new: Sequence[NewCrossing], presence: Sequence[Prese
                 "day_direction": [c.direction.value for c in counted],
                 "p_permit": [p.permit_id for p in presence],
                 "p_agreement": [p.agreement_id for p in presence],
+                "p_max_stay": [p.max_stay_days for p in presence],
                 "p_last_id": [None if p.last.is_new else p.last.id for p in presence],
                 "p_last_client_id": [p.last.client_id if p.last.is_new else None for p in presence],
                 "p_last_at": [p.last.at for p in presence],
@@ -256,16 +269,41 @@ def store(session: Session, new: Sequence[NewCrossing], presence: Sequence[Prese
 COUNTED_SQL = "('counted', 'accepted')"
 
 
-def utc_day_sql(dialect: str, column: str) -> str:
-    return f"CAST(timezone('UTC', {column}) AS date)" if dialect == "postgresql" else f"date({column})"
+def _zone_sql() -> str:
+    """The crossing point's zone in SQL: its own, else its state's (``CrossingPoint.zone_name``)."""
+    return f"COALESCE(NULLIF(cp.time_zone, ''), {dates.state_time_zone_sql('s.code')})"
+
+
+def local_day_sql(dialect: str, column: str) -> str:
+    """The local day of ``column`` at the crossing point ``cp`` (PostgreSQL's zone database; on SQLite
+    the Python function ``lbt_local_day``, see ``register_sqlite_functions``)."""
+    if dialect == "postgresql":
+        return f"CAST(timezone({_zone_sql()}, {column}) AS date)"
+    return f"lbt_local_day({column}, {_zone_sql()})"
+
+
+def _sqlite_local_day(at: str | None, zone_name: str | None) -> str | None:
+    if at is None:
+        return None
+    moment = datetime.fromisoformat(at)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # stored in UTC
+    return dates.local_day(moment, zone_name).isoformat()
+
+
+def register_sqlite_functions(session: Session) -> None:
+    """SQLite knows no time zones: give its connection the Python local day."""
+    raw = session.connection().connection.driver_connection
+    raw.create_function("lbt_local_day", 2, _sqlite_local_day, deterministic=True)  # type: ignore[union-attr]
 
 
 def expected_day_counts_sql(dialect: str) -> str:
-    """The day counts as the crossings give them (UTC days until ``local_day`` knows time zones)."""
-    day = utc_day_sql(dialect, "at")
+    """The day counts as the crossings give them, each on its crossing point's local day."""
+    day = local_day_sql(dialect, "c.at")
     return (
-        f"SELECT crossing_point_id, {day} AS day, direction, count(*) AS count FROM crossings "  # noqa: S608
-        f"WHERE status IN {COUNTED_SQL} GROUP BY crossing_point_id, {day}, direction"
+        "SELECT c.crossing_point_id, "  # noqa: S608 - constants of this module only
+        f"{day} AS day, c.direction, count(*) AS count FROM crossings AS c "
+        "JOIN crossing_points AS cp ON cp.id = c.crossing_point_id JOIN states AS s ON s.id = cp.state_id "
+        f"WHERE c.status IN {COUNTED_SQL} GROUP BY c.crossing_point_id, {day}, c.direction"
     )
 
 
@@ -273,7 +311,7 @@ def expected_day_counts_sql(dialect: str) -> str:
 EXPECTED_PRESENCE_SQL = f"""
 SELECT r.permit_id, p.agreement_id, r.id AS last_crossing_id, r.at AS last_at,
        r.direction AS last_direction, r.crossing_point_id AS last_crossing_point_id,
-       CASE WHEN r.direction = 'entry' THEN r.at END AS entered_at
+       CASE WHEN r.direction = 'entry' THEN r.at END AS entered_at, p.max_stay_days
 FROM (SELECT id, permit_id, at, direction, crossing_point_id,
              row_number() OVER (PARTITION BY permit_id ORDER BY at DESC, id DESC) AS rank
       FROM crossings WHERE status IN {COUNTED_SQL}) AS r
@@ -281,7 +319,8 @@ JOIN permits AS p ON p.id = r.permit_id
 WHERE r.rank = 1"""  # noqa: S608
 
 PRESENCE_COLUMNS = (
-    "permit_id, agreement_id, last_crossing_id, last_at, last_direction, last_crossing_point_id, entered_at"
+    "permit_id, agreement_id, last_crossing_id, last_at, last_direction, last_crossing_point_id, entered_at, "
+    "max_stay_days"
 )
 DAY_COLUMNS = "crossing_point_id, day, direction, count"
 
@@ -308,6 +347,8 @@ def rebuild(session: Session) -> Differences:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":  # crossings being recorded wait, and those committed are counted
         session.execute(text("LOCK TABLE permit_presence, crossing_day_counts IN EXCLUSIVE MODE"))
+    else:
+        register_sqlite_functions(session)
     expected_days = expected_day_counts_sql(dialect)
     differences = Differences(
         presence=_differing(

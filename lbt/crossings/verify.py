@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lbt.core.errors import N_
-from lbt.crossings.history import permits_by_number
+from lbt.core.metrics import count_verdict
+from lbt.crossings.history import permit_by_number
 from lbt.crossings.models import Direction, Verdict
 from lbt.crossings.services import Assessment, Reason, assess
+from lbt.exchange.partner_permits import PartnerPermit, partner_permit, partner_reasons
 from lbt.permits.models import Permit
 from lbt.permits.services import canonical_number, is_well_formed
 from lbt.permits.signing import (
@@ -35,6 +37,7 @@ class TokenVerdict:
     claims: PermitClaims | None = None
     permit: Permit | None = None
     assessment: Assessment | None = None
+    partner: PartnerPermit | None = None  # a permit of the partner state (the guard at exit)
 
 
 def _red(code: str, message: str, **rest: Any) -> TokenVerdict:
@@ -73,8 +76,7 @@ def scanned_permit(session: Session, text: str, jwks: Mapping[str, Any]) -> Toke
     if isinstance(scanned, TokenVerdict):
         return scanned
     token, claims = scanned
-    found = permits_by_number(session, [claims.permit_number], lock=False)
-    return on_record(token, claims, found.get(claims.permit_number))
+    return on_record(token, claims, permit_by_number(session, claims.permit_number))
 
 
 def typed_number_miss(number: str) -> TokenVerdict:
@@ -98,9 +100,21 @@ def verify_scan(
 ) -> TokenVerdict:
     scanned = scanned_permit(session, text, jwks)
     if scanned.permit is None:
-        return scanned
+        if scanned.reasons and scanned.reasons[0].code == "unknown_key":  # perhaps the partner's key
+            found = partner_permit(session, text)
+            if found is not None:
+                verdict, reasons = partner_reasons(found, crossing_point, at)
+                scanned = TokenVerdict(verdict, reasons, found.claims, partner=found)
+        return counted(scanned, "scan")
     assessment = assess(session, scanned.permit, crossing_point, direction, at)
-    return TokenVerdict(assessment.verdict, assessment.reasons, scanned.claims, scanned.permit, assessment)
+    verdict = TokenVerdict(assessment.verdict, assessment.reasons, scanned.claims, scanned.permit, assessment)
+    return counted(verdict, "scan")
+
+
+def counted(verdict: TokenVerdict, source: str) -> TokenVerdict:
+    """The verdict, counted in the metrics by kind and first reason (``source``: scan, typed_number)."""
+    count_verdict(verdict.verdict.value, verdict.reasons[0].code if verdict.reasons else "", source)
+    return verdict
 
 
 def permit_facts(permit: Permit, moment: datetime) -> dict[str, Any]:

@@ -15,14 +15,17 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role, User
+from lbt.core.dates import local_day
 from lbt.crossings import queries
-from lbt.crossings.models import Direction
+from lbt.crossings.models import Direction, Verdict
 from lbt.crossings.services import Assessment, Reason, assess
-from lbt.crossings.verify import permit_facts, stay_facts, typed_number_miss
+from lbt.crossings.verify import TokenVerdict, counted, permit_facts, stay_facts, typed_number_miss
+from lbt.exchange.received import recorded_by_partner
 from lbt.permits.models import Permit
 from lbt.permits.services import find_by_number
 from lbt.reference.models import CrossingPoint
 from lbt.storage.uploads import FileStore
+from lbt.web import links
 from lbt.web.dates import moment_filter
 from lbt.web.i18n import translate_message
 from lbt.web.security import CONTENT_SECURITY_POLICY, public, require, roles
@@ -191,12 +194,13 @@ def verify_number() -> Response | tuple[Response, int]:
     moment = now()
     permit = find_by_number(session, number)
     if permit is None:
-        miss = typed_number_miss(number)
+        miss = counted(typed_number_miss(number), "typed_number")
         return jsonify(
             verdict=miss.verdict.value, reasons=_reasons(miss.reasons), checked_at=moment.isoformat()
         )
     if not _serves(guard, permit):
         # a permit of another agreement (another border area): say no, without showing whose it is
+        counted(TokenVerdict(Verdict.REFUSE, (Reason("outside_area", ""),)), "typed_number")
         return _refusal(
             "outside_area",
             _(
@@ -206,6 +210,7 @@ def verify_number() -> Response | tuple[Response, int]:
             moment,
         )
     assessment = assess(session, permit, point, Direction(direction), moment)
+    counted(TokenVerdict(assessment.verdict, assessment.reasons), "typed_number")
     body = _verdict_body(permit, assessment, moment)
     session.commit()
     return jsonify(body)
@@ -245,18 +250,23 @@ def photo_by_number(number: str) -> Response:
 def permit_history(permit_id: int) -> str:
     permit = _guarded_permit(permit_id)
     page = queries.permit_crossings(get_session(), permit.id, page=_page_arg("page"))
+    by_partner = recorded_by_partner(get_session(), permit.id, page=_page_arg("partner_page"))
     return render_template(
         "crossings/log_permit.html",
         permit=permit,
         page=page,
+        by_partner=by_partner,
         today=now().date(),
         page_url=lambda number: url_for("crossings.permit_history", permit_id=permit.id, page=number),
+        partner_page_url=lambda number: url_for(
+            "crossings.permit_history", permit_id=permit.id, partner_page=number
+        ),
     )
 
 
 def _log_url(name: str) -> Any:
     def page_url(number: int) -> str:
-        return url_for("crossings.log", **{**request.args.to_dict(), name: number})
+        return links.page_url("crossings.log", number, name=name)
 
     return page_url
 
@@ -266,10 +276,13 @@ def _log_url(name: str) -> Any:
 def log() -> str:
     session = get_session()
     guard = _guard()
-    today = now().date()
+    moment = now()
+    # the guard's day: on the clock of their (first) crossing point
+    today = local_day(moment, guard.crossing_points[0].zone_name if guard.crossing_points else None)
     agreements = queries.agreement_ids(guard)
     return render_template(
         "crossings/log.html",
+        now=moment,
         today=today,
         log_days=queries.LOG_DAYS,
         points=guard.crossing_points,

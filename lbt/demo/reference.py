@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from lbt.accounts.models import User
 from lbt.accounts.services import Scope, UserData, create_user, find_user
 from lbt.core.dates import state_time_zone
+from lbt.demo.meetings import load_meetings
 from lbt.demo.sides import AGREEMENT_CODE, SIDES, Side
+from lbt.demo.two_factor import enrol_demo_account
 from lbt.reference.models import (
     Agreement,
     BorderSection,
@@ -96,6 +98,10 @@ class DemoAccount:
     username: str
     password: str
     role: str
+    # the second factor (lbt/demo/two_factor.py): the TOTP secret, its otpauth:// address, recovery codes
+    totp_secret: str = ""
+    totp_uri: str = ""
+    recovery_codes: tuple[str, ...] = ()
 
 
 def database_is_empty(session: Session) -> bool:
@@ -208,8 +214,12 @@ def load_demo(
         if find_user(session, username) is None:
             password = secrets.token_urlsafe(12)
             data = UserData(username=username, role=role, full_name=full_name, scope=Scope.parse(scope))
-            create_user(session, data, password, now=now)
-            created.append(DemoAccount(username, password, role.value))
+            user = create_user(session, data, password, now=now)
+            second = enrol_demo_account(session, user, now=now, home_state=side.code)
+            created.append(
+                DemoAccount(username, password, role.value, second.secret, second.uri, second.recovery_codes)
+            )
+    load_meetings(session, side, now=now)
     _remember_demo_accounts(instance_path, created)
     return created
 
@@ -229,10 +239,17 @@ def _remember_demo_accounts(instance_path: Path, accounts: list[DemoAccount]) ->
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         for account in accounts:
-            handle.write(f"{account.username}\t{account.password}\t{account.role}\n")
+            fields = (account.username, account.password, account.role, account.totp_secret, account.totp_uri)
+            handle.write("\t".join((*fields, " ".join(account.recovery_codes))) + "\n")
 
 
 def read_demo_accounts(instance_path: Path) -> list[tuple[str, str, str]]:
+    """(username, password, role) of each demo account."""
+    return [(account.username, account.password, account.role) for account in read_demo_logins(instance_path)]
+
+
+def read_demo_logins(instance_path: Path) -> list[DemoAccount]:
+    """Each demo account with its second factor (lines of files written before it have none)."""
     path = instance_path / DEMO_ACCOUNTS_FILE
     if not path.exists():
         return []
@@ -240,5 +257,7 @@ def read_demo_accounts(instance_path: Path) -> list[tuple[str, str, str]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split("\t")
         if len(parts) == 3:
-            rows.append((parts[0], parts[1], parts[2]))
+            rows.append(DemoAccount(*parts))
+        elif len(parts) == 6:
+            rows.append(DemoAccount(*parts[:5], tuple(parts[5].split())))
     return rows

@@ -69,6 +69,7 @@ def _staff(
         ),
         ("auditor", Role.AUDITOR, "Demo Auditor", ()),
         ("analyst", Role.ANALYST, "Demo Analyst (central office)", ()),
+        ("monitor", Role.MONITOR, "Demo monitoring system", ()),
     )
 
 

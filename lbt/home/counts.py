@@ -20,8 +20,8 @@ from lbt.core.pagination import COUNT_LIMIT
 from lbt.crossings.models import Crossing, CrossingDayCount, CrossingStatus, PermitPresence
 from lbt.permits.models import Permit, PermitStatus
 from lbt.reference.models import Agreement
-from lbt.representatives.actions import overdue_actions
-from lbt.representatives.enums import MeetingStatus
+from lbt.representatives.enums import UNFINISHED_ACTION_STATUSES, MeetingStatus
+from lbt.representatives.models.actions import Action
 from lbt.representatives.models.meetings import Meeting
 
 NEAR_LIMIT_DAYS = 7  # "near the stay limit": inside for at least the agreement's limit less this
@@ -141,8 +141,21 @@ def representative_figures(session: Session, user: User, now: datetime) -> list[
         Meeting.awaiting_state_id == user.state_id,
         Meeting.section_id.in_(sections),
     )
-    overdue = overdue_actions(session, now, sections)  # judged on each section's clock
-    return [Figure("replies", bounded_count(session, replies)), Figure("actions_overdue", len(overdue))]
+    # past their deadline on each section's own clock: one condition per section, one bounded count
+    overdue = select(Action.id).where(
+        Action.status.in_(UNFINISHED_ACTION_STATUSES),
+        or_(
+            false(),
+            *(
+                and_(Action.section_id == section.id, Action.due_on < local_day(now, section.zone_name))
+                for section in user.border_sections
+            ),
+        ),
+    )
+    return [
+        Figure("replies", bounded_count(session, replies)),
+        Figure("actions_overdue", bounded_count(session, overdue)),
+    ]
 
 
 def figures(session: Session, user: User, now: datetime, home_state: str) -> list[Figure]:

@@ -41,4 +41,6 @@ def home_summary(session: Session, user: User) -> HomeSummary:
         return HomeSummary(crossing_points=list(user.crossing_points))
     if user.role is Role.REPRESENTATIVE:
         return HomeSummary(border_sections=list(user.border_sections))
+    if user.role is Role.MONITOR:
+        return HomeSummary()  # reads /metrics with a token; no records, not even the audit log's size
     return HomeSummary(counts={"audit_entries": _count(session, AuditEntry)})

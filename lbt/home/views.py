@@ -1,13 +1,11 @@
-"""The home page of each role, the language switch, and the health check."""
+"""The home page of each role and the language switch."""
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role
@@ -19,7 +17,6 @@ from lbt.web.i18n import LOCALE_COOKIE, LOCALES
 from lbt.web.security import is_safe_next, public
 from lbt.web.state import get_session, now, settings
 
-log = logging.getLogger(__name__)
 bp = Blueprint("home", __name__)
 
 
@@ -83,17 +80,3 @@ def _local(url: str | None) -> str:
     if parts.netloc and parts.netloc != request.host:
         return ""
     return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
-
-
-@bp.get("/healthz")
-@public
-def health() -> Response:
-    """For load balancers and monitoring: 200 "ok", or 503 with the reason (never the database's
-    address or its error text, which go to the log)."""
-    try:
-        get_session().connection().exec_driver_sql("SELECT 1")
-    except SQLAlchemyError as error:
-        log.error("health check: database unavailable: %s", error)
-        reason = f"database unavailable ({type(getattr(error, 'orig', None) or error).__name__})"
-        return make_response(reason, 503, {"Content-Type": "text/plain", "Retry-After": "30"})
-    return make_response("ok", 200, {"Content-Type": "text/plain"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -65,6 +66,7 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
+@lru_cache(maxsize=4096)  # the captions and statements are the same on every card of a batch
 def fit_text(
     text: str, font: str, width: float, max_size: float, min_size: float, max_lines: int = 1
 ) -> FittedText:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
@@ -10,6 +11,7 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
+from lbt.web.dates import TypedDateField
 from lbt.web.forms import BaseForm
 
 REASON_LENGTH = 4000
@@ -75,3 +77,19 @@ class PermitChangeForm(BaseForm):
         validators=[DataRequired(), Length(max=REASON_LENGTH)],
         description=_l("Recorded with the permit and in the audit log."),
     )
+
+
+class PrintBatchForm(BaseForm):
+    """A print batch of the officer's permits: those issued since a day and/or whose card was never
+    printed (the worker draws the PDF)."""
+
+    since = TypedDateField(_l("Issued on or after"), validators=[Optional()])
+    unprinted = BooleanField(_l("Only cards not printed yet"), default=True)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.since.data is None and not self.unprinted.data:
+            self.since.errors = [_l("Give a day, or print only the cards not printed yet.")]
+            return False
+        return True

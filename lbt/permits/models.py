@@ -109,3 +109,20 @@ class Permit(Audited, Base):
         if self.status is PermitStatus.ACTIVE and today > self.valid_until:
             return PermitStatus.EXPIRED
         return self.status
+
+
+class PermitStatusChange(Base):
+    """Each change of a permit's status, kept as it happened (the permit holds only the latest): the
+    reports count suspensions, revocations, annulments and replacements of a period from here."""
+
+    __tablename__ = "permit_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(ForeignKey("permits.id"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    status: Mapped[PermitStatus] = mapped_column(enum_type(PermitStatus, "status"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[datetime]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (Index("ix_permit_status_changes_agreement_changed_at", "agreement_id", "changed_at"),)

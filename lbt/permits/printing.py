@@ -3,12 +3,12 @@ beside English, and print batches. Flask-free (used by views and by ``lbt permit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from lbt.core.catalogs import translate
@@ -19,17 +19,8 @@ from lbt.permits.models import Permit, PermitStatus
 from lbt.permits.signing import qr_url
 from lbt.reference.area import home_area
 from lbt.reference.models import Agreement, State
+from lbt.reference.names import STATE_LANGUAGE, state_name
 from lbt.storage.uploads import FileStore
-
-# the language printed beside English on a card issued by each state
-NATIONAL_LOCALE = {"TJ": "tg", "KG": "ky", "UZ": "uz"}
-
-
-def state_name(state: State, locale: str) -> str:
-    """A state's name as a reader of ``locale`` writes it (the reference data holds three names)."""
-    if NATIONAL_LOCALE.get(state.code) == locale:
-        return state.name_national
-    return state.name_ru if locale in ("ru", "tg", "ky") else state.name_en
 
 
 def card_labels(locale: str, home: State | None = None) -> CardLabels:
@@ -106,14 +97,13 @@ def card_data(
 class _AreaNames:
     """The border area's name of each agreement in a print batch, looked up once per agreement."""
 
-    def __init__(self, session: Session, home_state: str) -> None:
-        self.session = session
+    def __init__(self, home_state: str) -> None:
         self.home_state = home_state
         self.names: dict[int, str] = {}
 
-    def of(self, permit: Permit) -> str:
+    def of(self, session: Session, permit: Permit) -> str:
         if permit.agreement_id not in self.names:
-            area = home_area(self.session, permit.agreement, self.home_state)
+            area = home_area(session, permit.agreement, self.home_state)
             self.names[permit.agreement_id] = area.name if area else ""
         return self.names[permit.agreement_id]
 
@@ -138,10 +128,12 @@ def render_permits(
     if not permits:
         raise ValueError("no permits to print")
     state = _state_of(session, permits[0])
-    labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"), state)
-    areas = _AreaNames(session, home_state)
+    labels = card_labels(STATE_LANGUAGE.get(home_state, "ru"), state)
+    areas = _AreaNames(home_state)
     cards = (
-        card_data(p, state=state, authority=authority, public_url=public_url, files=files, area=areas.of(p))
+        card_data(
+            p, state=state, authority=authority, public_url=public_url, files=files, area=areas.of(session, p)
+        )
         for p in permits
     )
     return render_cards(cards, labels)
@@ -149,10 +141,12 @@ def render_permits(
 
 @dataclass(frozen=True)
 class Skipped:
-    """A permit left out of a print batch, and why."""
+    """A permit left out of a print batch, and why (``code``: the status, ``photo_missing`` or
+    ``card_error``, for pages that say it in the reader's language)."""
 
     number: str
     reason: str
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,63 +165,170 @@ NOT_PRINTABLE = {
 }
 
 
+class BatchPrinter:
+    """A print batch written to ``out`` one card at a time (one photo read at a time); permits may come
+    from several sessions (a job reads them in short transactions). Every valid permit whose card can
+    be printed goes in, the others are skipped with the reason; ``finish`` writes the PDF, or nothing
+    when no card could be printed."""
+
+    def __init__(
+        self,
+        session: Session,
+        out: BinaryIO,
+        *,
+        today: date,
+        home_state: str,
+        authority: str,
+        public_url: str,
+        files: FileStore,
+    ) -> None:
+        home = session.scalar(select(State).where(State.code == home_state))
+        self.batch = CardBatch(out, card_labels(STATE_LANGUAGE.get(home_state, "ru"), home))
+        self.today, self.authority, self.public_url, self.files = today, authority, public_url, files
+        self.areas = _AreaNames(home_state)
+        self.states: dict[str, State] = {}
+        self.skipped: list[Skipped] = []
+
+    def add(self, session: Session, permit: Permit) -> None:
+        status = permit.effective_status(self.today)
+        if status is not PermitStatus.ACTIVE:
+            reason = NOT_PRINTABLE.get(status, f"the permit is {status.value}")
+            self.skipped.append(Skipped(permit.number, reason, status.value))
+            return
+        try:
+            state = self.states.get(permit.issuing_state) or _state_of(session, permit)
+            self.states[permit.issuing_state] = state
+            card = card_data(
+                permit,
+                state=state,
+                authority=self.authority,
+                public_url=self.public_url,
+                files=self.files,
+                area=self.areas.of(session, permit),
+            )
+            self.batch.add(card)
+        except FileNotFoundError:
+            self.skipped.append(
+                Skipped(permit.number, "the holder's photo is missing from the file store", "photo_missing")
+            )
+        except CardError as error:
+            reason = str(error).removeprefix(f"permit {permit.number}: ")
+            self.skipped.append(Skipped(permit.number, f"the card cannot be printed: {reason}", "card_error"))
+
+    def finish(self) -> PrintReport:
+        if self.batch.numbers:
+            self.batch.save()
+        return PrintReport(tuple(self.batch.numbers), tuple(self.skipped))
+
+
+PART = 50  # permits read, drawn and let go at a time: memory stays flat in the batch's size
+
+
 def print_batch(
     session: Session,
-    permits: Iterable[Permit],
+    ids: Sequence[int],
     out: BinaryIO,
     *,
     today: date,
+    now: datetime,
     home_state: str,
     authority: str,
     public_url: str,
     files: FileStore,
 ) -> PrintReport:
-    """A print batch: every valid permit whose card can be printed goes into the PDF written to
-    ``out`` (one card at a time, so one photo is read at a time); the others are skipped with the
-    reason. Nothing is written when no card could be printed."""
-    home = session.scalar(select(State).where(State.code == home_state))
-    labels = card_labels(NATIONAL_LOCALE.get(home_state, "ru"), home)
-    batch = CardBatch(out, labels)
-    areas = _AreaNames(session, home_state)
-    states: dict[str, State] = {}
-    skipped: list[Skipped] = []
-    for permit in permits:
-        status = permit.effective_status(today)
-        if status is not PermitStatus.ACTIVE:
-            skipped.append(Skipped(permit.number, NOT_PRINTABLE.get(status, f"the permit is {status.value}")))
-            continue
-        try:
-            state = states.get(permit.issuing_state) or _state_of(session, permit)
-            states[permit.issuing_state] = state
-            card = card_data(
-                permit,
-                state=state,
-                authority=authority,
-                public_url=public_url,
-                files=files,
-                area=areas.of(permit),
-            )
-            batch.add(card)
-        except FileNotFoundError:
-            skipped.append(Skipped(permit.number, "the holder's photo is missing from the file store"))
-        except CardError as error:
-            reason = str(error).removeprefix(f"permit {permit.number}: ")
-            skipped.append(Skipped(permit.number, f"the card cannot be printed: {reason}"))
-    if batch.numbers:
-        batch.save()
-    return PrintReport(tuple(batch.numbers), tuple(skipped))
-
-
-def permits_to_print(session: Session, *, since: date | None, numbers: Sequence[str]) -> Sequence[Permit]:
-    """A print batch: the given numbers, or everything issued since a day (oldest first)."""
-    query = select(Permit).options(
-        joinedload(Permit.agreement), joinedload(Permit.locality), joinedload(Permit.photo)
+    """A print batch of the permits ``ids`` in one session (``lbt permits print``; see ``BatchPrinter``):
+    read ``PART`` at a time, each part's printed cards marked and the part let go of the session once
+    drawn, so a batch of any size holds one part in memory. The marks go with the session's transaction
+    (none is kept when the batch fails)."""
+    printer = BatchPrinter(
+        session,
+        out,
+        today=today,
+        home_state=home_state,
+        authority=authority,
+        public_url=public_url,
+        files=files,
     )
+    for start in range(0, len(ids), PART):
+        part = permits_to_print(session, since=None, ids=ids[start : start + PART])
+        for permit in part:
+            printer.add(session, permit)
+        mark_printed(part, set(printer.batch.numbers[-len(part) :]), now)
+        session.flush()
+        for drawn in [*part, *(permit.photo for permit in part if permit.photo is not None)]:
+            if drawn in session:
+                session.expunge(drawn)
+    return printer.finish()
+
+
+def mark_printed(permits: Iterable[Permit], printed: Collection[str], now: datetime) -> None:
+    """Cards written into a batch are printed: off the officers' "permits to print" (lbt/home/counts.py)."""
+    for permit in permits:
+        if permit.number in printed and permit.card_printed_at is None:
+            permit.card_printed_at = now
+
+
+def _chosen(
+    query: Select[Any],
+    *,
+    since: date | None,
+    numbers: Sequence[str],
+    agreement_ids: Collection[int] | None,
+    unprinted: bool,
+    ids: Collection[int] | None,
+) -> Select[Any]:
     if numbers:
         query = query.where(Permit.number.in_([n.strip().upper() for n in numbers]))
     if since is not None:
         query = query.where(Permit.issued_at >= datetime.combine(since, time.min, tzinfo=UTC))
-    return session.scalars(query.order_by(Permit.issued_at, Permit.id)).unique().all()
+    if agreement_ids is not None:
+        query = query.where(Permit.agreement_id.in_(list(agreement_ids)))
+    if unprinted:
+        query = query.where(Permit.card_printed_at.is_(None))
+    if ids is not None:
+        query = query.where(Permit.id.in_(list(ids)))
+    return query.order_by(Permit.issued_at, Permit.id)
+
+
+def permits_to_print(
+    session: Session,
+    *,
+    since: date | None,
+    numbers: Sequence[str] = (),
+    agreement_ids: Collection[int] | None = None,
+    unprinted: bool = False,
+    ids: Collection[int] | None = None,
+) -> Sequence[Permit]:
+    """A print batch: the given numbers, or everything issued since a day (oldest first); within
+    ``agreement_ids`` (an officer's scope), only cards never printed with ``unprinted``, or the permits
+    ``ids`` (a job reading its batch a part at a time)."""
+    query = select(Permit).options(
+        joinedload(Permit.agreement), joinedload(Permit.locality), joinedload(Permit.photo)
+    )
+    query = _chosen(
+        query, since=since, numbers=numbers, agreement_ids=agreement_ids, unprinted=unprinted, ids=ids
+    )
+    return session.scalars(query).unique().all()
+
+
+def permit_ids_to_print(
+    session: Session,
+    *,
+    since: date | None,
+    numbers: Sequence[str] = (),
+    agreement_ids: Collection[int] | None = None,
+    unprinted: bool = False,
+) -> list[tuple[int, str]]:
+    """The same choice as ``permits_to_print``, as (id, number) only: a batch's list before its parts."""
+    query = _chosen(
+        select(Permit.id, Permit.number),
+        since=since,
+        numbers=numbers,
+        agreement_ids=agreement_ids,
+        unprinted=unprinted,
+        ids=None,
+    )
+    return [(permit_id, number) for permit_id, number in session.execute(query)]
 
 
 def card_pdf(session: Session, permit: Permit, *, settings: Settings, files: FileStore) -> bytes:

@@ -12,15 +12,16 @@ from datetime import date, datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from lbt.accounts import policy
 from lbt.accounts.models import Role, User
 from lbt.applications.models import Application
 from lbt.core.counters import next_value
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
-from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus
+from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus, PermitStatusChange
 from lbt.permits.signing import PERMIT_TYP, JwkSet, KeyStore, PermitClaims, SigningKey, jwks, sign
+from lbt.reports import issued_counts
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ class PermitIssuer:
         _sign(permit, self.key)
         session.add(permit)
         session.flush()
+        issued_counts.record(session, permit, application.kind)  # the reports' per-day counts
         return permit
 
 
@@ -169,7 +171,12 @@ def _require_officer(user: User, permit: Permit) -> None:
 
 
 def _change(
-    permit: Permit, status: PermitStatus, reason: str, now: datetime, allowed_from: Sequence[PermitStatus]
+    permit: Permit,
+    status: PermitStatus,
+    reason: str,
+    now: datetime,
+    allowed_from: Sequence[PermitStatus],
+    by: User,
 ) -> None:
     if permit.status in WITHDRAWN_STATUSES:
         raise PermitWithdrawn(
@@ -187,28 +194,43 @@ def _change(
     permit.status = status
     permit.status_reason = reason.strip()
     permit.status_changed_at = now
+    # kept for the reports: a suspension lifted later still happened in its period (issue 12)
+    session = object_session(permit)
+    assert session is not None, "a permit changes in a session"
+    session.add(
+        PermitStatusChange(
+            permit_id=permit.id,
+            agreement_id=permit.agreement_id,
+            status=status,
+            reason=reason.strip(),
+            changed_at=now,
+            changed_by_id=by.id,
+        )
+    )
 
 
 def suspend(session: Session, permit: Permit, *, officer: User, reason: str, now: datetime) -> None:
     _require_officer(officer, permit)
-    _change(permit, PermitStatus.SUSPENDED, reason, now, (PermitStatus.ACTIVE,))
+    _change(permit, PermitStatus.SUSPENDED, reason, now, (PermitStatus.ACTIVE,), officer)
 
 
 def reinstate(session: Session, permit: Permit, *, officer: User, reason: str, now: datetime) -> None:
     _require_officer(officer, permit)
-    _change(permit, PermitStatus.ACTIVE, reason, now, (PermitStatus.SUSPENDED,))
+    _change(permit, PermitStatus.ACTIVE, reason, now, (PermitStatus.SUSPENDED,), officer)
 
 
 def revoke(session: Session, permit: Permit, *, officer: User, reason: str, now: datetime) -> None:
     """Art. 17: revocation voids the permit from now on."""
     _require_officer(officer, permit)
-    _change(permit, PermitStatus.REVOKED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED))
+    _change(permit, PermitStatus.REVOKED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED), officer)
 
 
 def annul(session: Session, permit: Permit, *, officer: User, reason: str, now: datetime) -> None:
     """Art. 17: annulment voids the permit from the start (e.g. it was obtained by fraud)."""
     _require_officer(officer, permit)
-    _change(permit, PermitStatus.ANNULLED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED))
+    _change(
+        permit, PermitStatus.ANNULLED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED), officer
+    )
 
 
 def replace(
@@ -220,7 +242,9 @@ def replace(
         raise ValidationFailed(
             N_("A permit on or past its last day cannot be replaced: apply for a renewal.")
         )
-    _change(permit, PermitStatus.REPLACED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED))
+    _change(
+        permit, PermitStatus.REPLACED, reason, now, (PermitStatus.ACTIVE, PermitStatus.SUSPENDED), officer
+    )
     new = Permit(
         number=allocate_number(session, permit.issuing_state, now.year),
         application_id=permit.application_id,
@@ -248,6 +272,7 @@ def replace(
     _sign(new, key)
     session.add(new)
     session.flush()
+    issued_counts.record(session, new, permit.application.kind)  # counted as a replacement
     return new
 
 

@@ -17,7 +17,10 @@ from lbt.accounts.models import Role, User
 from lbt.accounts.queries import people
 from lbt.core.errors import N_, ValidationFailed
 from lbt.core.pagination import Page
-from lbt.permits import queries, services
+from lbt.crossings.queries import PER_PAGE as CROSSINGS_PER_PAGE
+from lbt.crossings.queries import permit_crossings
+from lbt.exchange.received import recorded_by_partner
+from lbt.permits import queries, services, usage
 from lbt.permits.card import CardError
 from lbt.permits.forms import (
     ANNUL,
@@ -31,14 +34,17 @@ from lbt.permits.forms import (
     change_choices,
 )
 from lbt.permits.models import Permit, PermitStatus
+from lbt.permits.print_views import register_printing
 from lbt.permits.printing import card_pdf
 from lbt.permits.signing import KeyStore
 from lbt.storage.uploads import FileStore
 from lbt.web.actions import run_action
+from lbt.web.links import page_url
 from lbt.web.security import public, roles
 from lbt.web.state import find_service, get_session, now, settings
 
 bp = Blueprint("permits", __name__)
+register_printing(bp)  # the print batch page (print_views.py)
 
 STAFF = (Role.OFFICER, Role.SUPERVISOR)
 PageResult = Response | str | tuple[str, int]
@@ -62,7 +68,7 @@ def _user() -> User:
 
 
 def _page_url(number: int) -> str:
-    return url_for("permits.index", **{**request.args.to_dict(), "page": number})
+    return page_url("permits.index", number)
 
 
 @bp.get("/permits/")
@@ -88,6 +94,43 @@ def _permit(permit_id: int) -> Permit:
     return services.get_for_staff(get_session(), permit_id, _user())
 
 
+MAX_PAGE = 100_000  # a page number past every list (a larger one is this one)
+DETAIL_PAGES = ("crossings_page", "partner_page", "cases_page")  # the permit page's paged lists
+
+
+def _page_arg(name: str) -> int:
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def _detail_page_url(permit: Permit, name: str) -> Callable[[int], str]:
+    """The permit page with one of its lists at another page, the others' pages kept."""
+
+    def page_url(number: int) -> str:
+        # only the lists' pages are carried over: any other name (permit_id, url_for's _anchor or
+        # _method) would be taken by url_for and break the page (500)
+        args = {key: value for key, value in request.args.items() if key in DETAIL_PAGES}
+        args[name] = str(number)
+        return url_for("permits.detail", permit_id=permit.id, _anchor="crossings-heading", **args)
+
+    return page_url
+
+
+def _usage_context(session: Session, permit: Permit) -> dict[str, object]:
+    """How the permit was used (permits/_usage.html): where the holder stands, its crossings, the
+    partner's records of it and its misuse cases, each list paged on its own."""
+    return {
+        "usage": usage.usage(session, permit, now()),
+        "crossings": permit_crossings(session, permit.id, page=_page_arg("crossings_page")),
+        "by_partner": recorded_by_partner(
+            session, permit.id, page=_page_arg("partner_page"), per_page=CROSSINGS_PER_PAGE
+        ),
+        "cases": usage.misuse_cases(session, permit.id, page=_page_arg("cases_page")),
+        "crossings_url": _detail_page_url(permit, "crossings_page"),
+        "partner_url": _detail_page_url(permit, "partner_page"),
+        "cases_url": _detail_page_url(permit, "cases_page"),
+    }
+
+
 def _detail(permit: Permit, form: PermitChangeForm | None = None) -> tuple[str, int]:
     session = get_session()
     today = now().date()
@@ -103,6 +146,7 @@ def _detail(permit: Permit, form: PermitChangeForm | None = None) -> tuple[str, 
         replacement=queries.replacement_of(session, permit),
         people=people(session, [permit.issued_by_id]),
         apply_url=settings().public_url + "/apply/",
+        **_usage_context(session, permit),
     ), 400 if form.errors else 200
 
 

@@ -163,6 +163,7 @@ KINDS: dict[str, Kind] = {
                 Column("rolling_window_days", integer, empty=None),
                 Column("rolling_limit_days", integer, empty=None),
                 Column("all_crossing_points", boolean),
+                Column("both_sides_record", boolean),
                 Column("allowed_crossing_point_codes", words, empty=()),
                 Column("fee_amount", number),
                 Column("fee_currency"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +24,14 @@ from lbt.reference.lookup import Lookup
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 HEADER_LINE = 1
+PROGRESS_EVERY = 250  # rows between two progress reports
+FLUSH_EVERY = 2500  # rows saved between two writes (within the one transaction: still all or nothing)
+
+Progress = Callable[[int, int], None]  # (rows done, rows in the file)
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -61,21 +69,44 @@ def _file_error(line: int | None, message: str, **params: Any) -> RowError:
     return RowError(line, ValidationFailed(message, None, **params))
 
 
+def check_file(
+    kind_name: str, content: bytes, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES
+) -> tuple[RowError, ...]:
+    """What is wrong with the file as a whole (size, encoding, CSV, header), read without the database:
+    a page refuses such a file at once instead of queueing its import."""
+    try:
+        _read(content, KINDS[kind_name], max_rows=max_rows, max_bytes=max_bytes)
+    except _Rejected as rejected:
+        return rejected.errors
+    return ()
+
+
 def import_csv(
-    session: Session, kind_name: str, content: bytes, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES
+    session: Session,
+    kind_name: str,
+    content: bytes,
+    *,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
+    progress: Progress = _no_progress,
 ) -> ImportResult:
     """Create or update the records of one kind ("state", "agreement", "locality", "crossing_point",
-    "border_section") from a UTF-8 CSV file whose first line names the columns."""
+    "border_section") from a UTF-8 CSV file whose first line names the columns. ``progress`` hears how
+    many rows were checked and saved (each row is counted twice: read, then saved)."""
     kind = KINDS[kind_name]
     try:
         header, rows = _read(content, kind, max_rows=max_rows, max_bytes=max_bytes)
     except _Rejected as rejected:
         return ImportResult(errors=rejected.errors)
+    steps = 2 * len(rows)
+    progress(0, steps)
 
     errors: list[RowError] = []
     parsed: list[tuple[int, dict[str, Any]]] = []
     first_line_of: dict[tuple[str, ...], int] = {}
-    for line, cells in rows:
+    for number, (line, cells) in enumerate(rows, start=1):
+        if number % PROGRESS_EVERY == 0:
+            progress(number, steps)
         values, cell_errors = _values(kind, header, cells)
         errors.extend(RowError(line, error) for error in cell_errors)
         if cell_errors:
@@ -87,20 +118,25 @@ def import_csv(
         first_line_of[key] = line
         parsed.append((line, values))
 
+    progress(len(rows), steps)
     savepoint = session.begin_nested()
-    created, updated, save_errors = _save_all(session, kind, parsed)
-    errors.extend(save_errors)
-    if errors:
-        savepoint.rollback()
-        return ImportResult(errors=tuple(sorted(errors, key=lambda error: error.line or 0)))
     try:
-        session.flush()
+        created, updated, save_errors = _save_all(
+            session, kind, parsed, lambda saved: progress(len(rows) + saved, steps), clean=not errors
+        )
+        errors.extend(save_errors)
+        if not errors:
+            session.flush()
     except IntegrityError:  # another request saved a clashing record while we checked the file
         savepoint.rollback()
         return ImportResult(
             errors=(_file_error(None, N_("Someone else changed the same records meanwhile. Try again.")),)
         )
+    if errors:
+        savepoint.rollback()
+        return ImportResult(errors=tuple(sorted(errors, key=lambda error: error.line or 0)))
     savepoint.commit()
+    progress(steps, steps)
     return ImportResult(created=created, updated=updated)
 
 
@@ -114,13 +150,25 @@ def _duplicate(kind: Kind, first_line: int) -> ValidationFailed:
 
 
 def _save_all(
-    session: Session, kind: Kind, parsed: list[tuple[int, dict[str, Any]]]
+    session: Session,
+    kind: Kind,
+    parsed: list[tuple[int, dict[str, Any]]],
+    progress: Callable[[int], None],
+    *,
+    clean: bool,
 ) -> tuple[int, int, list[RowError]]:
+    """Save every row; while no row was refused (``clean``), the records are written every
+    ``FLUSH_EVERY`` rows, so the progress counts rows written (the writing, audit entries included,
+    is most of an import's time), not rows waiting for one flush at the end."""
     lookup = Lookup(session)
     lookup.preload(*kind.preload)
     created = updated = 0
     errors: list[RowError] = []
-    for line, values in parsed:
+    for number, (line, values) in enumerate(parsed, start=1):
+        if number % FLUSH_EVERY == 0 and clean and not errors:
+            session.flush()
+        if number % PROGRESS_EVERY == 0:
+            progress(number)
         record = kind.find(lookup, values)
         given = {name: value for name, value in values.items() if value is not OMITTED}
         try:

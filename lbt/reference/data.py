@@ -54,6 +54,7 @@ class AgreementData:
     rolling_window_days: int | None = None
     rolling_limit_days: int | None = None
     all_crossing_points: bool = True
+    both_sides_record: bool = False
     allowed_crossing_point_codes: tuple[str, ...] = ()
     fee_amount: Decimal = Decimal("0")
     fee_currency: str = "EUR"
@@ -93,6 +94,7 @@ class AgreementData:
             rolling_window_days=agreement.rolling_window_days,
             rolling_limit_days=agreement.rolling_limit_days,
             all_crossing_points=agreement.all_crossing_points,
+            both_sides_record=agreement.both_sides_record,
             allowed_crossing_point_codes=tuple(point.code for point in agreement.allowed_crossing_points),
             fee_amount=agreement.fee_amount,
             fee_currency=agreement.fee_currency,

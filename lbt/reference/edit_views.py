@@ -8,7 +8,7 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role
 from lbt.core.errors import N_
+from lbt.jobs import imports
+from lbt.jobs.models import JobState
 from lbt.reference import csv_import, queries, services
 from lbt.reference.csv_columns import KINDS
 from lbt.reference.data import AgreementData, BorderSectionData, CrossingPointData, LocalityData, StateData
@@ -30,7 +32,9 @@ from lbt.reference.forms import (
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
 from lbt.web.actions import run_action
 from lbt.web.forms import ActionForm, BaseForm
-from lbt.web.i18n import translate_error
+from lbt.web.i18n import translate_error, translate_message
+from lbt.web.jobs import panel, requested_job, start_job
+from lbt.web.names import reader_locale
 from lbt.web.security import roles
 from lbt.web.state import form_page, get_session
 
@@ -115,7 +119,7 @@ def _fill_choices(session: Session, form: BaseForm, record: Any) -> None:
     choose = [("", _("Choose…"))]
     for name in ("state_code", "state_a_code", "state_b_code"):
         if name in form:
-            form[name].choices = choose + queries.state_options(session)
+            form[name].choices = choose + queries.state_options(session, reader_locale())
     if "agreement_code" in form:
         form["agreement_code"].choices = choose + queries.agreement_options(session)
     if "allowed_crossing_point_codes" in form:
@@ -153,33 +157,49 @@ def _toggle(kind: Editable, record_id: int) -> Response:
 
 
 def _import_page(kind: Editable) -> PageResult:
+    """The import page: a file whose shape is wrong is refused at once; a readable one is imported by
+    the worker, and the page then follows that job (``?job=``) to its outcome."""
     form = CsvUploadForm()
-    columns = KINDS[kind.name].columns
+    page = {
+        "form": form,
+        "kind": kind,
+        "columns": KINDS[kind.name].columns,
+        "problems": [],
+        "hidden_count": 0,
+    }
     if form.validate_on_submit():
-        session = get_session()
-        result = csv_import.import_csv(session, kind.name, form.file.data.read(csv_import.MAX_BYTES + 1))
-        if result.ok:
-            session.commit()
-            flash(
-                _(
-                    "Import done: %(created)d created, %(updated)d updated.",
-                    created=result.created,
-                    updated=result.updated,
-                ),
-                "success",
+        content = form.file.data.read(csv_import.MAX_BYTES + 1)
+        refused = csv_import.check_file(kind.name, content)
+        if refused:
+            return render_template("reference/import.html", **{**page, **_problems(refused)}), 400
+        job = start_job(imports.KIND, imports.import_params(kind.name), input_data=content)
+        return redirect(url_for(f"reference.{kind.name}_import", job=job.id))
+    job = requested_job(imports.KIND)
+    if job is not None:
+        if job.params.get("kind") != kind.name:
+            abort(404)
+        page.update(job=panel(job, url_for(f"reference.{kind.name}_import", job=job.id)), outcome=job.outcome)
+        if job.state is JobState.DONE and job.outcome.get("error_count"):
+            page.update(_problems(job.outcome["errors"], job.outcome["error_count"]))
+    return form_page(
+        "reference/import.html", form, **{key: value for key, value in page.items() if key != "form"}
+    )
+
+
+def _problems(errors: Any, count: int | None = None) -> dict[str, Any]:
+    """The refused lines as the page lists them: from the file check (``RowError``) or a job's record."""
+    rows = []
+    for error in list(errors)[:MAX_ERRORS_SHOWN]:
+        if isinstance(error, csv_import.RowError):
+            rows.append((error.line, error.column, translate_error(error.error)))
+        else:
+            message = error["message"]
+            shown = translate_message(
+                tuple(message) if isinstance(message, list) else message, error["params"]
             )
-            return redirect(url_for(kind.list_endpoint))
-        session.rollback()
-        problems = [(error.line, error.column, translate_error(error.error)) for error in result.errors]
-        return render_template(
-            "reference/import.html",
-            form=form,
-            kind=kind,
-            columns=columns,
-            problems=problems[:MAX_ERRORS_SHOWN],
-            hidden_count=max(0, len(problems) - MAX_ERRORS_SHOWN),
-        ), 400
-    return form_page("reference/import.html", form, kind=kind, columns=columns, problems=[], hidden_count=0)
+            rows.append((error["line"], error["column"], shown))
+    total = len(errors) if count is None else count
+    return {"problems": rows, "hidden_count": max(0, total - len(rows))}
 
 
 def register_editing(bp: Blueprint) -> None:

@@ -153,6 +153,10 @@ class AgreementForm(BaseForm):
         _l("Rolling limit: days allowed in the window"), validators=[Optional()]
     )
     all_crossing_points = BooleanField(_l("Permit holders may use every crossing point of the agreement"))
+    both_sides_record = BooleanField(
+        _l("Both sides record crossings"),
+        description=_l("The partner state's guards record the exit of this state's permit holders too."),
+    )
     allowed_crossing_point_codes = CheckboxesField(
         _l("Crossing points permit holders may use"),
         choices=[],

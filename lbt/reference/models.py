@@ -116,6 +116,9 @@ class Agreement(Audited, Base):
     rolling_window_days: Mapped[int | None]
     rolling_limit_days: Mapped[int | None]
     all_crossing_points: Mapped[bool] = mapped_column(default=True)
+    # both sides record the crossings of one side's permit holders: the partner's guards record the
+    # exit from their state too (the exchange's guard at exit, docs/exchange.md)
+    both_sides_record: Mapped[bool] = mapped_column(default=False)
     fee_amount: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     fee_currency: Mapped[str] = mapped_column(String(3), default="EUR")
     fee_exemptions: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinl
 
 from lbt.core.pagination import PER_PAGE, Page, paginate
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint, Locality, State
+from lbt.reference.names import state_name
 
 T = TypeVar("T")
 
@@ -162,8 +163,12 @@ def get_border_section(session: Session, section_id: int) -> BorderSection | Non
     )
 
 
-def state_options(session: Session) -> list[tuple[str, str]]:
-    return [(s.code, f"{s.code} — {s.name_en}") for s in session.scalars(select(State).order_by(State.code))]
+def state_options(session: Session, locale: str) -> list[tuple[str, str]]:
+    """The states for a choice, each as its code and its name in the reader's language."""
+    return [
+        (s.code, f"{s.code} — {state_name(s, locale)}")
+        for s in session.scalars(select(State).order_by(State.code))
+    ]
 
 
 def agreement_options(session: Session) -> list[tuple[str, str]]:

@@ -56,6 +56,7 @@ _AGREEMENT_NUMBERS = (
     "rolling_window_days",
     "rolling_limit_days",
     "all_crossing_points",
+    "both_sides_record",
     "fee_amount",
     "fee_currency",
     "decision_deadline_days",

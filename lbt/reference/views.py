@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,8 @@ from lbt.reference.edit_views import register_editing
 from lbt.reference.forms import PlacedFilterForm, ReferenceFilterForm
 from lbt.reference.labels import LANGUAGE_LABELS
 from lbt.reference.queries import ReferenceFilter
+from lbt.web.links import page_url
+from lbt.web.names import reader_locale
 from lbt.web.security import require, roles
 from lbt.web.state import get_session
 
@@ -28,9 +30,7 @@ Lister = Callable[..., Page[Any]]
 
 
 def _page_url(number: int) -> str:
-    return url_for(
-        request.endpoint or "", **(request.view_args or {}), **{**request.args.to_dict(), "page": number}
-    )
+    return page_url(request.endpoint or "", number, **(request.view_args or {}))
 
 
 def _list_page(template: str, lister: Lister, form: ReferenceFilterForm) -> tuple[str, int] | str:
@@ -38,7 +38,7 @@ def _list_page(template: str, lister: Lister, form: ReferenceFilterForm) -> tupl
     session = get_session()
     if isinstance(form, PlacedFilterForm):
         form.agreement.choices = [("", _("All agreements")), *queries.agreement_options(session)]
-        form.state.choices = [("", _("All states")), *queries.state_options(session)]
+        form.state.choices = [("", _("All states")), *queries.state_options(session, reader_locale())]
     if request.args and not form.validate():
         empty: Page[Any] = Page((), 1, queries.PER_PAGE, 0)
         return render_template(template, form=form, page=empty, page_url=_page_url), 400

@@ -5,14 +5,13 @@ from the crossings themselves: counted entries and exits per point and local day
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from lbt.core.errors import N_
 from lbt.crossings.models import CrossingDayCount, Direction, PermitPresence
-from lbt.permits.models import Permit
 from lbt.reference.models import CrossingPoint
 from lbt.reports.figures import Figure, Scope
 
@@ -88,24 +87,58 @@ def _stay_band(days: int) -> str:
     raise AssertionError("unreachable")
 
 
+def _inside(session: Session, scope: Scope, *, now: datetime) -> list[tuple[int, str, int, int]]:
+    """The holders inside now as (point of entry, band of whole days inside, overstaying, people): one
+    grouped query on PostgreSQL over ``permit_presence``'s index of the people inside, which carries
+    each holder's point and the permit's longest stay (a row per point and band, however many are
+    inside); elsewhere (SQLite, at demo size) a row per holder, counted here. A holder is in the band of
+    ``(now - entered_at).days``: at most ``high`` days inside is entered after ``now - (high + 1)`` days."""
+    query = select(
+        PermitPresence.last_crossing_point_id, PermitPresence.entered_at, PermitPresence.max_stay_days
+    ).where(PermitPresence.agreement_id.in_(scope.agreement_ids), PermitPresence.entered_at.is_not(None))
+    if scope.crossing_point_id is not None:
+        query = query.where(PermitPresence.last_crossing_point_id == scope.crossing_point_id)
+    if session.get_bind().dialect.name == "postgresql":
+        band = case(
+            *(
+                (PermitPresence.entered_at > now - timedelta(days=high + 1), f"{low}-{high}")
+                for low, high in STAY_BANDS
+                if high is not None
+            ),
+            else_=f"{STAY_BANDS[-1][0]}+",
+        )
+        since = bindparam("now", now, type_=DateTime(timezone=True))
+        over = case(
+            (
+                PermitPresence.entered_at
+                <= since - func.make_interval(0, 0, 0, PermitPresence.max_stay_days),
+                1,
+            ),
+            else_=0,
+        )
+        grouped = query.with_only_columns(
+            PermitPresence.last_crossing_point_id, band, func.sum(over), func.count()
+        ).group_by(PermitPresence.last_crossing_point_id, band)
+        return [
+            (point_id, label, int(over), people) for point_id, label, over, people in session.execute(grouped)
+        ]
+    rows: list[tuple[int, str, int, int]] = []
+    for point_id, entered_at, max_stay in session.execute(query):
+        days = (now - entered_at).days
+        rows.append((point_id, _stay_band(days), int(days >= max_stay), 1))
+    return rows
+
+
 def inside_now(session: Session, scope: Scope, *, now: datetime) -> tuple[Figure, Figure, Figure]:
     """People inside now, by the point they entered at; how long they have been inside; and those inside
     longer than their permit's longest stay (overstaying now). Whole days since the entry."""
-    query = (
-        select(PermitPresence.last_crossing_point_id, PermitPresence.entered_at, Permit.max_stay_days)
-        .join(Permit, Permit.id == PermitPresence.permit_id)
-        .where(PermitPresence.agreement_id.in_(scope.agreement_ids), PermitPresence.entered_at.is_not(None))
-    )
-    if scope.crossing_point_id is not None:
-        query = query.where(PermitPresence.last_crossing_point_id == scope.crossing_point_id)
     by_point: Counter[int] = Counter()
     bands: Counter[str] = Counter()
     overstaying: Counter[int] = Counter()
-    for point_id, entered_at, max_stay in session.execute(query):
-        days = (now - entered_at).days
-        by_point[point_id] += 1
-        bands[_stay_band(days)] += 1
-        overstaying[point_id] += days >= max_stay
+    for point_id, band, overstays, people in _inside(session, scope, now=now):
+        by_point[point_id] += people
+        bands[band] += people
+        overstaying[point_id] += overstays
     codes = dict(
         session.execute(
             select(CrossingPoint.id, CrossingPoint.code).where(CrossingPoint.id.in_(by_point))

@@ -11,21 +11,23 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Date, Integer, Select, and_, case, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from lbt.alerts.models import AlertHit
-from lbt.applications.models import OPEN_STATUSES, Application, ApplicationEvent, ApplicationKind, EventKind
+from lbt.applications.models import Application, ApplicationEvent, EventKind
 from lbt.core.errors import N_
 from lbt.crossings.models import MisuseCase
-from lbt.permits.models import Permit, PermitStatus
-from lbt.reference.models import Locality
+from lbt.permits.models import Permit, PermitStatus, PermitStatusChange
+from lbt.reference.models import Agreement, Locality
+from lbt.reports import issued_counts
+from lbt.reports.issued_counts import AGE_BANDS, age_band, issue_kind
+from lbt.reports.issued_counts import age as age_on
 from lbt.reports.periods import Period
 
-AGE_BANDS = ((0, 17), (18, 29), (30, 44), (45, 59), (60, None))
 WITHDRAWALS = (PermitStatus.SUSPENDED, PermitStatus.REVOKED, PermitStatus.ANNULLED, PermitStatus.REPLACED)
 DECISIONS = (EventKind.APPROVED, EventKind.REFUSED)
 
@@ -103,14 +105,27 @@ def _permits_where(query: Select[Any], scope: Scope) -> Select[Any]:
     return query
 
 
+def every_application(session: Session, scope: Scope) -> bool:
+    """Whether the scope takes in every application there is (every agreement, no locality or district):
+    a figure then needs no look-up of each event's application."""
+    if scope.locality_id is not None or scope.district:
+        return False
+    return set(session.scalars(select(Agreement.id))) <= set(scope.agreement_ids)
+
+
 def _events(session: Session, scope: Scope, kinds: Iterable[EventKind]) -> Counter[str]:
+    """The period's events of these kinds, from the (kind, at) index alone when the scope takes in
+    every application, else each joined to its application for the filters."""
     query = (
         select(ApplicationEvent.kind, func.count())
-        .join(Application, Application.id == ApplicationEvent.application_id)
         .where(ApplicationEvent.kind.in_(list(kinds)), in_period(ApplicationEvent.at, scope))
         .group_by(ApplicationEvent.kind)
     )
-    return Counter({kind.value: count for kind, count in session.execute(applications_where(query, scope))})
+    if not every_application(session, scope):
+        query = applications_where(
+            query.join(Application, Application.id == ApplicationEvent.application_id), scope
+        )
+    return Counter({kind.value: count for kind, count in session.execute(query)})
 
 
 def applications(session: Session, scope: Scope) -> Figure:
@@ -140,9 +155,27 @@ def refusal_reasons(session: Session, scope: Scope) -> Figure:
         .join(ApplicationEvent, ApplicationEvent.application_id == Application.id)
         .where(ApplicationEvent.kind == EventKind.REFUSED, in_period(ApplicationEvent.at, scope))
     )
+    query = applications_where(query, scope)
     counts: Counter[str] = Counter()
-    for reasons in session.scalars(applications_where(query, scope)):
-        counts.update(set(reasons or []))
+    if on_postgresql(session):  # counted in the query: three years at 1 M are 100k refusals' lists
+        refused = query.with_only_columns(
+            ApplicationEvent.id.label("event_id"), Application.refusal_reasons.label("reasons")
+        ).subquery()
+        given = func.json_array_elements_text(refused.c.reasons).table_valued("value").lateral()
+        pairs = (  # each reason once per refusal, as the set below
+            select(refused.c.event_id, given.c.value)
+            .select_from(refused)
+            .join(given, true())
+            .where(func.json_typeof(refused.c.reasons) == "array")
+            .distinct()
+            .subquery()
+        )
+        counts.update(
+            dict(session.execute(select(pairs.c.value, func.count()).group_by(pairs.c.value)).all())
+        )
+    else:
+        for reasons in session.scalars(query):
+            counts.update(set(reasons or []))
     return Figure(
         "refusal_reasons",
         N_("Refusals by reason"),
@@ -151,58 +184,24 @@ def refusal_reasons(session: Session, scope: Scope) -> Figure:
     )
 
 
-def decision_times(session: Session, scope: Scope, *, now: datetime, deadline_days: int | None) -> Figure:
-    """Days from submission to the first decision, for the decisions made in the period: median and
-    90th percentile against the agreement's deadline, decisions made late, and applications open past
-    their due date now."""
-    first_decision = (
-        select(ApplicationEvent.application_id, func.min(ApplicationEvent.at).label("at"))
-        .where(ApplicationEvent.kind.in_(DECISIONS))
-        .group_by(ApplicationEvent.application_id)
-        .subquery()
-    )
-    query = select(Application.submitted_at, Application.decision_due, first_decision.c.at).join(
-        first_decision, first_decision.c.application_id == Application.id
-    )
-    query = applications_where(query.where(in_period(first_decision.c.at, scope)), scope)
-    durations, late = [], 0
-    for submitted_at, due, decided_at in session.execute(query):
-        durations.append((decided_at - submitted_at).total_seconds() / 86400)
-        late += scope.period.local_day(decided_at) > due
-    overdue_query = select(func.count()).select_from(Application)
-    overdue_query = applications_where(overdue_query, scope).where(
-        Application.status.in_(OPEN_STATUSES), Application.decision_due < scope.period.local_day(now)
-    )
-    overdue = session.scalar(overdue_query) or 0
-    rounded = [
-        round(value, 1) if value is not None else None
-        for value in (median(durations), percentile(durations, 0.9))
-    ]
-    return Figure(
-        "decision_times",
-        N_("Decision time (days)"),
-        (N_("Measure"), N_("Value")),
-        (
-            ("decided", len(durations)),
-            ("median_days", rounded[0]),
-            ("p90_days", rounded[1]),
-            ("deadline_days", deadline_days),
-            ("decided_late", late),
-            ("open_overdue_now", overdue),
-        ),
-        chart="",
-    )
+def zone_name(zone: tzinfo) -> str | None:
+    """The IANA name PostgreSQL knows a zone by (None for a zone without one)."""
+    if zone is UTC:
+        return "UTC"
+    return getattr(zone, "key", None)
 
 
-def _age_band(birth: date, on: date) -> str:
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-    for low, high in AGE_BANDS:
-        if high is None or age <= high:
-            return f"{low}+" if high is None else f"{low}-{high}"
-    raise AssertionError("unreachable")
+def on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
-def _issued(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
+def _issued(session: Session, scope: Scope) -> list[tuple[int, str, str, str, int]]:
+    """The period's permits as (locality, issue kind, sex, age band on the local day of issue, permits):
+    summed from the per-day counts kept at write time when they are kept on the period's clock, else
+    read from the permits (grouped in the query on PostgreSQL, counted in Python on SQLite)."""
+    zone = zone_name(scope.period.zone)
+    if zone is not None and zone == issued_counts.summary_zone(session):
+        return issued_counts.read(session, scope.period.start, scope.period.end, scope)
     query = select(
         Permit.locality_id,
         Permit.replaces_id,
@@ -211,12 +210,32 @@ def _issued(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
         Permit.birth_date,
         Permit.issued_at,
     ).join(Application, Application.id == Permit.application_id)
-    return list(session.execute(_permits_where(query.where(in_period(Permit.issued_at, scope)), scope)))
+    query = _permits_where(query.where(in_period(Permit.issued_at, scope)), scope)
+    if on_postgresql(session) and zone is not None:
+        day = cast(func.timezone(zone, Permit.issued_at), Date)
 
+        def part(field: str, value: Any) -> Any:
+            return func.extract(field, value)
 
-def issue_kind(replaces_id: int | None, kind: ApplicationKind) -> str:
-    """A replacement (lost or damaged card) is neither a first permit nor a renewal."""
-    return "replacement" if replaces_id is not None else kind.value
+        before_birthday = part("month", day) * 100 + part("day", day) < part(
+            "month", Permit.birth_date
+        ) * 100 + part("day", Permit.birth_date)
+        age = cast(
+            part("year", day) - part("year", Permit.birth_date) - case((before_birthday, 1), else_=0), Integer
+        )
+        replacement = Permit.replaces_id.is_not(None)
+        grouped = query.with_only_columns(
+            Permit.locality_id, replacement, Application.kind, Permit.sex, age, func.count()
+        ).group_by(Permit.locality_id, replacement, Application.kind, Permit.sex, age)
+        return [
+            (locality_id, "replacement" if replaced else kind.value, sex.value, age_band(int(years)), count)
+            for locality_id, replaced, kind, sex, years, count in session.execute(grouped)
+        ]
+    counted: Counter[tuple[int, str, str, str]] = Counter()
+    for locality_id, replaces_id, kind, sex, birth_date, issued_at in session.execute(query):
+        on = scope.period.local_day(issued_at)
+        counted[locality_id, issue_kind(replaces_id, kind), sex.value, age_band(age_on(birth_date, on))] += 1
+    return [(*key, count) for key, count in counted.items()]
 
 
 def permits_issued(session: Session, scope: Scope) -> tuple[Figure, Figure, Figure]:
@@ -226,10 +245,10 @@ def permits_issued(session: Session, scope: Scope) -> tuple[Figure, Figure, Figu
     by_locality: dict[int, Counter[str]] = {}
     sexes: Counter[str] = Counter()
     ages: Counter[str] = Counter()
-    for locality_id, replaces_id, kind, sex, birth_date, issued_at in issued:
-        by_locality.setdefault(locality_id, Counter())[issue_kind(replaces_id, kind)] += 1
-        sexes[sex.value] += 1
-        ages[_age_band(birth_date, scope.period.local_day(issued_at))] += 1
+    for locality_id, kind, sex, band, count in issued:
+        by_locality.setdefault(locality_id, Counter())[kind] += count
+        sexes[sex] += count
+        ages[band] += count
     localities = session.scalars(
         select(Locality).where(Locality.id.in_(by_locality)).order_by(Locality.name_latin)
     )
@@ -280,18 +299,21 @@ def permits_issued(session: Session, scope: Scope) -> tuple[Figure, Figure, Figu
 
 
 def withdrawals(session: Session, scope: Scope) -> Figure:
-    """Permits suspended, revoked, annulled or replaced in the period, by the status they are in now and
-    the reason given (a suspension lifted since no longer counts)."""
+    """Permits suspended, revoked, annulled or replaced in the period, by status and the reason given:
+    each change as it happened (``permit_status_changes``), also a suspension lifted since."""
     query = (
-        select(Permit.status, Permit.status_reason, func.count())
-        .where(Permit.status.in_(WITHDRAWALS), in_period(Permit.status_changed_at, scope))
-        .group_by(Permit.status, Permit.status_reason)
+        select(PermitStatusChange.status, PermitStatusChange.reason, func.count())
+        .where(
+            PermitStatusChange.status.in_(WITHDRAWALS),
+            PermitStatusChange.agreement_id.in_(scope.agreement_ids),
+            in_period(PermitStatusChange.changed_at, scope),
+        )
+        .group_by(PermitStatusChange.status, PermitStatusChange.reason)
     )
+    if scope.locality_id is not None or scope.district:  # the change names its agreement, not the place
+        query = _permits_where(query.join(Permit, Permit.id == PermitStatusChange.permit_id), scope)
     rows = sorted(
-        (
-            (status.value, reason, count)
-            for status, reason, count in session.execute(_permits_where(query, scope))
-        ),
+        ((status.value, reason, count) for status, reason, count in session.execute(query)),
         key=lambda row: (WITHDRAWALS.index(PermitStatus(row[0])), -row[2], row[1]),
     )
     return Figure(

@@ -3,7 +3,7 @@ border representatives' figures (incidents by section and kind, meetings held, d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lbt.core.errors import N_
 from lbt.reference.models import Agreement, BorderSection
-from lbt.reports import crossing_figures, figures
+from lbt.reports import crossing_figures, decision_figures, figures
 from lbt.reports.figures import Figure, Scope, in_period
 from lbt.representatives.enums import UNFINISHED_ACTION_STATUSES, MeetingStatus
 from lbt.representatives.models import Action, Incident, Meeting
@@ -91,18 +91,29 @@ def meetings(session: Session, scope: Scope, *, now: datetime) -> Figure:
 
 
 def monitoring_figures(
-    session: Session, scope: Scope, *, now: datetime, deadline_days: int | None
+    session: Session, scope: Scope, *, now: datetime, deadline_days: int | None, only: str | None = None
 ) -> list[Figure]:
-    return [
-        figures.applications(session, scope),
-        figures.refusal_reasons(session, scope),
-        figures.decision_times(session, scope, now=now, deadline_days=deadline_days),
-        *figures.permits_issued(session, scope),
-        figures.withdrawals(session, scope),
-        figures.misuse(session, scope),
-        figures.alert_hits(session, scope),
-        *crossing_figures.crossings(session, scope),
-        *crossing_figures.inside_now(session, scope, now=now),
-        incidents(session, scope),
-        meetings(session, scope, now=now),
-    ]
+    """Every figure in order, or with ``only`` the queries of that figure's key alone (a download)."""
+    groups: tuple[tuple[tuple[str, ...], Callable[[], Iterable[Figure]]], ...] = (
+        (("applications",), lambda: [figures.applications(session, scope)]),
+        (("refusal_reasons",), lambda: [figures.refusal_reasons(session, scope)]),
+        (
+            ("decision_times",),
+            lambda: [decision_figures.decision_times(session, scope, now=now, deadline_days=deadline_days)],
+        ),
+        (
+            ("permits_by_locality", "permits_by_sex", "permits_by_age"),
+            lambda: figures.permits_issued(session, scope),
+        ),
+        (("withdrawals",), lambda: [figures.withdrawals(session, scope)]),
+        (("misuse",), lambda: [figures.misuse(session, scope)]),
+        (("alert_hits",), lambda: [figures.alert_hits(session, scope)]),
+        (("crossings_by_point", "crossings_over_time"), lambda: crossing_figures.crossings(session, scope)),
+        (
+            ("inside_now", "stay_lengths", "overstaying_now"),
+            lambda: crossing_figures.inside_now(session, scope, now=now),
+        ),
+        (("incidents",), lambda: [incidents(session, scope)]),
+        (("meetings",), lambda: [meetings(session, scope, now=now)]),
+    )
+    return [figure for keys, make in groups if only is None or only in keys for figure in make()]

@@ -29,7 +29,7 @@ HEADING = ParagraphStyle("report-heading", parent=BODY, fontName=BOLD, fontSize=
 TITLE = ParagraphStyle("report-title", parent=BODY, fontName=BOLD, fontSize=14, leading=18, spaceAfter=6)
 
 
-def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
+def paragraph(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
     value = unicodedata.normalize("NFC", "" if text is None else str(text))
     return Paragraph(escape(value).replace("\n", "<br/>"), style)
 
@@ -47,11 +47,11 @@ def _cell(value: Any, say: Any) -> str:
     return say(word) if word else ("—" if value is None else str(value))
 
 
-def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], say: Any) -> Table:
-    data = [[_p(say(column), SMALL) for column in columns]]
-    data += [[_p(_cell(value, say), SMALL) for value in row] for row in rows]
+def figure_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], say: Any) -> Table:
+    data = [[paragraph(say(column), SMALL) for column in columns]]
+    data += [[paragraph(_cell(value, say), SMALL) for value in row] for row in rows]
     if len(data) == 1:
-        data.append([_p("—", SMALL) for _ in columns])
+        data.append([paragraph("—", SMALL) for _ in columns])
     table = Table(data, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -78,23 +78,25 @@ def report_pdf(content: Mapping[str, Any], sha256: str) -> bytes:
     period_label, from_label, to_label = say(N_("Period")), say(N_("From")), say(N_("To"))
     version_label, made_label = say(N_("Version")), say(N_("Made"))
     story: list[Any] = [
-        _p(say(N_("Six-monthly report on local border traffic")), TITLE),
-        _p(f"{content['agreement']['code']} — {content['agreement']['name']}"),
-        _p(f"{period_label}: {period['start']} – {period['end']} ({period['half']}, {period['time_zone']})"),
-        _p(f"{from_label}: {content['state']} · {to_label}: {content['partner_state']}"),
-        _p(f"{version_label}: {content['version']} · {made_label}: {content['made_at']}"),
+        paragraph(say(N_("Six-monthly report on local border traffic")), TITLE),
+        paragraph(f"{content['agreement']['code']} — {content['agreement']['name']}"),
+        paragraph(
+            f"{period_label}: {period['start']} – {period['end']} ({period['half']}, {period['time_zone']})"
+        ),
+        paragraph(f"{from_label}: {content['state']} · {to_label}: {content['partner_state']}"),
+        paragraph(f"{version_label}: {content['version']} · {made_label}: {content['made_at']}"),
     ]
     if content["supersedes"]:
         corrects = say(N_("Corrects version"))
         story.append(
-            _p(
+            paragraph(
                 f"{corrects} {content['supersedes']['version']} "
                 f"(SHA-256 {content['supersedes']['sha256']}): {content['correction_reason']}"
             )
         )
-    story.append(_p(say(N_("Misuse cases and penalties")), HEADING))
+    story.append(paragraph(say(N_("Misuse cases and penalties")), HEADING))
     story.append(
-        _table(
+        figure_table(
             (N_("Detected"), N_("Kind"), N_("Permit"), N_("Crossing point"), N_("Penalty")),
             [
                 (
@@ -109,9 +111,9 @@ def report_pdf(content: Mapping[str, Any], sha256: str) -> bytes:
             say,
         )
     )
-    story.append(_p(say(N_("Withdrawals")), HEADING))
+    story.append(paragraph(say(N_("Withdrawals")), HEADING))
     story.append(
-        _table(
+        figure_table(
             (N_("Date"), N_("Status"), N_("Permit"), N_("Reason")),
             [
                 ((item["changed_at"] or "")[:10], item["status"], _holder(item["permit"]), item["reason"])
@@ -121,14 +123,14 @@ def report_pdf(content: Mapping[str, Any], sha256: str) -> bytes:
         )
     )
     for figure in content["figures"].values():
-        story.append(_p(say(figure["title"]), HEADING))
-        story.append(_table(figure["columns"], figure["rows"], say))
+        story.append(paragraph(say(figure["title"]), HEADING))
+        story.append(figure_table(figure["columns"], figure["rows"], say))
     audit = content["audit"]
     anchor_label = say(N_("Audit log when made (entries, head entry, head hash)"))
     story += [
         Spacer(1, 6 * mm),
-        _p(f"report.json SHA-256: {sha256}", SMALL),
-        _p(
+        paragraph(f"report.json SHA-256: {sha256}", SMALL),
+        paragraph(
             f"{anchor_label}: {audit['entry_count']} · #{audit['head_entry_id']} · {audit['head_hash']}",
             SMALL,
         ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -20,7 +20,16 @@ from sqlalchemy.orm import Session
 from lbt.alerts.models import AlertHit
 from lbt.applications.models import Application, ApplicationEvent, EventKind
 from lbt.core.errors import N_
-from lbt.crossings.models import Crossing, CrossingDayCount, MisuseCase, MisuseKind
+from lbt.crossings.models import (
+    Crossing,
+    CrossingDayCount,
+    Direction,
+    MisuseCase,
+    MisuseKind,
+    PatternKind,
+    StayPatternFlag,
+)
+from lbt.crossings.patterns import RULES
 from lbt.permits.models import Permit
 from lbt.reference.models import Agreement, BorderSection, CrossingPoint
 from lbt.reports.figures import Figure, Scope, applications_where
@@ -205,5 +214,64 @@ def risk_indicators(session: Session, scope: Scope) -> Figure:
         chart="",
         notes=(
             N_("The usual band is the mean ± 2 standard deviations of the 8 weeks before the last 7 days."),
+        ),
+    )
+
+
+def stay_patterns(session: Session, scope: Scope, *, now: datetime) -> Figure:
+    """Holders flagged now by their stay patterns (``lbt.crossings.patterns``: the flags the officers'
+    list shows, kept at each counted exit), per crossing point of their latest exit and pattern. Counts
+    only: the holders themselves are on the officers' list. One grouped query over the flags, each
+    joined to its latest exit by the index on (permit, time)."""
+    current = or_(
+        *(
+            and_(
+                StayPatternFlag.kind == rule.kind,
+                StayPatternFlag.last_exit_at > now - timedelta(days=rule.window_days),
+            )
+            for rule in RULES
+        )
+    )
+    points_query = select(CrossingPoint.id, CrossingPoint.code).where(
+        CrossingPoint.agreement_id.in_(scope.agreement_ids)
+    )
+    if scope.crossing_point_id is not None:
+        points_query = points_query.where(CrossingPoint.id == scope.crossing_point_id)
+    points = dict(session.execute(points_query.order_by(CrossingPoint.code)).all())
+    counted = dict.fromkeys(((point, kind) for point in points for kind in PatternKind), 0)
+    query = (
+        select(
+            Crossing.crossing_point_id,
+            StayPatternFlag.kind,
+            func.count(func.distinct(StayPatternFlag.permit_id)),
+        )
+        .select_from(StayPatternFlag)
+        .join(
+            Crossing,
+            and_(
+                Crossing.permit_id == StayPatternFlag.permit_id,
+                Crossing.at == StayPatternFlag.last_exit_at,
+                Crossing.direction == Direction.EXIT,
+            ),
+        )
+        .where(
+            StayPatternFlag.agreement_id.in_(scope.agreement_ids),
+            Crossing.crossing_point_id.in_(list(points)),
+            current,
+        )
+        .group_by(Crossing.crossing_point_id, StayPatternFlag.kind)
+    )
+    for point, kind, holders in session.execute(query):
+        counted[(point, kind)] = holders
+    return Figure(
+        "stay_patterns",
+        N_("Holders flagged by their stay patterns, by crossing point of their latest exit"),
+        (N_("Crossing point"), N_("Pattern"), N_("Holders flagged")),
+        tuple((points[point], kind.value, holders) for (point, kind), holders in counted.items()),
+        notes=(
+            N_(
+                "A holder is flagged for many stays of a few hours in 30 days, or for stays ending near "
+                "the limit again and again in a year. A flag is a reason to look, not a finding."
+            ),
         ),
     )

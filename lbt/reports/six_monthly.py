@@ -29,7 +29,7 @@ from lbt.audit.checkpoint import (
 from lbt.core.catalogs import LOCALES
 from lbt.core.errors import N_, DomainError
 from lbt.crossings.models import Crossing, MisuseCase
-from lbt.permits.models import Permit
+from lbt.permits.models import Permit, PermitStatusChange
 from lbt.permits.signing import SigningKey, TokenRejected, canonical_json, sign, verify
 from lbt.reference.models import Agreement, CrossingPoint
 from lbt.reports.figures import WITHDRAWALS, Scope, in_period
@@ -102,23 +102,25 @@ def _holder(permit: Permit) -> dict[str, Any]:
 
 
 def _withdrawals(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    permits = session.scalars(
-        select(Permit)
+    """Every suspension, revocation, annulment and replacement of the period, as it happened."""
+    rows = session.execute(
+        select(PermitStatusChange, Permit)
+        .join(Permit, Permit.id == PermitStatusChange.permit_id)
         .where(
-            Permit.agreement_id.in_(scope.agreement_ids),
-            Permit.status.in_(WITHDRAWALS),
-            in_period(Permit.status_changed_at, scope),
+            PermitStatusChange.agreement_id.in_(scope.agreement_ids),
+            PermitStatusChange.status.in_(WITHDRAWALS),
+            in_period(PermitStatusChange.changed_at, scope),
         )
-        .order_by(Permit.status_changed_at, Permit.id)
+        .order_by(PermitStatusChange.changed_at, PermitStatusChange.id)
     )
     return [
         {
-            "status": permit.status.value,
-            "changed_at": permit.status_changed_at.isoformat() if permit.status_changed_at else None,
-            "reason": permit.status_reason,
+            "status": change.status.value,
+            "changed_at": change.changed_at.isoformat(),
+            "reason": change.reason,
             "permit": _holder(permit),
         }
-        for permit in permits
+        for change, permit in rows
     ]
 
 
@@ -181,6 +183,20 @@ def report_content(
     }
 
 
+def check_correction(session: Session, agreement: Agreement, period: Period, reason: str) -> Report | None:
+    """The report made before for the period (None: this is the first), refused without a reason to
+    correct it (the page checks this before it queues the report)."""
+    previous = latest_report(session, agreement.id, period)
+    if previous is not None and not reason.strip():
+        raise CorrectionNeedsReason(
+            N_("A report for %(agreement)s %(half)s exists (version %(version)s): say why it is corrected."),
+            agreement=agreement.code,
+            half=period.label,
+            version=previous.version,
+        )
+    return previous
+
+
 def make_six_monthly_report(
     session: Session,
     agreement: Agreement,
@@ -194,14 +210,7 @@ def make_six_monthly_report(
 ) -> Report:
     """Make, sign and store the report; when one exists for the period, a correction that names it."""
     reason = correction_reason.strip()
-    previous = latest_report(session, agreement.id, period)
-    if previous is not None and not reason:
-        raise CorrectionNeedsReason(
-            N_("A report for %(agreement)s %(half)s exists (version %(version)s): say why it is corrected."),
-            agreement=agreement.code,
-            half=period.label,
-            version=previous.version,
-        )
+    previous = check_correction(session, agreement, period, reason)
     try:
         anchor, _token = make_checkpoint(session, key, state=home_state, now=now)
     except ChainNotIntact:

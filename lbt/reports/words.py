@@ -59,6 +59,9 @@ CODE_WORDS = {
     "risk_alert_hits": N_("Alert-list hits"),
     "band_above": N_("Above its usual band"),
     "band_below": N_("Below its usual band"),
+    # stay patterns
+    "short_stays": N_("Many short stays"),
+    "near_limit": N_("Stays ending near the limit"),
 }
 
 

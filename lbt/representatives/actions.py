@@ -13,6 +13,7 @@ from lbt.core.dates import local_day
 from lbt.core.errors import N_, ValidationFailed
 from lbt.representatives.models import UNFINISHED_ACTION_STATUSES, Action, ActionNote, ActionStatus
 from lbt.representatives.services import WrongStep, require_edit, require_side
+from lbt.representatives.sharing import outgoing
 
 # a grave or disputed matter goes up; it needs a word on why
 NEEDS_REASON = (ActionStatus.DISPUTED, ActionStatus.ESCALATED)
@@ -30,6 +31,7 @@ def add_progress_note(
     """Either side reports what it did; a note may move the action to another status."""
     require_edit(actor, action)
     side = require_side(actor, action.section_id)
+    outgoing.check_side(session, action.section, side, action.agenda_item.meeting)
     if not text.strip():
         raise ValidationFailed(N_("Write what was done."), "text")
     if status is not None and status is not action.status:
@@ -40,6 +42,7 @@ def add_progress_note(
     note = ActionNote(state_id=side, user_id=actor.id, at=now, text=text.strip(), status=status)
     action.notes.append(note)
     session.flush()
+    outgoing.progress_noted(session, note, now=now)
     return note
 
 

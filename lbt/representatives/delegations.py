@@ -224,13 +224,20 @@ def next_steps(session: Session, meeting: Meeting, now: datetime) -> list[Step]:
                 )
         steps.append(Step(N_("Either side freezes the protocol for approval.")))
         return steps
+    from lbt.representatives.sharing.outgoing import is_partner_state  # it reads the register too
+
+    remote = {
+        state.id
+        for state in (section.state_a, section.state_b)
+        if meeting.is_exchanged and is_partner_state(session, section, state.id)
+    }
     for document in meeting.protocols:
-        steps += _approval_steps(document, the_heads, section)
+        steps += _approval_steps(document, the_heads, section, remote)
     return steps
 
 
 def _approval_steps(
-    protocol: Protocol, the_heads: dict[int, Head | None], section: BorderSection
+    protocol: Protocol, the_heads: dict[int, Head | None], section: BorderSection, remote: set[int]
 ) -> list[Step]:
     if protocol.is_locked:
         if protocol.number:
@@ -242,6 +249,13 @@ def _approval_steps(
         head = the_heads[state.id]
         if state.id in live:
             steps.append(Step(N_("%(state)s has approved (%(name)s)."), _who(head, state), done=True))
+        elif state.id in remote:  # linked instances: that head approves on his own state's instance
+            steps.append(
+                Step(
+                    N_("%(name)s, head of delegation of %(state)s, approves on its own instance."),
+                    _who(head, state),
+                )
+            )
         elif head is None or head.user_id is None:
             steps.append(
                 Step(

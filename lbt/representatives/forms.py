@@ -27,6 +27,7 @@ from lbt.representatives.models import (
     MeetingStatus,
     Post,
     ProtocolStatus,
+    RefusalReason,
 )
 from lbt.web.dates import LocalDateTimeField, TypedDateField
 from lbt.web.forms import BaseForm, CheckboxesField
@@ -83,6 +84,30 @@ HAND_OVER_LABELS = {
     HandOverKind.LIVESTOCK: _l("Livestock"),
     HandOverKind.PROPERTY: _l("Property"),
 }
+# a change the other instance refused (docs/exchange.md, "Concurrent edits"): what it was, and why
+CHANGE_LABELS = {
+    "meetings.held": _l("The meeting recorded as held"),
+    "meetings.agenda_item": _l("An agenda item"),
+    "meetings.participant": _l("A participant"),
+    "meetings.text": _l("A text of the record"),
+    "meetings.action": _l("A follow-up action"),
+    "protocols.freeze": _l("A freeze of the protocol"),
+    "protocols.reopen": _l("A reopening of the protocol"),
+    "protocols.approval": _l("An approval of the protocol"),
+}
+REFUSAL_LABELS = {
+    RefusalReason.FROZEN: _l("The record was frozen by the other side; reopen to change it."),
+    RefusalReason.SUPERSEDED: _l(
+        "Both sides did this at the same time; the host's version stands. Reopen to change it."
+    ),
+    RefusalReason.REOPENED: _l("The other side reopened that version; approve again after the next freeze."),
+    RefusalReason.WITHDRAWN: _l(
+        "Its agenda item was withdrawn: the host added one at the same place at the same time."
+    ),
+    RefusalReason.CONFLICT: _l(
+        "The other side changed the same text at the same time; the host's text stands."
+    ),
+}
 
 LABELS: dict[str, Any] = {
     "meeting_kind": MEETING_KIND_LABELS,
@@ -94,6 +119,8 @@ LABELS: dict[str, Any] = {
     "incident_type": INCIDENT_TYPE_LABELS,
     "incident_status": INCIDENT_STATUS_LABELS,
     "hand_over": HAND_OVER_LABELS,
+    "change": CHANGE_LABELS,
+    "refusal": REFUSAL_LABELS,
 }
 
 

@@ -32,6 +32,7 @@ from lbt.representatives.services import (
     require_side,
     side_in,
 )
+from lbt.representatives.sharing import outgoing
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def report_incident(
 ) -> Incident:
     """A side records an incident; the other side sees it once it is shared."""
     side = require_side(actor, section)
+    outgoing.check_side(session, section, side)
     _validate(data, now)
     incident = Incident(
         section_id=section.id,
@@ -91,26 +93,33 @@ def report_incident(
     )
     session.add(incident)
     session.flush()
+    outgoing.incident_changed(session, incident, now=now)
     return incident
 
 
-def share_incident(session: Session, actor: User, incident: Incident) -> Incident:
+def share_incident(
+    session: Session, actor: User, incident: Incident, *, now: datetime | None = None
+) -> Incident:
     require_edit(actor, incident)
+    outgoing.check_side(session, incident.section, incident.reported_by_state_id)
     incident.is_shared = True
     session.flush()
+    outgoing.incident_changed(session, incident, now=now)
     return incident
 
 
 def set_incident_status(
-    session: Session, actor: User, incident: Incident, status: IncidentStatus
+    session: Session, actor: User, incident: Incident, status: IncidentStatus, *, now: datetime | None = None
 ) -> Incident:
     """The reporting side moves its incident on; a joint investigation or its end concerns both, so
     the incident must be shared first."""
     require_edit(actor, incident)
+    outgoing.check_side(session, incident.section, incident.reported_by_state_id)
     if status is not IncidentStatus.REPORTED and not incident.is_shared:
         raise WrongStep(N_("Share the incident with the other side first."))
     incident.status = status
     session.flush()
+    outgoing.incident_changed(session, incident, now=now)
     return incident
 
 
@@ -158,6 +167,7 @@ def record_hand_over(
     """The standard act of return: what and how many, from which side to which; the recording side
     confirms its own part at once."""
     side = require_side(actor, section)
+    outgoing.check_side(session, section, side)
     if incident is not None:
         require_read(actor, incident)
         if incident.section_id != section.id:
@@ -181,6 +191,7 @@ def record_hand_over(
     session.add(act)
     _confirm(act, actor, side, now)
     session.flush()
+    outgoing.hand_over_changed(session, act, now=now)
     return act
 
 
@@ -194,6 +205,7 @@ def _confirm(act: HandOverAct, actor: User, side: int, now: datetime) -> None:
 def confirm_hand_over(session: Session, actor: User, act: HandOverAct, *, now: datetime) -> HandOverAct:
     """Each side confirms its own part of the act, never the other's."""
     side = require_side(actor, act.section_id)
+    outgoing.check_side(session, session.get_one(BorderSection, act.section_id), side)
     if side not in (act.handing_state_id, act.receiving_state_id):
         raise AccessDenied(N_("You are not a party to this hand-over."))
     already = act.handing_confirmed_at if side == act.handing_state_id else act.receiving_confirmed_at
@@ -201,4 +213,5 @@ def confirm_hand_over(session: Session, actor: User, act: HandOverAct, *, now: d
         raise WrongStep(N_("Your side has already confirmed this hand-over."))
     _confirm(act, actor, side, now)
     session.flush()
+    outgoing.hand_over_changed(session, act, now=now)
     return act

@@ -31,6 +31,7 @@ from lbt.representatives.models import (
     MeetingStatus,
 )
 from lbt.representatives.services import NotYourTurn, WrongStep, other_side, require_read, require_side
+from lbt.representatives.sharing import outgoing
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def request_meeting(
     """A written proposal with agenda, participants, place and time; decisions not yet carried out
     come first on the agenda ("implementation of earlier decisions")."""
     side = require_side(actor, section)
+    outgoing.check_side(session, section, side)
     rules = rules_for(session, section)
     _check_time(rules, kind, starts_at, now)
     host = venue.host_state_id if venue.host_state_id is not None else proposed_host(session, section, side)
@@ -179,7 +181,7 @@ def request_meeting(
         created_at=now,
     )
     session.add(meeting)
-    earlier = unfinished_actions(session, section)
+    earlier = outgoing.shareable_actions(session, section, unfinished_actions(session, section))
     for incident in incidents:
         require_read(actor, incident)
         if incident.section_id != section.id:
@@ -212,11 +214,13 @@ def request_meeting(
         )
     _exchange(meeting, ExchangeKind.PROPOSED, actor, side, now)
     session.flush()
+    outgoing.meeting_requested(session, meeting, now=now)
     return meeting
 
 
-def _require_turn(actor: User, meeting: Meeting) -> int:
+def _require_turn(session: Session, actor: User, meeting: Meeting) -> int:
     side = require_side(actor, meeting.section)
+    outgoing.check_side(session, meeting.section, side, meeting)
     if meeting.status is not MeetingStatus.REQUESTED:
         raise WrongStep(N_("This request has already been answered."))
     if side != meeting.awaiting_state_id:
@@ -235,7 +239,7 @@ def counter_propose(
     now: datetime,
 ) -> Meeting:
     """A refusal of the time or place comes with another; the proposer must now answer."""
-    side = _require_turn(actor, meeting)
+    side = _require_turn(session, actor, meeting)
     rules = rules_for(session, meeting.section)
     new_start = starts_at or meeting.starts_at
     if starts_at is None and venue is None:
@@ -253,6 +257,7 @@ def counter_propose(
     meeting.reply_due_at = _reply_due(rules, new_start, now)
     _exchange(meeting, ExchangeKind.COUNTER_PROPOSED, actor, side, now, reason.strip())
     session.flush()
+    outgoing.meeting_answered(session, meeting, ExchangeKind.COUNTER_PROPOSED, reason.strip(), now=now)
     return meeting
 
 
@@ -272,18 +277,19 @@ def _close_exchange(
     meeting.reply_due_at = None
     _exchange(meeting, kind, actor, side, now, reason)
     session.flush()
+    outgoing.meeting_answered(session, meeting, kind, reason, now=now)
     return meeting
 
 
 def accept(session: Session, actor: User, meeting: Meeting, *, now: datetime) -> Meeting:
     """The side that must answer agrees to the last proposal: the meeting is scheduled."""
-    side = _require_turn(actor, meeting)
+    side = _require_turn(session, actor, meeting)
     return _close_exchange(session, meeting, MeetingStatus.SCHEDULED, ExchangeKind.ACCEPTED, actor, side, now)
 
 
 def decline(session: Session, actor: User, meeting: Meeting, *, reason: str, now: datetime) -> Meeting:
     """A meeting cannot be refused without a valid reason."""
-    side = _require_turn(actor, meeting)
+    side = _require_turn(session, actor, meeting)
     if not reason.strip():
         raise ValidationFailed(N_("A meeting cannot be refused without a reason."), "reason")
     return _close_exchange(
@@ -293,7 +299,7 @@ def decline(session: Session, actor: User, meeting: Meeting, *, reason: str, now
 
 def mark_held(session: Session, actor: User, meeting: Meeting, *, now: datetime) -> Meeting:
     """A scheduled meeting took place; its record can now become a protocol."""
-    require_side(actor, meeting.section)
+    outgoing.check_side(session, meeting.section, require_side(actor, meeting.section), meeting)
     if meeting.status is not MeetingStatus.SCHEDULED:
         raise WrongStep(N_("Only a scheduled meeting can be recorded as held."))
     if meeting.starts_at > now:
@@ -301,6 +307,7 @@ def mark_held(session: Session, actor: User, meeting: Meeting, *, now: datetime)
     meeting.status = MeetingStatus.HELD
     meeting.held_at = now
     session.flush()
+    outgoing.meeting_held(session, meeting, now=now)
     return meeting
 
 

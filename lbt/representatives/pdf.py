@@ -62,7 +62,7 @@ def _header(protocol: Protocol, language: str) -> list[Any]:
     venue = (
         f"{meeting.crossing_point.code} {meeting.crossing_point.name}"
         if meeting.crossing_point
-        else meeting.venue_name
+        else meeting.venue_name or meeting.crossing_point_code
     )
     return [
         p(title, TITLE),

@@ -4,7 +4,6 @@ them, and the signature blocks of both sides."""
 
 from __future__ import annotations
 
-import functools
 import io
 import unicodedata
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from lbt.core.errors import N_, Message
 from lbt.core.pdf_document import canvas_maker, document_options
 from lbt.core.pdf_fonts import BOLD, REGULAR, register_fonts
 from lbt.reference.models import State
+from lbt.reference.names import state_name
 
 BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=13)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
@@ -36,9 +36,6 @@ TITLE = ParagraphStyle("title", parent=BODY, fontName=BOLD, fontSize=14, leading
 # a table sets its cells' font even when they hold paragraphs: Helvetica unless told otherwise
 CELLS = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), REGULAR)]
 
-# the language of each state's own names (name_national), as lbt.web.names has it
-STATE_LANGUAGE = {"TJ": "tg", "KG": "ky", "UZ": "uz"}
-
 
 def p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
     """A paragraph of plain text: NFC (no shaping in reportlab), markup-escaped, line breaks kept."""
@@ -49,24 +46,6 @@ def p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
 
 def t(locale: str, message: Message, /, **params: Any) -> str:
     return translate(locale, message, **params)
-
-
-@functools.cache
-def _territories(language: str) -> dict[str, str]:
-    try:
-        return dict(Locale.parse(language).territories)
-    except (UnknownLocaleError, ValueError):
-        return {}
-
-
-def state_name(state: State, language: str) -> str:
-    """The state's name in ``language``: its own name in its language, the Russian reference name in
-    Russian, else CLDR's name in that language, else the English one."""
-    if STATE_LANGUAGE.get(state.code) == language and state.name_national:
-        return state.name_national
-    if language == "ru" and state.name_ru:
-        return state.name_ru
-    return _territories(language).get(state.code) or state.name_en
 
 
 def language_name(language: str) -> str:

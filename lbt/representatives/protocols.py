@@ -37,14 +37,18 @@ from lbt.representatives.services import (
     require_read,
     require_side,
 )
+from lbt.representatives.sharing import outgoing
+from lbt.representatives.sharing.rounds import base_of
+from lbt.representatives.sharing.wire import text_digest
 
 EDITABLE_STATUSES = (MeetingStatus.REQUESTED, MeetingStatus.SCHEDULED, MeetingStatus.HELD)
 
 
-def _editing(actor: User, meeting: Meeting, now: datetime, *, held: bool = False) -> int:
+def _editing(session: Session, actor: User, meeting: Meeting, now: datetime, *, held: bool = False) -> int:
     """A frozen record takes no change until a side reopens it (which says that it voids the approvals);
     a signed record refuses changes: corrections are addenda."""
     side = require_side(actor, meeting.section)
+    outgoing.check_side(session, meeting.section, side, meeting)
     if is_record_locked(meeting):
         raise ProtocolLocked(N_("The protocol is signed; write corrections as an addendum."))
     if meeting.status not in EDITABLE_STATUSES or (held and meeting.status is not MeetingStatus.HELD):
@@ -63,7 +67,9 @@ def reopen_protocol(
 ) -> Protocol:
     """A frozen, unsigned protocol (or addendum) opened again for changes, on purpose and with a reason:
     the approvals given so far are void (each says by whom and why) and both heads approve again."""
-    require_side(actor, protocol.meeting.section)
+    outgoing.check_side(
+        session, protocol.meeting.section, require_side(actor, protocol.meeting.section), protocol.meeting
+    )
     if protocol.is_locked:
         raise ProtocolLocked(N_("The protocol is signed; write corrections as an addendum."))
     if not is_frozen(protocol):
@@ -77,6 +83,7 @@ def reopen_protocol(
             approval.void_reason = reason.strip()
     protocol.frozen_at = None
     session.flush()
+    outgoing.protocol_reopened(session, protocol, base_of(protocol), reason.strip(), now=now)
     return protocol
 
 
@@ -89,7 +96,7 @@ def add_agenda_item(
     incident: Incident | None = None,
     now: datetime,
 ) -> AgendaItem:
-    _editing(actor, meeting, now)
+    _editing(session, actor, meeting, now)
     if incident is not None:
         require_read(actor, incident)
         if incident.section_id != meeting.section_id:
@@ -104,13 +111,14 @@ def add_agenda_item(
     )
     meeting.agenda.append(item)
     session.flush()
+    outgoing.agenda_item_added(session, item, now=now)
     return item
 
 
 def record_participant(
     session: Session, actor: User, meeting: Meeting, person: ParticipantInput, *, now: datetime
 ) -> MeetingParticipant:
-    _editing(actor, meeting, now)
+    _editing(session, actor, meeting, now)
     check_participant(session, meeting, person)
     if person.is_head and any(p.is_head and p.state_id == person.state_id for p in meeting.participants):
         raise ValidationFailed(N_("Each side has one head of delegation."), "is_head")
@@ -124,6 +132,7 @@ def record_participant(
     )
     meeting.participants.append(participant)
     session.flush()
+    outgoing.participant_added(session, participant, now=now)
     return participant
 
 
@@ -139,7 +148,7 @@ def write_item_text(
 ) -> AgendaItemText:
     """The course of the discussion and the decision, in one of the section's working languages."""
     meeting = item.meeting
-    _editing(actor, meeting, now, held=True)
+    _editing(session, actor, meeting, now, held=True)
     if language not in meeting.section.working_languages:
         raise ValidationFailed(
             N_("%(language)s is not a working language of this border section."),
@@ -147,12 +156,14 @@ def write_item_text(
             language=language,
         )
     text = item.text_in(language)
+    previous = text_digest(text)
     if text is None:
         text = AgendaItemText(language=language)
         item.texts.append(text)
     text.summary = summary.strip()
     text.decision = decision.strip()
     session.flush()
+    outgoing.text_written(session, item, language, previous, now=now)
     return text
 
 
@@ -168,7 +179,7 @@ def add_action(
 ) -> Action:
     """A decision names the side responsible and the deadline; it is followed up at later meetings."""
     meeting = item.meeting
-    _editing(actor, meeting, now, held=True)
+    _editing(session, actor, meeting, now, held=True)
     if responsible_state_id not in (meeting.section.state_a_id, meeting.section.state_b_id):
         raise ValidationFailed(
             N_("The responsible side must be one of the two sides."), "responsible_state_id"
@@ -186,6 +197,7 @@ def add_action(
     )
     item.actions.append(action)
     session.flush()
+    outgoing.action_added(session, action, now=now)
     return action
 
 
@@ -199,21 +211,30 @@ def the_protocol(meeting: Meeting) -> Protocol | None:
 
 
 def _freeze(session: Session, protocol: Protocol, now: datetime) -> Protocol:
+    """A freeze of a draft, or of a frozen record whose content changed since, is a new freeze round
+    (docs/exchange.md, "Concurrent edits"); freezing the same content again changes nothing."""
     session.flush()  # new rows get their ids, which the document names
+    previous = base_of(protocol)
+    new_round = protocol.frozen_at is None
     content, digest = content_of(protocol)
     if digest != protocol.content_sha256:
-        protocol.version += 1
+        protocol.version = (protocol.version or 0) + 1
         protocol.content = content
         protocol.content_sha256 = digest
         protocol.frozen_at = now
+        new_round = True
     protocol.frozen_at = protocol.frozen_at or now
+    if new_round:
+        protocol.freeze_hashes = [*(protocol.freeze_hashes or []), digest]
     session.flush()
+    if new_round:
+        outgoing.protocol_frozen(session, protocol, previous, now=now)
     return protocol
 
 
 def freeze_protocol(session: Session, actor: User, meeting: Meeting, *, now: datetime) -> Protocol:
     """The record of a held meeting, complete in every working language, frozen into a canonical document."""
-    require_side(actor, meeting.section)
+    outgoing.check_side(session, meeting.section, require_side(actor, meeting.section), meeting)
     if meeting.status is not MeetingStatus.HELD:
         raise WrongStep(N_("Only the record of a held meeting becomes a protocol."))
     if is_record_locked(meeting):
@@ -263,6 +284,7 @@ def approve_protocol(session: Session, actor: User, protocol: Protocol, *, now: 
     content, the protocol is signed (decisions take effect) and locked."""
     meeting = protocol.meeting
     side = require_side(actor, meeting.section)
+    outgoing.check_side(session, meeting.section, side, meeting)
     if protocol.is_locked:
         raise ProtocolLocked(N_("The protocol is already signed."))
     head = head_of(session, meeting, actor_state(meeting, side))
@@ -279,15 +301,15 @@ def approve_protocol(session: Session, actor: User, protocol: Protocol, *, now: 
         state_id=side, user_id=actor.id, content_sha256=protocol.content_sha256, approved_at=now
     )
     protocol.approvals.append(approval)
-    live = {
-        a.state_id
-        for a in protocol.approvals
-        if a.voided_at is None and a.content_sha256 == protocol.content_sha256
-    }
-    if live == {meeting.section.state_a_id, meeting.section.state_b_id}:
+    live = [
+        a for a in protocol.approvals if a.voided_at is None and a.content_sha256 == protocol.content_sha256
+    ]
+    if {a.state_id for a in live} == {meeting.section.state_a_id, meeting.section.state_b_id}:
         protocol.status = ProtocolStatus.SIGNED
-        protocol.signed_at = now
+        # the later approval's time: the same on both linked instances, whichever approved last here
+        protocol.signed_at = max(a.approved_at for a in live)
     session.flush()
+    outgoing.protocol_approved(session, approval, now=now)
     return approval
 
 
@@ -306,7 +328,7 @@ def add_addendum(
     session: Session, actor: User, meeting: Meeting, texts: Mapping[str, str], *, now: datetime
 ) -> Protocol:
     """A correction to a signed protocol, in every working language, frozen and approved like it."""
-    require_side(actor, meeting.section)
+    outgoing.check_side(session, meeting.section, require_side(actor, meeting.section), meeting)
     protocol = the_protocol(meeting)
     if protocol is None or not protocol.is_locked:
         raise WrongStep(N_("Correct an unsigned protocol directly; addenda are for signed ones."))
@@ -323,7 +345,9 @@ def add_addendum(
 def edit_addendum(
     session: Session, actor: User, addendum: Protocol, texts: Mapping[str, str], *, now: datetime
 ) -> Protocol:
-    require_side(actor, addendum.meeting.section)
+    outgoing.check_side(
+        session, addendum.meeting.section, require_side(actor, addendum.meeting.section), addendum.meeting
+    )
     if addendum.kind is not ProtocolKind.ADDENDUM:
         raise WrongStep(N_("This is not an addendum."))
     if addendum.is_locked:

@@ -13,6 +13,7 @@ from lbt.core.errors import N_, AccessDenied, ValidationFailed
 from lbt.reference.models import BorderSection, State
 from lbt.representatives.models import Post, Representative
 from lbt.representatives.services import WrongStep, side_in
+from lbt.representatives.sharing import outgoing
 
 
 def _require_register_access(actor: User, section: BorderSection, state: State) -> None:
@@ -45,6 +46,7 @@ def appoint(
     """An appointment notified to the other side; the border representative's post has one holder,
     so a new one ends the previous holder's appointment (the rows keep who held the post when)."""
     _require_register_access(actor, section, state)
+    outgoing.check_register_side(session, section, state)
     if not full_name.strip():
         raise ValidationFailed(N_("Give the representative's name."), "full_name")
     if not credentials_number.strip():
@@ -78,18 +80,23 @@ def appoint(
     )
     session.add(representative)
     session.flush()
+    outgoing.appointments_changed(session, (replaces, representative), now=now)
     return representative
 
 
-def end_appointment(session: Session, actor: User, representative: Representative, *, until: date) -> None:
+def end_appointment(
+    session: Session, actor: User, representative: Representative, *, until: date, now: datetime | None = None
+) -> None:
     """A recall or resignation without a successor yet."""
     _require_register_access(actor, representative.section, representative.state)
+    outgoing.check_register_side(session, representative.section, representative.state, representative)
     if representative.appointed_until is not None:
         raise WrongStep(N_("This appointment has already ended."))
     if until < representative.appointed_from:
         raise ValidationFailed(N_("An appointment cannot end before it starts."), "appointed_until")
     representative.appointed_until = until
     session.flush()
+    outgoing.appointments_changed(session, (representative,), now=now)
 
 
 def current_holder(

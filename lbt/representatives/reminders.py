@@ -59,7 +59,7 @@ def _queue(
     place = (
         f"{meeting.crossing_point.code} {meeting.crossing_point.name}"
         if meeting.crossing_point
-        else meeting.venue_name
+        else meeting.venue_name or meeting.crossing_point_code
     )
     agenda = "\n".join(f"{item.position}. {item.title}" for item in meeting.agenda) or "-"
     count = 0

@@ -174,6 +174,16 @@ def add_internal_note(
     """A side's own note on a shared record; the other side never sees it."""
     require_read(actor, subject)
     side = require_side(actor, subject.section_id)
+    from lbt.representatives.sharing.outgoing import check_side  # it reads these access rules
+
+    meeting = (
+        subject
+        if isinstance(subject, Meeting)
+        else subject.agenda_item.meeting
+        if isinstance(subject, Action)
+        else None
+    )
+    check_side(session, subject.section, side, meeting)
     if not text.strip():
         raise ValidationFailed(N_("Write the note."), "text")
     note = InternalNote(

@@ -17,6 +17,7 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 from lbt.core import dates
+from lbt.core.catalogs import localize
 from lbt.web.state import settings
 
 _TIME = re.compile(r"(\d{1,2})[:.h](\d{2})")
@@ -133,7 +134,9 @@ class LocalDateTimeField(Field):
 
 
 def localized_params(params: dict[str, Any]) -> dict[str, Any]:
-    """A message's dates and times in the reader's form (services pass ``date``/``datetime`` values)."""
+    """A message's dates and times in the reader's form (services pass ``date``/``datetime`` values),
+    and its states and places named in the reader's language (``lbt.reference.names``)."""
+    params = localize(params, str(get_locale() or "en"))
     return {
         key: moment_filter(value)
         if isinstance(value, datetime)

@@ -18,6 +18,7 @@ ROLE_LABELS = {
     Role.REPRESENTATIVE: _l("Border representative"),
     Role.AUDITOR: _l("Auditor"),
     Role.ANALYST: _l("Analyst (central office)"),
+    Role.MONITOR: _l("Monitoring system"),
 }
 
 CROSSING_REASON_LABELS = {

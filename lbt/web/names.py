@@ -1,75 +1,34 @@
-"""Reference names (states, localities) in the reader's language, where the data or CLDR has them.
-
-A state is named by the record itself for readers of its own language (``name_national``) and of
-Russian (``name_ru``, as the reference data spells it: "Кыргызстан", where CLDR says "Киргизия");
-otherwise by Babel's CLDR territory names in the reader's locale ("Тажикстан" for a Kyrgyz reader,
-"Qirgʻiziston" for an Uzbek one), and by ``name_en`` when CLDR has none. A locality is written in its
-state's national script for readers of that state's language and in Latin letters for everyone else.
-Templates use the ``state_name`` and ``place_name`` filters; Python code calls the functions."""
+"""Reference names in the reader's language: the request's locale over ``lbt.reference.names``.
+Templates use the ``state_name``, ``place_name`` and ``both_place_names`` filters."""
 
 from __future__ import annotations
 
-import functools
-from typing import Protocol
-
-from babel import Locale, UnknownLocaleError
 from flask import Flask
 from flask_babel import get_locale
 
-# the language of each state's own names (name_national): the partner languages of the agreements
-STATE_LANGUAGE = {"TJ": "tg", "KG": "ky", "UZ": "uz"}
+from lbt.reference import names
+from lbt.reference.names import STATE_LANGUAGE, NamedPlace, NamedState
 
-
-class NamedState(Protocol):
-    code: str
-    name_en: str
-    name_ru: str
-    name_national: str
-
-
-class NamedPlace(Protocol):
-    name_latin: str
-    name_national: str
-
-    @property
-    def state(self) -> NamedState: ...
+__all__ = ["STATE_LANGUAGE", "both_place_names", "init_names", "place_name", "reader_locale", "state_name"]
 
 
 def reader_locale() -> str:
     return str(get_locale() or "en")
 
 
-@functools.cache
-def _territories(locale: str) -> dict[str, str]:
-    try:
-        return dict(Locale.parse(locale).territories)
-    except (UnknownLocaleError, ValueError):
-        return {}
-
-
 def state_name(state: NamedState, locale: str | None = None) -> str:
     """The state's name in the reader's language."""
-    locale = locale or reader_locale()
-    if STATE_LANGUAGE.get(state.code) == locale and state.name_national:
-        return state.name_national
-    if locale == "ru" and state.name_ru:
-        return state.name_ru
-    return _territories(locale).get(state.code) or state.name_en
+    return names.state_name(state, locale or reader_locale())
 
 
 def place_name(place: NamedPlace, locale: str | None = None) -> str:
     """A locality's name: in its state's script for readers of that state's language, else in Latin."""
-    locale = locale or reader_locale()
-    if STATE_LANGUAGE.get(place.state.code) == locale and place.name_national:
-        return place.name_national
-    return place.name_latin
+    return names.place_name(place, locale or reader_locale())
 
 
 def both_place_names(place: NamedPlace, locale: str | None = None) -> str:
-    """Both spellings, the reader's first ("Vorukh — Ворух" or, for a Tajik reader, "Ворух — Vorukh")."""
-    first = place_name(place, locale)
-    second = place.name_latin if first == place.name_national else place.name_national
-    return f"{first} — {second}" if second and second != first else first
+    """Both spellings, the reader's first."""
+    return names.both_place_names(place, locale or reader_locale())
 
 
 def init_names(app: Flask) -> None:

@@ -20,12 +20,15 @@ MENU = (
     ("crossing_reviews.index", _l("Held crossings")),
     ("representatives.index", _l("Meetings")),
     ("reports.index", _l("Reports")),
+    ("exchange_received.misuse_cases", _l("From the partner")),
+    ("jobs.mine", _l("My jobs")),
     ("accounts.users", _l("Users")),
     ("reference.states", _l("States")),
     ("reference.agreements", _l("Agreements")),
     ("reference.localities", _l("Localities")),
     ("reference.crossing_points", _l("Crossing points")),
     ("reference.border_sections", _l("Border sections")),
+    ("exchange.admin", _l("Partner exchange")),
     ("audit.entries", _l("Audit log")),
 )
 

@@ -4,7 +4,7 @@ and the safe-redirect check.
 Every endpoint declares who may call it with ``@roles(...)`` or ``@public``; a ``before_request`` hook
 enforces it, and an endpoint that declares nothing is refused (deny by default). Pages know a user by
 the login cookie (a ``user_sessions`` row, ended on the server at logout); the JSON API under
-``/api/`` also by a bearer token, which no HTML page accepts.
+``/api/`` and ``/metrics`` also by a bearer token, which no HTML page accepts.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 ACCESS_ATTRIBUTE = "lbt_access"
+NO_CSRF_ATTRIBUTE = "lbt_signed_requests"  # see ``signed_requests``
 API_PREFIX = "/api/"
+METRICS_PATH = "/metrics"  # read by the monitoring system with a monitor's bearer token
 TOKEN_USER = "_lbt_token_user"  # noqa: S105 - a name in flask.g: the user of a valid bearer token
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -68,6 +70,14 @@ def public(view: F) -> F:
     return view
 
 
+def signed_requests(view: F) -> F:
+    """Anyone may call the view, without a login and without a CSRF token: what it is sent is trusted
+    only by its own signature (the partner exchange, ``/exchange/v1/...``)."""
+    setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
+    setattr(view, NO_CSRF_ATTRIBUTE, True)
+    return view
+
+
 def any_user(view: F) -> F:
     """Any logged-in user may call the view (their own pages: home, password, logout)."""
     setattr(view, ACCESS_ATTRIBUTE, AUTHENTICATED)
@@ -88,6 +98,11 @@ def is_api(req: Request) -> bool:
     return req.path.startswith(API_PREFIX)
 
 
+def takes_token(req: Request) -> bool:
+    """Where a bearer token is a credential: the JSON API and the metrics."""
+    return is_api(req) or req.path == METRICS_PATH
+
+
 def _commit_loader_changes() -> None:
     """The login's last-seen time, its end, a token's last use: written before the view runs, so a
     page that commits nothing keeps them too. Nothing else is pending this early in the request."""
@@ -100,7 +115,7 @@ def _commit_loader_changes() -> None:
 
 def _user_of_session(key: str) -> User | None:
     """Flask-Login's user loader: the user of an open login whose cookie key this is."""
-    if is_api(request) and bearer_token(request) is not None:
+    if takes_token(request) and bearer_token(request) is not None:
         return None  # an API call with a token is the token's, whatever cookie comes with it
     user = load_session_user(get_session(), key, user_agent=request.headers.get("User-Agent", ""), now=now())
     _commit_loader_changes()
@@ -111,7 +126,7 @@ def _user_of_token(req: Request) -> User | None:
     """Flask-Login's request loader: the user of a valid bearer token, on the API only (a token is a
     device's credential for the JSON API; an HTML page never takes one)."""
     token = bearer_token(req)
-    if token is None or not is_api(req):
+    if token is None or not takes_token(req):
         return None
     user = user_for_token(get_session(), token, now())
     if user is not None:
@@ -141,6 +156,8 @@ def _check_csrf() -> None:
     token (browsers never add that header cross-site, so such calls cannot be forged). An API call
     with no valid credentials at all goes on to the access check, which answers 401."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True) or request.endpoint in (None, "static"):
+        return
+    if getattr(current_app.view_functions[request.endpoint], NO_CSRF_ATTRIBUTE, False):
         return
     if is_api(request):
         if authenticated_by_token():
@@ -176,7 +193,7 @@ def _check_access() -> Response | None:
     if access == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        if is_api(request):
+        if takes_token(request):
             return _api_unauthorized()
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if access == AUTHENTICATED or current_user.role in access:

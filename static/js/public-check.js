@@ -81,6 +81,11 @@
       jwks = await response.json();
     } catch (error) { say("textOffline", "info"); return; }
     var jwk = (jwks.keys || []).filter(function (key) { return key.kid === header.kid; })[0];
+    var partner = null;  // a permit of the partner state: its keys came over the exchange
+    if (!jwk) {
+      partner = await partnerOf(header.kid);
+      jwk = partner && partner.jwk;
+    }
     if (!jwk) { say("textUnknownKey", "bad"); return; }
     try {
       var key = await crypto.subtle.importKey(
@@ -93,11 +98,52 @@
     try {
       claims = b64urlJson(parts[1]);  // read only what the signature vouches for
     } catch (error) { say("textMalformed", "bad"); return; }
+    if (partner) {
+      if (claims.iss !== partner.code) { say("textUnknownKey", "bad"); return; }
+      result.textContent = root.dataset.textGenuinePartner.replace("{state}", partner.name);
+      result.className = "check__result check__result--ok";
+      show(claims);
+      var day = new Date().toISOString().slice(0, 10);
+      if (day >= claims.vf && day <= claims.vu) { await partnerWithdrawn(signature, partner); }
+      return;
+    }
     say("textGenuine", "ok");
     show(claims);
     var today = new Date().toISOString().slice(0, 10);
     if (claims.iss === root.dataset.homeState && today >= claims.vf && today <= claims.vu) {
       await withdrawn(signature, jwks);
+    }
+  }
+
+  /* The partner states' keys and withdrawn permits, as the exchange between the two services carried them. */
+  var partners = null;
+  async function partnerOf(kid) {
+    if (!root.dataset.partnersUrl) { return null; }
+    try {
+      if (!partners) {
+        var response = await fetch(root.dataset.partnersUrl, { credentials: "omit" });
+        if (!response.ok) { throw new Error(String(response.status)); }
+        partners = (await response.json()).states || {};
+      }
+    } catch (error) { return null; }
+    var found = null;
+    Object.keys(partners).forEach(function (code) {
+      var key = (partners[code].keys || []).filter(function (candidate) { return candidate.kid === kid; })[0];
+      if (key && !found) { found = { code: code, name: partners[code].name || code, jwk: key, withdrawn: partners[code].withdrawn || {} }; }
+    });
+    return found;
+  }
+
+  async function digestOf(signature) {
+    var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", signature)).slice(0, 16);
+    return btoa(String.fromCharCode.apply(null, digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  async function partnerWithdrawn(signature, partner) {
+    var status = partner.withdrawn[await digestOf(signature)];
+    if (status) {
+      say("text" + status.charAt(0).toUpperCase() + status.slice(1), "bad");
+      validity.hidden = true;
     }
   }
 

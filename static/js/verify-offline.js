@@ -3,10 +3,14 @@
 // refreshed whenever the page is online; a scanned QR is checked here with WebCrypto (ES256); and
 // crossings recorded offline wait in IndexedDB (with their UUID and original time) until they can be
 // sent. The server stores each crossing once, so sending one again after a lost answer is harmless.
+// The partner states' permit keys and the digests of their withdrawn permits (/v/partners, as the
+// exchange carried them) are kept too, so a partner's permit is known offline; its crossings are
+// queued for the partner-crossings address when the agreement asks both sides to record.
 (function () {
   "use strict";
   var KEYS_ITEM = "lbt.crossings.jwks";
   var LIST_ITEM = "lbt.crossings.revocations";
+  var PARTNERS_ITEM = "lbt.crossings.partners";
   var DB_NAME = "lbt-crossings";
   var STORE = "queue";
   var BATCH = 100;  // crossings per request (the server takes up to 500)
@@ -90,9 +94,18 @@
     return response.json();
   }
 
+  async function refreshPartners() {
+    if (!text.partnersUrl) { return; }
+    var body = await getJson(text.partnersUrl);
+    if (body && body.states && typeof body.states === "object" && !Array.isArray(body.states)) {
+      keep(PARTNERS_ITEM, { states: body.states, fetched: Date.now() });
+    }
+  }
+
   async function refreshData() {
     var jwks = await getJson(text.jwksUrl);
     if (jwks && Array.isArray(jwks.keys)) { keep(KEYS_ITEM, { keys: jwks.keys, fetched: Date.now() }); }
+    await refreshPartners().catch(function () { /* the kept copy stays */ });
     var body = await getJson(text.revocationsUrl);
     var checked = await verifyJws(String(body.token || ""), "lbt-revocations+jwt", load(KEYS_ITEM));
     var claims = checked.claims;
@@ -102,11 +115,19 @@
     }
     var kept = load(LIST_ITEM);
     if (kept && kept.iat > claims.iat) { return; }  // never replace a newer list by an older one
-    keep(LIST_ITEM, { token: body.token, iat: claims.iat, revoked: claims.revoked, suspended: claims.suspended });
+    // the server answers an unchanged list with 304 (its ETag), the browser then gives back the copy
+    // it holds, signed earlier: the server has just said it is still the list, so it is current now
+    keep(LIST_ITEM, { token: body.token, iat: claims.iat, checked: Math.floor(Date.now() / 1000),
+      revoked: claims.revoked, suspended: claims.suspended });
+  }
+
+  // when the list was last known to be the server's: its signature's time, or a later check
+  function listAsOf(list) {
+    return Math.max(list.iat, Number(list.checked) || 0);
   }
 
   function listAgeHours(list) {
-    return list ? Math.max(0, (Date.now() / 1000 - list.iat) / 3600) : null;
+    return list ? Math.max(0, (Date.now() / 1000 - listAsOf(list)) / 3600) : null;
   }
 
   function listIsStale(list) {
@@ -122,9 +143,62 @@
 
   function reason(code, message) { return { code: code, message: message }; }
 
+  // base64url of the first 16 bytes of SHA-256 of the signature's bytes: the permit's entry in the
+  // partner's withdrawn digests (as in its public status list)
+  async function digestOf(token) {
+    var hash = new Uint8Array(await crypto.subtle.digest("SHA-256", b64urlBytes(token.split(".")[2])));
+    return btoa(String.fromCharCode.apply(null, hash.slice(0, 16)))
+      .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  // A permit that one of a partner state's kept keys signed, naming that state as its issuer:
+  // {code, name, withdrawn, claims}; null otherwise.
+  async function partnerOf(token) {
+    var kept = load(PARTNERS_ITEM);
+    var states = (kept && kept.states) || {};
+    var codes = Object.keys(states);
+    for (var i = 0; i < codes.length; i++) {
+      var state = states[codes[i]] || {};
+      var checked = await verifyJws(token, "lbt-permit+jwt", { keys: Array.isArray(state.keys) ? state.keys : [] });
+      if (checked.status === "ok" && checked.claims.iss === codes[i]) {
+        return { code: codes[i], name: String(state.name || codes[i]), withdrawn: state.withdrawn || {}, claims: checked.claims };
+      }
+    }
+    return null;
+  }
+
+  // A partner's permit offline, as the server judges it (docs/exchange.md, "The guard at exit"):
+  // genuine of its state, red for a withdrawal the exchange carried, its dates or another agreement's
+  // crossing point; otherwise amber, as every offline verdict.
+  async function partnerVerdict(found, token, agreement, records) {
+    var claims = found.claims;
+    var genuine = reason("partner_permit", text.textGenuinePartner.replace("{state}", found.name));
+    var refusals = [];
+    var status = found.withdrawn[await digestOf(token)];
+    if (status === "suspended") { refusals.push(reason("suspended", text.textSuspended)); }
+    else if (status) { refusals.push(reason(String(status), text.textWithdrawn)); }
+    var today = localDate();
+    if (today > claims.vu) { refusals.push(reason("expired", text.textExpired)); }
+    if (today < claims.vf) { refusals.push(reason("not_yet_valid", text.textNotYetValid.replace("{date}", shownDay(claims.vf)))); }
+    if (!agreement || claims.agr !== agreement) { refusals.push(reason("outside_area", text.textOutsideArea)); }
+    return {
+      verdict: refusals.length ? "refuse" : "check", offline: true, token: token,
+      partner: { state: found.code, records: Boolean(records) },
+      reasons: [genuine].concat(refusals.length ? refusals : [reason("offline_partner", text.textOfflinePartner)]),
+      permit: {
+        number: claims.pn,
+        surname: { national: "", latin: claims.fn },
+        given_names: { national: "", latin: claims.gn || "" },
+        birth_date: claims.dob, document_number: claims.doc,
+        valid_from: claims.vf, valid_until: claims.vu,
+        status: status || (today > claims.vu ? "expired" : "active")
+      }
+    };
+  }
+
   // The same shape as the server's verdict (POST /api/v1/verify), with "offline": true. Green is
   // never given here: the stay limits and the crossings history are known only to the server.
-  async function verdict(scanned, agreement) {
+  async function verdict(scanned, agreement, recordsPartner) {
     var red = function (code, key) {
       return { verdict: "refuse", offline: true, reasons: [reason(code, text[key])] };
     };
@@ -132,7 +206,15 @@
     if (!token) { return red("not_lbt", "textNotLbt"); }
     var checked = await verifyJws(token, "lbt-permit+jwt", load(KEYS_ITEM));
     if (checked.status === "not_lbt") { return red("not_lbt", "textNotLbt"); }
-    if (checked.status === "unknown_key") { return red("unknown_key", "textUnknownKey"); }
+    if (checked.status === "unknown_key") {
+      var partner = await partnerOf(token);
+      if (partner && ["pn", "fn", "dob", "doc", "agr", "vf", "vu"].every(function (claim) {
+        return typeof partner.claims[claim] === "string";
+      })) {
+        return partnerVerdict(partner, token, agreement, recordsPartner);
+      }
+      return red("unknown_key", "textUnknownKey");
+    }
     if (checked.status === "signature_invalid") { return red("signature_invalid", "textSignatureInvalid"); }
     var claims = checked.claims || {};
     var amber = [];
@@ -231,8 +313,9 @@
   // One batch; fails with error.offline when the server could not be reached, error.status otherwise.
   async function postQueue(items, retried) {
     var response;
+    var partner = items.length > 0 && Boolean(items[0].partner);  // a batch is of one kind only
     try {
-      response = await fetch(text.crossingsUrl, {
+      response = await fetch(partner ? text.partnerCrossingsUrl : text.crossingsUrl, {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
         body: JSON.stringify(items.map(function (item) {
@@ -286,8 +369,14 @@
     try {
       var items = await queued();
       items.sort(function (a, b) { return a.at < b.at ? -1 : a.at > b.at ? 1 : 0; });
-      for (var start = 0; start < items.length; start += BATCH) {
-        var batch = items.slice(start, start + BATCH);
+      // this state's permits and the partner's go to their own addresses, each kind oldest first
+      var batches = [];
+      [false, true].forEach(function (partner) {
+        var kind = items.filter(function (item) { return Boolean(item.partner) === partner; });
+        for (var start = 0; start < kind.length; start += BATCH) { batches.push(kind.slice(start, start + BATCH)); }
+      });
+      for (var index = 0; index < batches.length; index++) {
+        var batch = batches[index];
         try {
           await settle(batch, await postQueue(batch, false));
         } catch (error) {
@@ -323,12 +412,12 @@
     var list = load(LIST_ITEM);
     if (!list) {
       lines.push(line("offline-status__line offline-status__line--warn", text.textRevocationsNone));
-    } else if (serverLine && Math.abs(list.iat - serverLine.at) < SAME_LIST_SECONDS && listAgeHours(list) < 1) {
+    } else if (serverLine && Math.abs(listAsOf(list) - serverLine.at) < SAME_LIST_SECONDS && listAgeHours(list) < 1) {
       lines.push(serverLine.node);  // the list the server wrote about, less than an hour old: still true
     } else {
       var hours = listAgeHours(list);
       var age = text.textRevocationsAge
-        .replace("{time}", shownTime(new Date(list.iat * 1000)))
+        .replace("{time}", shownTime(new Date(listAsOf(list) * 1000)))
         .replace("{hours}", hours < 1 ? "0" : String(Math.floor(hours)));
       var stale = listIsStale(list);
       var ageLine = line("offline-status__line" + (stale ? " offline-status__line--warn" : ""), age);

@@ -38,6 +38,12 @@
     var chosen = field && (field.selectedOptions ? field.selectedOptions[0] : field);
     return chosen ? chosen.dataset.agreement || null : null;
   }
+  // the chosen point's agreement asks both sides to record: a partner's permit is recorded here too
+  function recordsPartner() {
+    var field = $("verify-point");
+    var chosen = field && (field.selectedOptions ? field.selectedOptions[0] : field);
+    return Boolean(chosen && chosen.dataset.partnerRecords === "true");
+  }
   function direction() {
     var checked = document.querySelector('input[name="direction"]:checked');
     return checked ? checked.value : "entry";
@@ -123,20 +129,22 @@
       fill("number", permit.number);
       fill("validity", day(permit.valid_from) + " – " + day(permit.valid_until));
       fillStay(body.stay);
-      if (!body.offline) {  // no photo offline: it is not kept on the device
+      if (!body.offline && !body.partner) {  // no photo offline, nor of the partner's permits
         photo.onload = function () { photo.hidden = false; };
         photo.src = body.photo_url || text.photoByNumberUrl.replace("__NUMBER__", encodeURIComponent(permit.number));
       }
       item.permit_number = permit.number;
     }
     if (body.offline && body.token) { item.token = body.token; }  // the server checks it again
+    item.partner = Boolean(body.partner);  // a permit of the partner state: recorded at its own address
+    if (body.partner && body.token) { item.token = body.token; }
     result.dataset.offline = body.offline ? "true" : "false";
     var history = $("verdict-history");
     history.hidden = !body.history_url;
     if (body.history_url) { history.href = body.history_url; }
     recordButton.textContent = recordButton.dataset[item.direction === "exit" ? "labelExit" : "labelEntry"];
     recordButton.disabled = false;
-    recordForm.hidden = !permit || verdict === "refuse";
+    recordForm.hidden = !permit || verdict === "refuse" || Boolean(body.partner && !body.partner.records);
     reasonField.hidden = verdict !== "check";
     reasonInput.required = verdict === "check";
     reasonInput.value = "";
@@ -158,10 +166,12 @@
     var item = { crossing_point: point(), direction: direction() };
     say("textChecking", "info");
     try {
-      showVerdict(await post(url, Object.assign({}, payload, item)), item);
+      var answer = await post(url, Object.assign({}, payload, item));
+      if (answer.partner && payload.token) { answer.token = payload.token; }
+      showVerdict(answer, item);
     } catch (error) {
       if (error.offline && offline && payload.token) {
-        showVerdict(await offline.verdict(payload.token, agreement()), item);
+        showVerdict(await offline.verdict(payload.token, agreement(), recordsPartner()), item);
         return;
       }
       if (error.offline && payload.number) {
@@ -196,7 +206,7 @@
     recorded.className = "verdict__recorded";
     recorded.hidden = false;
     try {
-      var outcome = (await post(text.crossingsUrl, [item])).results[0];
+      var outcome = (await post(item.partner ? text.partnerCrossingsUrl : text.crossingsUrl, [item])).results[0];
       var stored = item.direction === "exit" ? text.textStoredExit : text.textStoredEntry;
       var words = {
         stored: [stored, "ok"], duplicate: [text.textDuplicate, "ok"],

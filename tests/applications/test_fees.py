@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from lbt.accounts.models import Role
-from lbt.applications import services
+from lbt.applications import notify, services
 from lbt.applications.fees import FeeKind, fee_state, fee_text
 from lbt.applications.models import Application, EventKind, FeeStatus
 from lbt.audit.models import AuditEntry
@@ -58,6 +58,9 @@ def test_after_a_refusal_the_fee_is_not_due_anywhere(app, client, ref, db, login
     assert "Not due: the application was refused." in officer_page(login_as, application)
     status = status_page(app, applied)
     assert "Not due: the application was refused." in status and "€20.00" not in status
+    notify.refused(db, application, "http://127.0.0.1/apply/status", clock())  # as the officer's page does
+    mail = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert "was refused" in mail.body and "Fee: Not due: the application was refused." in mail.body
 
 
 def test_the_officer_records_the_payment_and_everyone_reads_the_receipt(app, client, ref, db, login_as):

@@ -47,6 +47,19 @@ def test_a_tajik_locality_is_refused_on_the_tajik_instance_and_says_where_to_app
     assert count(db, Application) == 0
 
 
+def test_the_refusal_names_the_states_in_the_readers_language(client, ref, db, home_locality):
+    """Services pass states as names, not English text: an Uzbek reader reads CLDR's Uzbek names."""
+    client.set_cookie("lbt_locale", "uz")
+    response = send(
+        client, form_data(ref, locality_id=str(home_locality.id), nationality="TJK"), photo=jpeg()
+    )
+    assert response.status_code == 400
+    message = error_beside(response.get_data(as_text=True), "locality_id")
+    assert "Tojikiston" in message and "Qirgʻiziston" in message and "Vorukh" in message
+    assert "Tajikistan" not in message and "Kyrgyzstan" not in message
+    assert count(db, Application) == 0
+
+
 def test_a_kyrgyz_resident_is_accepted(client, ref, db):
     response = send(client, form_data(ref), photo=jpeg())
     assert response.status_code == 302, error_beside(response.get_data(as_text=True), "locality_id")

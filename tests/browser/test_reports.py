@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from lbt.accounts.models import User
@@ -124,6 +126,13 @@ def test_an_analyst_filters_reads_a_chart_downloads_its_table_and_makes_the_repo
     cells, _types = read_cells(xlsx_path.read_bytes())
     assert cells == [["Crossing point", "Entries", "Exits"], [code, entries, exits]]
 
+    with page.expect_download() as pdf_download:  # the filtered page as a PDF: the same post and numbers
+        page.get_by_role("link", name="Download this page as PDF").click()
+    assert pdf_download.value.suggested_filename.startswith("reports-")
+    document = PdfReader(pdf_download.value.path())
+    text = " ".join(sheet.extract_text() for sheet in document.pages)
+    assert code in text and str(entries) in text, text[:500]
+
     page.goto(permalink)  # the permalink shows the same filtered figures again
     assert (
         page.get_by_label("Crossing point", exact=True)
@@ -138,8 +147,9 @@ def test_an_analyst_filters_reads_a_chart_downloads_its_table_and_makes_the_repo
     page.get_by_label("Agreement", exact=True).select_option(index=0)
     page.get_by_label("Half-year").fill(half)
     page.get_by_role("button", name="Make the report").click()
-    page.wait_for_url(f"{live_server.url}/reports/six-monthly")
-    assert f"Report {half} version 1 made." in page.locator("body").inner_text()
+    # the worker makes it; the page follows the job (static/js/job-progress.js) and shows it when done
+    page.wait_for_url(re.compile(re.escape(f"{live_server.url}/reports/six-monthly?job=") + r"\d+$"))
+    page.get_by_text(f"Report {half} version 1 made.").wait_for(timeout=60_000)
     with page.expect_download() as report_download:
         page.get_by_role("link", name="report.jws").first.click()
     jws = report_download.value.path().read_text()

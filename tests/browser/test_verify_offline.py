@@ -172,6 +172,7 @@ def test_an_old_list_of_withdrawn_permits_is_warned_about(page, live_server, iss
         """() => {
           const kept = JSON.parse(localStorage.getItem("lbt.crossings.revocations"));
           kept.iat -= 25 * 3600;
+          kept.checked -= 25 * 3600;  // nor confirmed by the server since (a 304 would have)
           localStorage.setItem("lbt.crossings.revocations", JSON.stringify(kept));
         }"""
     )
@@ -181,6 +182,42 @@ def test_an_old_list_of_withdrawn_permits_is_warned_about(page, live_server, iss
     assert "(25 h old)" in status and "older than 24 h" in status
     assert check_scanned_text(page, permit.token) == "Check and decide"
     assert "older than 24 h" in page.locator("#verdict-reasons").inner_text()
+
+
+def test_an_unchanged_list_is_answered_304_and_kept_as_checked_now(page, live_server, issue):
+    """The browser sends the list's ETag back (``cache: "no-cache"``): the server answers 304, the
+    page gets the copy the browser holds and records that the server has just confirmed it."""
+    permit = issue("AC9990105")
+    logged_in(page, live_server, "guard")
+    sent: list[str | None] = []  # the If-None-Match of each request for the list (the server's ETag)
+    page.on(
+        "request",
+        lambda request: (
+            "/api/v1/revocations" in request.url and sent.append(request.all_headers().get("if-none-match"))
+        ),
+    )
+    open_ready(page, f"{live_server.url}/crossings/verify")
+    kept = page.evaluate("""() => JSON.parse(localStorage.getItem("lbt.crossings.revocations"))""")
+    page.evaluate(
+        """() => {
+          const kept = JSON.parse(localStorage.getItem("lbt.crossings.revocations"));
+          kept.checked -= 25 * 3600;
+          localStorage.setItem("lbt.crossings.revocations", JSON.stringify(kept));
+        }"""
+    )
+    open_ready(page, f"{live_server.url}/crossings/verify")
+    again = page.evaluate("""() => JSON.parse(localStorage.getItem("lbt.crossings.revocations"))""")
+    assert sent[:1] == [None] and len(sent) == 2 and str(sent[1]).startswith('W/"')
+    assert again["token"] == kept["token"] and again["checked"] >= kept["checked"]
+    assert "older than 24 h" not in page.locator("#offline-lines").inner_text()
+
+    revoke(live_server.state, permit.number)  # a change: the next answer is the new list
+    open_ready(page, f"{live_server.url}/crossings/verify")
+    assert len(sent) == 3 and sent[2] == sent[1]  # the same ETag sent, the new list answered
+    assert (
+        permit.number
+        in page.evaluate("""() => JSON.parse(localStorage.getItem("lbt.crossings.revocations"))""")["revoked"]
+    )
 
 
 # Issue 4's path with a real card and a (fake) camera: green and an entry online, then with no

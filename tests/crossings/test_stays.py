@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -254,3 +255,28 @@ def test_a_crossing_after_local_midnight_is_on_the_next_local_day(db, permit, re
         for direction, moment in zip((Direction.ENTRY, Direction.EXIT), moments, strict=True)
     ]
     assert results[1].misuse is not None and results[1].misuse.days_over == 1
+
+
+def _days_present_by_listing(stays: list[Stay], first: date, last: date) -> int:
+    """The rule as written: the set of days inside, each listed."""
+    present: set[date] = set()
+    for stay in stays:
+        start = max(stay.entered, first)
+        end = min(stay.left if stay.left is not None else last, last)
+        present.update(start + timedelta(days=n) for n in range((end - start).days + 1))
+    return len(present)
+
+
+def test_days_present_counts_the_days_of_the_listed_set():
+    """The merged ranges count what listing every day counts, over random histories (same-day exits
+    and entries, stays before, across and after the window, an open stay, entries repeated)."""
+    chooser = random.Random(11)
+    for _ in range(3000):
+        day, events = START, []
+        for _event in range(chooser.randint(0, 12)):
+            day += timedelta(days=chooser.choice([0, 0, 1, 3, 20, 90]))
+            events.append((chooser.choice([Direction.ENTRY, Direction.EXIT]), day))
+        stays = stays_from(events)
+        first = START + timedelta(days=chooser.randint(-10, 200))
+        last = first + timedelta(days=chooser.randint(0, 200))
+        assert days_present(stays, first, last) == _days_present_by_listing(stays, first, last)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from lbt.accounts.models import Role
+from lbt.core.dates import local_day
 from lbt.crossings import summaries
 from lbt.crossings.models import (
     COUNTED_STATUSES,
@@ -31,7 +32,9 @@ def recount(db):  # type: ignore[no-untyped-def]
     """The summaries computed independently: in Python, from every crossing row."""
     crossings = db.scalars(select(Crossing).order_by(Crossing.id)).all()
     counted = [c for c in crossings if c.status in COUNTED_STATUSES]
-    days = Counter((c.crossing_point_id, c.at.astimezone(UTC).date(), c.direction) for c in counted)
+    days = Counter(
+        (c.crossing_point_id, local_day(c.at, c.crossing_point.zone_name), c.direction) for c in counted
+    )
     last: dict[int, Crossing] = {}
     for crossing in counted:
         held = last.get(crossing.permit_id)
@@ -44,6 +47,7 @@ def recount(db):  # type: ignore[no-untyped-def]
             c.direction,
             c.crossing_point_id,
             c.at if c.direction is Direction.ENTRY else None,
+            c.permit.max_stay_days,
         )
         for permit_id, c in last.items()
     }
@@ -64,6 +68,7 @@ def kept(db):  # type: ignore[no-untyped-def]
             row.last_direction,
             row.last_crossing_point_id,
             row.entered_at,
+            row.max_stay_days,
         )
         for row in db.scalars(select(PermitPresence))
     }
@@ -126,6 +131,17 @@ def test_rebuild_repairs_a_summary_and_says_how_many_rows_differed(db, permit, r
     assert summaries.rebuild(db) == summaries.Differences(0, 0)
 
 
+def test_rebuild_repairs_a_tampered_longest_stay(db, permit, ref, users):
+    """The reports count the people overstaying from ``permit_presence.max_stay_days`` (revision 0026):
+    the recount compares it with the permit's own."""
+    cross(db, permit, ref, users, Direction.ENTRY, datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
+    right = recount(db)
+    assert kept(db) == right and right[1][permit.id][5] == permit.max_stay_days
+    db.execute(update(PermitPresence).values(max_stay_days=PermitPresence.max_stay_days + 30))
+    assert summaries.rebuild(db) == summaries.Differences(presence=2, day_counts=0)  # one row, both ways
+    assert kept(db) == right
+
+
 def test_lbt_crossings_rebuild_summaries_says_what_it_changed(app, db, permit, ref, users):
     from click.testing import CliRunner
     from flask.cli import ScriptInfo
@@ -148,3 +164,47 @@ def test_lbt_crossings_rebuild_summaries_says_what_it_changed(app, db, permit, r
         in first.output
     )
     assert "Nothing to change." in run().output
+
+
+def _day_counts(db):  # type: ignore[no-untyped-def]
+    db.expire_all()
+    return {
+        (row.day.isoformat(), row.direction.value): row.count for row in db.scalars(select(CrossingDayCount))
+    }
+
+
+def test_a_crossing_counts_on_the_crossing_points_local_day(db, permit, ref, users):
+    """20:30 UTC on 22 November is 01:30 on the 23rd in Dushanbe (UTC+5): the Tajik post's day."""
+    cross(db, permit, ref, users, Direction.ENTRY, datetime(2026, 11, 22, 20, 30, tzinfo=UTC))
+    assert _day_counts(db) == {("2026-11-23", "entry"): 1}
+    # a point with a zone of its own counts in that one: 18:30 UTC is 00:30 on the 24th in Bishkek (UTC+6)
+    ref.crossing_point.time_zone = "Asia/Bishkek"
+    db.flush()
+    cross(db, permit, ref, users, Direction.EXIT, datetime(2026, 11, 23, 18, 30, tzinfo=UTC))
+    assert _day_counts(db) == {("2026-11-23", "entry"): 1, ("2026-11-24", "exit"): 1}
+    assert summaries.rebuild(db) == summaries.Differences(0, 0)  # the recount's SQL agrees
+
+
+def test_revision_0014_recounts_the_days_on_local_clocks(db, permit, ref, users):
+    """The revision's downgrade counts on UTC days (as before it), its upgrade on the local ones."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    path = next(Path(__file__).parents[2].glob("migrations/versions/*_0014_*.py"))
+    spec = importlib.util.spec_from_file_location("revision_0014", path)
+    assert spec is not None and spec.loader is not None
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+
+    cross(db, permit, ref, users, Direction.ENTRY, datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
+    cross(db, permit, ref, users, Direction.EXIT, datetime(2026, 11, 22, 20, 30, tzinfo=UTC))
+    local = {("2026-11-22", "entry"): 1, ("2026-11-23", "exit"): 1}
+    assert _day_counts(db) == local
+    with Operations.context(MigrationContext.configure(db.connection())):
+        revision.downgrade()
+        assert _day_counts(db) == {("2026-11-22", "entry"): 1, ("2026-11-22", "exit"): 1}
+        revision.upgrade()
+    assert _day_counts(db) == local

@@ -189,6 +189,22 @@ def test_an_exit_takes_the_holder_off_the_inside_list_and_an_overstay_is_listed(
     assert "No misuse cases." in log
 
 
+def test_the_log_reads_the_crossing_points_clock(guard, db, permit, ref, users, clock):
+    """20:30 UTC on 22 November is 01:30 on the 23rd at the Tajik post (Asia/Dushanbe, UTC+5): the
+    entry is shown at 01:30, counted on the 23rd, and at 07:00 local time the holder is inside for 1
+    day (the UTC dates would say 2)."""
+    cross(db, permit, ref, users, Direction.ENTRY, datetime(2026, 11, 22, 20, 30, tzinfo=UTC))
+    clock.advance(hours=16)  # 02:00 UTC on the 23rd
+    log = guard.get("/crossings/log").get_data(as_text=True)
+    inside = log.split('id="people-inside"')[1].split("</table>")[0]
+    assert "01:30" in inside and "20:30" not in inside
+    assert "</small></td>\n              <td>1</td>" in inside
+    counts = log.split('id="daily-counts"')[1].split("</table>")[0]
+    assert counts.count("<tr><td>") == 1 and "23" in counts.split("<tr><td>")[1].split("</td>")[0]
+    history = guard.get(f"/crossings/permits/{permit.id}").get_data(as_text=True)
+    assert "01:30" in history and "20:30" not in history
+
+
 def test_the_log_costs_the_same_queries_for_one_or_many_people_inside(
     guard, db, issue, ref, users, connection, locality_for_more
 ):

@@ -126,3 +126,24 @@ def test_the_representative_home_counts_replies_due_and_overdue_actions(
     shown = numbers(login_as(Role.REPRESENTATIVE).get("/").get_data(as_text=True))
     assert shown["replies"] == ("0", "/representatives/")
     assert shown["actions_overdue"] == ("0", "/representatives/actions")
+
+
+def test_overdue_actions_are_counted_on_the_sections_clock_in_one_bounded_query(
+    db, connection, ref, reps, clock, held_meeting
+):
+    """Due yesterday on Dushanbe's clock: overdue; due today: still in time until the day ends there."""
+    from lbt.core.dates import local_day
+    from lbt.representatives import protocols
+    from lbt.representatives.actions import overdue_actions
+
+    item = held_meeting.agenda[0]
+    today = local_day(clock.now, ref.section.zone_name)
+    for due in (today, today, today + timedelta(days=1)):
+        protocols.add_action(
+            db, reps.tj, item, responsible_state_id=ref.kg.id, description="Repair", due_on=due, now=clock.now
+        )
+    clock.now += timedelta(days=1)  # the first two are due yesterday now, the third today
+    with statements(connection) as seen:
+        result = {f.key: f.count for f in figures(db, reps.tj, clock.now, "TJ")}
+    assert result["actions_overdue"] == 2 == len(overdue_actions(db, clock.now, [ref.section.id]))
+    assert len(seen) <= 3  # the replies, the overdue actions (and the sections, unless loaded)

@@ -15,6 +15,7 @@ from lbt.accounts.models import Role
 from lbt.applications.models import FeeStatus
 from lbt.applications.services import approve
 from lbt.crossings.models import Direction
+from lbt.permits import services as permits
 from lbt.permits.models import Permit
 from lbt.permits.services import PermitIssuer
 from lbt.permits.signing import KeyStore
@@ -116,6 +117,21 @@ def test_retries_and_bad_items_cost_no_more(warm, db, connection, permit, guard_
     assert count == _crossings_statements(db)
 
 
-def test_the_revocation_list_costs_two_queries(warm, connection, guard_token):
-    count = queries_of(connection, lambda: warm.get("/api/v1/revocations", headers=bearer(guard_token)))
-    assert count == 2  # the token with its user, the withdrawn permits
+def test_the_revocation_list_costs_two_queries_once_made(
+    warm, db, connection, permit, guard_token, users, clock
+):
+    """Made once per change (3: the token with its user, the version, the withdrawn permits), then
+    answered from memory (2: the token, the version), also with a 304; a change makes it once more."""
+
+    def get(**headers: str):  # type: ignore[no-untyped-def]
+        return warm.get("/api/v1/revocations", headers={**bearer(guard_token), **headers})
+
+    assert queries_of(connection, get) == 3
+    for _ in range(3):
+        assert queries_of(connection, get) == 2
+    etag = get().headers["ETag"]
+    assert queries_of(connection, lambda: get(**{"If-None-Match": etag})) == 2
+    permits.suspend(db, permit, officer=users[Role.OFFICER], reason="Check.", now=clock())
+    db.flush()
+    assert queries_of(connection, get) == 3
+    assert queries_of(connection, get) == 2

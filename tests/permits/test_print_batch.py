@@ -48,9 +48,10 @@ def batch(db, permits, store, clock):  # type: ignore[no-untyped-def]
     out = io.BytesIO()
     report = print_batch(
         db,
-        permits,
+        [permit.id for permit in permits],
         out,
         today=clock().date(),
+        now=clock(),
         home_state="TJ",
         authority="Border service",
         public_url="http://localhost",
@@ -147,6 +148,10 @@ def test_a_batch_prints_the_valid_permits_and_names_the_others(
     }
     front, _back = pages_text(pdf)  # one card, no half-drawn pages of the others
     assert active.number in front and "ALIEV" in front
+    # drawn parts are let go of the session (a batch of any size holds one part), the mark kept
+    assert not any(isinstance(held, Permit) for held in db.identity_map.values())
+    assert db.get(Permit, active.id).card_printed_at is not None
+    assert db.get(Permit, suspended.id).card_printed_at is None
 
 
 # --- the command ---------------------------------------------------------------------------------

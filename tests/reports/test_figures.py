@@ -18,7 +18,7 @@ from lbt.applications.services import refuse
 from lbt.crossings.models import MisuseCase, MisuseKind
 from lbt.permits import services as permit_services
 from lbt.permits.models import Permit, PermitStatus
-from lbt.reports import figures
+from lbt.reports import decision_figures, figures
 from lbt.reports.figures import Scope
 from lbt.reports.monitoring import monitoring_figures
 from lbt.reports.periods import InvalidPeriod, Period
@@ -107,7 +107,7 @@ def test_application_figures_agree_with_an_independent_count(db, ref, clock, see
     reasons = dict(figures.refusal_reasons(db, scope(ref)).rows)
     assert reasons == {"residence_not_proven": 1, "entry_ban": 1}
 
-    times = dict(figures.decision_times(db, scope(ref), now=clock(), deadline_days=30).rows)
+    times = dict(decision_figures.decision_times(db, scope(ref), now=clock(), deadline_days=30).rows)
     applications = {a.id: a for a in db.scalars(select(Application))}
     days = sorted(
         (
@@ -170,10 +170,17 @@ def test_a_locality_filter_and_another_agreement_narrow_every_figure(db, ref, cl
         assert not any(numbers), figure.key
 
 
-def test_a_suspended_permit_counts_until_it_is_reinstated(db, ref, users, clock, seeded):
+def test_a_suspension_counts_in_its_period_also_after_the_permit_is_reinstated(db, ref, users, clock, seeded):
+    """Each status change is kept as it happened (permit_status_changes): the figure and the partner's
+    report name the suspension, though the permit is active again; the reinstatement is no withdrawal."""
     replacement = seeded["replacement"]
+    before = figures.withdrawals(db, scope(ref)).rows
     permit_services.suspend(db, replacement, officer=users[Role.OFFICER], reason="check", now=clock())
+    db.flush()
     assert ("suspended", "check", 1) in figures.withdrawals(db, scope(ref)).rows
     permit_services.reinstate(db, replacement, officer=users[Role.OFFICER], reason="ok", now=clock())
+    db.flush()
     assert replacement.status is PermitStatus.ACTIVE
-    assert all(row[0] != "suspended" for row in figures.withdrawals(db, scope(ref)).rows)
+    after = figures.withdrawals(db, scope(ref)).rows
+    assert ("suspended", "check", 1) in after and len(after) == len(before) + 1
+    assert all(row[0] != "active" for row in after)

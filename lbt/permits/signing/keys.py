@@ -190,6 +190,12 @@ class KeyStore:
 
     def _make_active_key(self, now: datetime) -> SigningKey:
         key = SigningKey.of(new_private_key())
+        self._write_key(key, now)
+        self._retire_all_but(key.kid, now)
+        return key
+
+    def _write_key(self, key: SigningKey, now: datetime) -> None:
+        """The private half (mode 0600) and the public record of a new key, retiring nothing."""
         pem_path = self.directory / f"{key.kid}.pem"
         # created 0600 in one step, never briefly readable by others; O_EXCL never overwrites a key
         fd = os.open(pem_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -203,8 +209,6 @@ class KeyStore:
             pem_path.unlink(missing_ok=True)
             raise
         self._write_record(PublicKeyRecord(key.kid, key.public_jwk(), _utc(now), None))
-        self._retire_all_but(key.kid, now)
-        return key
 
     def _retire_all_but(self, kid: str, now: datetime) -> None:
         for record in self.public_keys():

@@ -40,6 +40,7 @@ from lbt.representatives.models.meetings import (
     MeetingRules,
 )
 from lbt.representatives.models.protocols import Protocol, ProtocolApproval
+from lbt.representatives.models.refused import RefusalReason, RefusedChange
 from lbt.representatives.models.register import Representative
 
 __all__ = [
@@ -72,5 +73,7 @@ __all__ = [
     "ProtocolApproval",
     "ProtocolKind",
     "ProtocolStatus",
+    "RefusalReason",
+    "RefusedChange",
     "Representative",
 ]

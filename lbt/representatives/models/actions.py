@@ -12,6 +12,7 @@ from lbt.audit.models import Audited
 from lbt.core.db import Base, enum_type, stamped
 from lbt.reference.models import BorderSection, State
 from lbt.representatives.enums import ActionStatus
+from lbt.representatives.models.shared_ids import shared_id
 
 if TYPE_CHECKING:
     from lbt.representatives.models.meetings import AgendaItem
@@ -23,6 +24,7 @@ class Action(Audited, Base):
     __tablename__ = "actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = shared_id()
     section_id: Mapped[int] = mapped_column(ForeignKey("border_sections.id"))
     agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
     responsible_state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))
@@ -53,7 +55,9 @@ class ActionNote(Audited, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id")
+    )  # None: written on the partner's instance
     at: Mapped[datetime]
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[ActionStatus | None] = mapped_column(enum_type(ActionStatus, "status"))  # set by the note

@@ -13,6 +13,7 @@ from lbt.audit.models import Audited
 from lbt.core.db import Base, enum_type, stamped
 from lbt.reference.models import BorderSection, State
 from lbt.representatives.enums import HandOverKind, IncidentStatus, IncidentType
+from lbt.representatives.models.shared_ids import shared_id
 
 if TYPE_CHECKING:
     from lbt.representatives.models.meetings import AgendaItem
@@ -22,9 +23,11 @@ class Incident(Audited, Base):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = shared_id()
     section_id: Mapped[int] = mapped_column(ForeignKey("border_sections.id"))
     reported_by_state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))
-    reported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None when the partner's instance reported it (its representatives have no account here)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     type: Mapped[IncidentType] = mapped_column(enum_type(IncidentType, "type"))
     occurred_at: Mapped[datetime]
     landmark: Mapped[str] = mapped_column(String(200), default="")
@@ -40,6 +43,7 @@ class Incident(Audited, Base):
     )
     is_shared: Mapped[bool] = mapped_column(default=False)  # until shared, only the reporting side sees it
     created_at: Mapped[datetime] = stamped()
+    sent_sha256: Mapped[str] = mapped_column(String(64), default="")  # as last sent to the partner
 
     section: Mapped[BorderSection] = relationship()
     reported_by_state: Mapped[State] = relationship()
@@ -64,6 +68,7 @@ class HandOverAct(Audited, Base):
     __tablename__ = "hand_over_acts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = shared_id()
     section_id: Mapped[int] = mapped_column(ForeignKey("border_sections.id"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     kind: Mapped[HandOverKind] = mapped_column(enum_type(HandOverKind, "kind"))
@@ -76,6 +81,7 @@ class HandOverAct(Audited, Base):
     handing_confirmed_at: Mapped[datetime | None]
     receiving_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     receiving_confirmed_at: Mapped[datetime | None]
+    sent_sha256: Mapped[str] = mapped_column(String(64), default="")  # as last sent to the partner
 
     incident: Mapped[Incident | None] = relationship(back_populates="hand_overs")
 
@@ -83,9 +89,12 @@ class HandOverAct(Audited, Base):
         Index("ix_hand_over_acts_section_id", "section_id"),
         CheckConstraint("count > 0", name="count"),
         CheckConstraint("handing_state_id <> receiving_state_id", name="two_sides"),
-        CheckConstraint("(handing_confirmed_at IS NULL) = (handing_confirmed_by_id IS NULL)", name="handing"),
+        # a part confirmed on the partner's instance has a time and no user of this one
         CheckConstraint(
-            "(receiving_confirmed_at IS NULL) = (receiving_confirmed_by_id IS NULL)", name="receiving"
+            "handing_confirmed_by_id IS NULL OR handing_confirmed_at IS NOT NULL", name="handing"
+        ),
+        CheckConstraint(
+            "receiving_confirmed_by_id IS NULL OR receiving_confirmed_at IS NOT NULL", name="receiving"
         ),
     )
 

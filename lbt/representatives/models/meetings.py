@@ -15,6 +15,7 @@ from lbt.core.db import Base, enum_type, stamped
 from lbt.reference.models import BorderSection, CrossingPoint, State
 from lbt.representatives.enums import AgendaKind, ExchangeKind, MeetingKind, MeetingStatus
 from lbt.representatives.models.indexes import partial_unique
+from lbt.representatives.models.shared_ids import shared_id
 
 if TYPE_CHECKING:
     from lbt.representatives.models.actions import Action
@@ -48,15 +49,21 @@ class Meeting(Audited, Base):
     __tablename__ = "meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = shared_id()
     section_id: Mapped[int] = mapped_column(ForeignKey("border_sections.id"))
     kind: Mapped[MeetingKind] = mapped_column(enum_type(MeetingKind, "kind"))
     status: Mapped[MeetingStatus] = mapped_column(enum_type(MeetingStatus, "status"))
-    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None when the partner's instance sent the request (its representatives have no account here)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     proposer_state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))
     host_state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))  # whose territory; the host chairs
     starts_at: Mapped[datetime]
     crossing_point_id: Mapped[int | None] = mapped_column(ForeignKey("crossing_points.id"))
     venue_name: Mapped[str] = mapped_column(String(200), default="")
+    # a crossing point of the partner's that this instance's reference data does not hold, by its code
+    crossing_point_code: Mapped[str] = mapped_column(String(20), default="")
+    # sent to or received from the partner's instance: every later change of it travels too
+    is_exchanged: Mapped[bool] = mapped_column(default=False)
     awaiting_state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))  # who must answer
     reply_due_at: Mapped[datetime | None]
     held_at: Mapped[datetime | None]
@@ -67,7 +74,7 @@ class Meeting(Audited, Base):
     created_at: Mapped[datetime] = stamped()
 
     section: Mapped[BorderSection] = relationship()
-    proposed_by: Mapped[User] = relationship()
+    proposed_by: Mapped[User | None] = relationship()
     proposer_state: Mapped[State] = relationship(foreign_keys=[proposer_state_id])
     host_state: Mapped[State] = relationship(foreign_keys=[host_state_id])
     awaiting_state: Mapped[State | None] = relationship(foreign_keys=[awaiting_state_id])
@@ -84,7 +91,9 @@ class Meeting(Audited, Base):
     __table_args__ = (
         Index("ix_meetings_section_starts_at", "section_id", "starts_at"),
         Index("ix_meetings_overdue", "status", "reply_due_at"),
-        CheckConstraint("crossing_point_id IS NOT NULL OR venue_name <> ''", name="venue"),
+        CheckConstraint(
+            "crossing_point_id IS NOT NULL OR venue_name <> '' OR crossing_point_code <> ''", name="venue"
+        ),
         CheckConstraint(
             "(status = 'requested' AND awaiting_state_id IS NOT NULL AND reply_due_at IS NOT NULL)"
             " OR (status <> 'requested' AND awaiting_state_id IS NULL AND reply_due_at IS NULL)",
@@ -103,7 +112,9 @@ class MeetingExchange(Audited, Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ExchangeKind] = mapped_column(enum_type(ExchangeKind, "kind"))
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))  # the side that wrote it
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id")
+    )  # None: written on the partner's instance
     at: Mapped[datetime]
     starts_at: Mapped[datetime]
     crossing_point_id: Mapped[int | None] = mapped_column(ForeignKey("crossing_points.id"))
@@ -112,7 +123,7 @@ class MeetingExchange(Audited, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="exchanges")
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (CheckConstraint("kind <> 'declined' OR reason <> ''", name="decline_reason"),)
 
@@ -125,6 +136,7 @@ class MeetingParticipant(Audited, Base):
     __tablename__ = "meeting_participants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = shared_id()
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))
     full_name: Mapped[str] = mapped_column(String(200))
@@ -152,6 +164,7 @@ class AgendaItem(Audited, Base):
     __tablename__ = "agenda_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = shared_id()
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     position: Mapped[int]
     kind: Mapped[AgendaKind] = mapped_column(enum_type(AgendaKind, "kind"), default=AgendaKind.ITEM)

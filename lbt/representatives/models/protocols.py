@@ -14,6 +14,7 @@ from lbt.core.db import Base, enum_type
 from lbt.reference.models import State
 from lbt.representatives.enums import ProtocolKind, ProtocolStatus
 from lbt.representatives.models.indexes import partial_unique
+from lbt.representatives.models.shared_ids import shared_id
 
 if TYPE_CHECKING:
     from lbt.representatives.models.meetings import Meeting
@@ -25,6 +26,7 @@ class Protocol(Audited, Base):
     __tablename__ = "protocols"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = shared_id()
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     number: Mapped[int]  # 0 the protocol, 1.. its addenda
     kind: Mapped[ProtocolKind] = mapped_column(enum_type(ProtocolKind, "kind"))
@@ -33,6 +35,9 @@ class Protocol(Audited, Base):
     addendum_texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # language -> text
     content: Mapped[str] = mapped_column(Text, default="")  # canonical JSON of the frozen version
     content_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # the SHA-256 frozen at each freeze, oldest first: the freeze rounds both linked instances count
+    # alike (a change names the round it was made on; docs/exchange.md, "Concurrent edits")
+    freeze_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
     frozen_at: Mapped[datetime | None]
     signed_at: Mapped[datetime | None]
 
@@ -62,7 +67,10 @@ class ProtocolApproval(Audited, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id", ondelete="CASCADE"), index=True)
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id")
+    )  # None: given on the partner's instance
+    message_id: Mapped[str] = mapped_column(String(36), default="")  # the partner's message that carried it
     content_sha256: Mapped[str] = mapped_column(String(64))
     approved_at: Mapped[datetime]
     voided_at: Mapped[datetime | None]  # the protocol was reopened after the approval
@@ -71,7 +79,7 @@ class ProtocolApproval(Audited, Base):
 
     protocol: Mapped[Protocol] = relationship(back_populates="approvals")
     state: Mapped[State] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
 
     __table_args__ = (
@@ -79,4 +87,10 @@ class ProtocolApproval(Audited, Base):
             "uq_protocol_approvals_one_live", "protocol_id", "state_id", where="voided_at IS NULL"
         ),
         CheckConstraint("length(content_sha256) = 64", name="sha256_length"),
+        CheckConstraint("user_id IS NOT NULL OR message_id <> ''", name="approver"),
     )
+
+    @property
+    def is_remote(self) -> bool:
+        """Approved on the partner's instance (its head has no account here)."""
+        return self.user_id is None

@@ -13,6 +13,7 @@ from lbt.core.db import Base, enum_type, stamped
 from lbt.reference.models import BorderSection, State
 from lbt.representatives.enums import Post
 from lbt.representatives.models.indexes import partial_unique
+from lbt.representatives.models.shared_ids import shared_id
 
 
 class Representative(Audited, Base):
@@ -21,6 +22,7 @@ class Representative(Audited, Base):
     __tablename__ = "representatives"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = shared_id()
     section_id: Mapped[int] = mapped_column(ForeignKey("border_sections.id"))
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)
     post: Mapped[Post] = mapped_column(enum_type(Post, "post"))
@@ -32,6 +34,10 @@ class Representative(Audited, Base):
     appointed_until: Mapped[date | None]  # exclusive; None while in office
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"))
     created_at: Mapped[datetime] = stamped()
+    # linked instances: the id of the partner's message this entry was last received in (the partner
+    # keeps it; here it is read-only), and the SHA-256 of this side's entry as last sent to the partner
+    received_in: Mapped[str] = mapped_column(String(36), default="")
+    sent_sha256: Mapped[str] = mapped_column(String(64), default="")
 
     section: Mapped[BorderSection] = relationship()
     state: Mapped[State] = relationship()

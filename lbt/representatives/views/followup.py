@@ -170,7 +170,7 @@ def _on_incident(
 def share(incident_id: int) -> PageResult:
     i = _get(Incident, incident_id)
     require_edit(_user(), i)
-    call = partial(incidents.share_incident, get_session(), _user(), i)
+    call = partial(incidents.share_incident, get_session(), _user(), i, now=now())
     return _on_incident(i, "button", ActionForm(), call, _("The incident is shared with the other side."))
 
 
@@ -180,7 +180,7 @@ def incident_status(incident_id: int) -> PageResult:
     i, form = _get(Incident, incident_id), IncidentStatusForm()
 
     def call() -> None:
-        incidents.set_incident_status(get_session(), _user(), i, IncidentStatus(form.status.data))
+        incidents.set_incident_status(get_session(), _user(), i, IncidentStatus(form.status.data), now=now())
 
     return _on_incident(i, "status", form, call, _("The incident's status was changed."))
 
@@ -237,7 +237,9 @@ def calendar_feed() -> Response:
             summary=f"{m.section.code}: {_('Meeting of border representatives')}"
             + ("" if m.status is MeetingStatus.SCHEDULED else f" ({_('requested')})"),
             location=(
-                f"{m.crossing_point.code} {m.crossing_point.name}" if m.crossing_point else m.venue_name
+                f"{m.crossing_point.code} {m.crossing_point.name}"
+                if m.crossing_point
+                else m.venue_name or m.crossing_point_code
             ),
             description="\n".join(f"{item.position}. {item.title}" for item in m.agenda),
             url=url_for(".meeting", meeting_id=m.id, _external=True),

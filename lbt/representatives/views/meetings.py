@@ -28,6 +28,7 @@ from lbt.representatives.forms import (
 )
 from lbt.representatives.models import Meeting, MeetingKind, MeetingStatus, Representative
 from lbt.representatives.services import internal_notes, is_record_locked, side_in
+from lbt.representatives.sharing import outgoing
 from lbt.representatives.views.common import (
     OPEN_INCIDENT_STATUSES,
     PageResult,
@@ -207,6 +208,7 @@ def _meeting_page(meeting: Meeting, **submitted: BaseForm) -> tuple[str, int]:
         ],
         post_labels=POST_LABELS,
         notes=internal_notes(session, user, meeting),
+        refused=outgoing.refused_changes(session, meeting),
     )
 
 
