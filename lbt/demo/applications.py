@@ -127,7 +127,7 @@ def _advance(
                 now=now - timedelta(days=1),
             )
     if goal in ("approved", "suspended", "revoked"):
-        start = now.date()
+        start = services.local_today(application, now)  # the home state's day, not UTC's
         permit = services.approve(
             session,
             application,

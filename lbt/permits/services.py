@@ -18,6 +18,7 @@ from lbt.accounts import policy
 from lbt.accounts.models import Role, User
 from lbt.applications.models import Application
 from lbt.core.counters import next_value
+from lbt.core.dates import local_day, state_time_zone
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus, PermitStatusChange
 from lbt.permits.signing import PERMIT_TYP, JwkSet, KeyStore, PermitClaims, SigningKey, jwks, sign
@@ -238,7 +239,8 @@ def replace(
 ) -> Permit:
     """A lost or damaged card: a new number with the same holder and validity; the old one is marked replaced."""
     _require_officer(officer, permit)
-    if now.date() >= permit.valid_until:
+    today = local_day(now, state_time_zone(permit.issuing_state))  # validity dates are the issuer's days
+    if today >= permit.valid_until:
         raise ValidationFailed(
             N_("A permit on or past its last day cannot be replaced: apply for a renewal.")
         )
@@ -262,7 +264,7 @@ def replace(
         locality_id=permit.locality_id,
         address=permit.address,
         photo_file_id=permit.photo_file_id,
-        valid_from=max(permit.valid_from, now.date()),
+        valid_from=max(permit.valid_from, today),
         valid_until=permit.valid_until,
         max_stay_days=permit.max_stay_days,
         issued_at=now.replace(microsecond=0),
