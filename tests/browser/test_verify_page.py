@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from lbt.accounts.models import User
 from lbt.applications.models import Application, ApplicationKind, FeeStatus, Sex, TravelDocumentType
-from lbt.applications.services import approve, validity_bounds
+from lbt.applications.services import approve, local_today, validity_bounds
 from lbt.applications.submission import ApplicationInput, submit
 from lbt.crossings.models import Crossing
 from lbt.demo.applications import demo_photo
@@ -94,8 +94,8 @@ def issue_permit(
             session,
             application,
             officer=officer,
-            valid_from=now.date(),
-            valid_until=validity_bounds(application, now.date()).max_until,
+            valid_from=local_today(application, now),
+            valid_until=validity_bounds(application, local_today(application, now)).max_until,
             fee_status=FeeStatus.PAID,
             issue=PermitIssuer(settings.home_state, state.find(KeyStore).active_key()),
             now=now,

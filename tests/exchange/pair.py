@@ -12,12 +12,14 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from lbt.core.dates import local_day, state_time_zone
 from lbt.core.db import make_engine
 from tests.dbutil import temporary_database
 from tests.fixtures.gunicorn import _wait_until_up, free_port
@@ -40,6 +42,10 @@ class Instance:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def today(self) -> date:
+        """The state's calendar day now (its permits' validity dates count these, not UTC's)."""
+        return local_day(datetime.now(UTC), state_time_zone(self.state))
 
     @property
     def environment(self) -> dict[str, str]:

@@ -35,7 +35,7 @@ def _count(instance: Instance, model, *where) -> int:
 
 
 def test_a_kyrgyz_guard_s_record_of_a_tajik_permit_reaches_tajikistan_as_the_partner_s(pair):
-    today = datetime.now(UTC).date()
+    today = pair.tj.today()
     with pair.tj.session() as session:
         permit = session.scalars(
             select(Permit)

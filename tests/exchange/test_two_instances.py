@@ -45,7 +45,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory):
 
 def _valid_permits(instance: Instance, count: int, *, today_only: bool = True) -> list[Permit]:
     """Active permits (valid today, unless ``today_only`` is false: a revocation needs no more)."""
-    today = datetime.now(UTC).date()
+    today = instance.today()
     dates = (Permit.valid_from <= today, Permit.valid_until >= today) if today_only else ()
     with instance.session() as session:
         permits = session.scalars(
