@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pyotp
 import pytest
@@ -22,10 +23,14 @@ from lbt.reference.models import Locality
 from tests.dbutil import temporary_database
 
 
-def _app(directory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def _app(directory, home_state: str = "TJ") -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     with temporary_database(directory, "lbt_cli") as url:
         settings = Settings(
-            instance_path=directory / "instance", database_url=url, secret_key="k" * 40, testing=True
+            instance_path=directory / "instance",
+            database_url=url,
+            secret_key="k" * 40,
+            testing=True,
+            home_state=home_state,
         )
         app = create_app(settings)
         yield app
@@ -104,6 +109,21 @@ def test_demo_is_idempotent_and_prints_accounts_that_log_in(cli_app):
         response = client.post("/login/two-factor", data={"code": code, "csrf_token": token})
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("home_state", ["TJ", "KG"])
+def test_the_demo_loads_in_the_evening_when_the_states_day_is_utcs_tomorrow(tmp_path, home_state):
+    """20:30 UTC is 01:30 in Dushanbe and 02:30 in Bishkek: the demo's permits start on that day (they
+    started on UTC's and were refused as starting in the past)."""
+    from lbt.permits.models import Permit
+
+    for app in _app(tmp_path, home_state):
+        app.extensions["lbt"].clock = lambda: datetime(2026, 12, 2, 20, 30, tzinfo=UTC)
+        result = run(app, "demo")
+        assert result.exit_code == 0, result.output
+        with app.extensions["lbt"].database.transaction() as session:
+            starts = set(session.scalars(select(Permit.valid_from)))
+        assert starts == {date(2026, 12, 3)}
 
 
 def test_users_create_list_and_set_password(demo_app):
