@@ -20,7 +20,7 @@ from lbt.web.actions import run_action
 from lbt.web.forms import ActionForm
 from lbt.web.links import page_url
 from lbt.web.security import roles
-from lbt.web.state import form_page, get_session, now
+from lbt.web.state import form_page, get_session, local_today, now
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -47,7 +47,7 @@ def index() -> tuple[str, int] | str:
     form = AlertFilterForm(request.args)
     context = {
         "form": form,
-        "today": now().date(),
+        "today": local_today(),
         "page_url": _page_url,
         "state_of": queries.alert_state,
         "state_labels": ALERT_STATE_LABELS,

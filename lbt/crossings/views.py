@@ -29,7 +29,7 @@ from lbt.web import links
 from lbt.web.dates import moment_filter
 from lbt.web.i18n import translate_message
 from lbt.web.security import CONTENT_SECURITY_POLICY, public, require, roles
-from lbt.web.state import find_service, get_session, now, settings
+from lbt.web.state import find_service, get_session, local_today, now, settings
 
 bp = Blueprint("crossings", __name__, url_prefix="/crossings")
 
@@ -256,7 +256,7 @@ def permit_history(permit_id: int) -> str:
         permit=permit,
         page=page,
         by_partner=by_partner,
-        today=now().date(),
+        today=local_today(),
         page_url=lambda number: url_for("crossings.permit_history", permit_id=permit.id, page=number),
         partner_page_url=lambda number: url_for(
             "crossings.permit_history", permit_id=permit.id, partner_page=number

@@ -41,7 +41,7 @@ from lbt.storage.uploads import FileStore
 from lbt.web.actions import run_action
 from lbt.web.links import page_url
 from lbt.web.security import public, roles
-from lbt.web.state import find_service, get_session, now, settings
+from lbt.web.state import find_service, get_session, local_today, now, settings
 
 bp = Blueprint("permits", __name__)
 register_printing(bp)  # the print batch page (print_views.py)
@@ -75,7 +75,7 @@ def _page_url(number: int) -> str:
 @roles(*STAFF)
 def index() -> tuple[str, int] | str:
     session = get_session()
-    today = now().date()
+    today = local_today()
     form = PermitFilterForm(request.args)
     context = {"form": form, "today": today, "page_url": _page_url}
     if request.args and not form.validate():
@@ -133,7 +133,7 @@ def _usage_context(session: Session, permit: Permit) -> dict[str, object]:
 
 def _detail(permit: Permit, form: PermitChangeForm | None = None) -> tuple[str, int]:
     session = get_session()
-    today = now().date()
+    today = local_today()
     if form is None:
         form = PermitChangeForm(formdata=None)
         form.change.choices = change_choices(permit, today)
@@ -183,7 +183,7 @@ def change(permit_id: int) -> PageResult:
     session = get_session()
     permit = _permit(permit_id)
     form = PermitChangeForm()
-    form.change.choices = change_choices(permit, now().date())
+    form.change.choices = change_choices(permit, local_today())
     make = partial(
         _make_change, session, permit, form.change.data or "", form.reason.data or "", _user(), now()
     )
@@ -201,7 +201,7 @@ def card(permit_id: int) -> Response:
     """The printable card (ID-1, both sides) of one valid permit."""
     session = get_session()
     permit = _permit(permit_id)
-    if permit.effective_status(now().date()) is not PermitStatus.ACTIVE:
+    if permit.effective_status(local_today()) is not PermitStatus.ACTIVE:
         flash(_("Only a valid permit can be printed."), "error")
         return redirect(url_for("permits.detail", permit_id=permit.id))
     try:

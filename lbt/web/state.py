@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from flask import current_app, g, render_template, request
@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from lbt.audit.models import AuditActor
+from lbt.core.dates import local_day
 from lbt.core.db import Database
 from lbt.core.settings import Settings
 
@@ -60,6 +61,12 @@ def settings() -> Settings:
 
 def now() -> datetime:
     return state().clock()
+
+
+def local_today() -> date:
+    """The calendar day now on the instance's clock (``LBT_TIME_ZONE``, else the home state's): the day
+    permits' validity dates and deadlines count, not UTC's."""
+    return local_day(now(), settings().instance_zone)
 
 
 def get_session() -> Session:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import select
@@ -88,6 +88,18 @@ def test_the_status_filter_reads_the_status_as_it_stands_today(db, login_as, per
     assert permit.number in page(client.get("/permits/?status=expired"))
     assert permit.number not in page(client.get("/permits/?status=active"))
     assert client.get("/permits/?status=lost").status_code == 400
+
+
+def test_a_permit_expires_at_the_end_of_its_last_day_on_the_home_states_clock(login_as, permit, clock):
+    """19:30 UTC on the last day is 00:30 the next day in Dushanbe: expired there, although UTC's
+    calendar still shows the last day."""
+    client = login_as(Role.OFFICER)
+    clock.now = datetime.combine(permit.valid_until, time(18, 59), tzinfo=UTC)  # 23:59 in Dushanbe
+    assert permit.number in page(client.get("/permits/?status=active"))
+    clock.now = datetime.combine(permit.valid_until, time(19, 30), tzinfo=UTC)
+    assert permit.number in page(client.get("/permits/?status=expired"))
+    assert permit.number not in page(client.get("/permits/?status=active"))
+    assert client.get(f"/permits/{permit.id}/card.pdf").status_code == 302  # only a valid one prints
 
 
 def test_the_permit_page_shows_the_holder_validity_rules_and_renewal(login_as, permit):
