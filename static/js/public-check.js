@@ -2,6 +2,13 @@
 // WebCrypto against the published JWK Set. Nothing is sent to the server but the request for the keys.
 (function () {
   "use strict";
+
+  // The day on the reader's clock (a phone at the border keeps local time), not UTC's: validity
+  // dates are the issuing state's calendar days.
+  function localDate() {
+    var today = new Date();
+    return new Date(today.getTime() - today.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  }
   var root = document.getElementById("check");
   if (!root) { return; }
   var result = document.getElementById("check-result");
@@ -51,7 +58,7 @@
       cell.textContent = values[cell.dataset.claim] || "";
     });
     claimsList.hidden = false;
-    var today = new Date().toISOString().slice(0, 10);
+    var today = localDate();
     validity.textContent = today > claims.vu ? root.dataset.textExpired
       : today < claims.vf ? root.dataset.textNotYet : root.dataset.textInValidity;
     validity.hidden = false;
@@ -103,13 +110,13 @@
       result.textContent = root.dataset.textGenuinePartner.replace("{state}", partner.name);
       result.className = "check__result check__result--ok";
       show(claims);
-      var day = new Date().toISOString().slice(0, 10);
+      var day = localDate();
       if (day >= claims.vf && day <= claims.vu) { await partnerWithdrawn(signature, partner); }
       return;
     }
     say("textGenuine", "ok");
     show(claims);
-    var today = new Date().toISOString().slice(0, 10);
+    var today = localDate();
     if (claims.iss === root.dataset.homeState && today >= claims.vf && today <= claims.vu) {
       await withdrawn(signature, jwks);
     }

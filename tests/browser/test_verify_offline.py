@@ -235,7 +235,9 @@ def test_camera_green_entry_online_then_offline_exit_is_sent_once(browser, live_
             f"--use-file-for-fake-video-capture={video}",
         ],
     )
-    context = camera_browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    context = camera_browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-US", timezone_id="Asia/Dushanbe"
+    )
     page = context.new_page()
     page.set_default_timeout(20000)
     try:

@@ -231,7 +231,9 @@ def camera_page(browser, live_data, tmp_path) -> Iterator[object]:  # type: igno
             f"--use-file-for-fake-video-capture={video}",
         ],
     )
-    context = camera_browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    context = camera_browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-US", timezone_id="Asia/Dushanbe"
+    )
     page = context.new_page()
     page.set_default_timeout(20000)
     page.csp_violations = []  # type: ignore[attr-defined]
