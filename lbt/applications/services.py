@@ -30,7 +30,7 @@ from lbt.applications.models import (
     FeeStatus,
     RefusalReason,
 )
-from lbt.core.dates import local_day, state_time_zone
+from lbt.core.dates import state_today
 from lbt.core.errors import N_, AccessDenied, DomainError, Nn_, NotFound, ValidationFailed
 from lbt.permits.models import Permit
 from lbt.storage.models import StoredFile
@@ -45,7 +45,7 @@ def local_today(application: Application, now: datetime) -> date:
     UTC's: a decision at 01:00 in Dushanbe is on that day, although UTC still counts the day before."""
     agreement = application.agreement
     home = agreement.state_b if application.locality.state_id == agreement.state_a_id else agreement.state_a
-    return local_day(now, state_time_zone(home.code))
+    return state_today(home.code, now)
 
 
 def get_for_staff(session: Session, application_id: int, user: User) -> Application:

@@ -67,6 +67,11 @@ def local_day(moment: datetime, zone_name: str | None) -> date:
     return moment.astimezone(zone(zone_name)).date()
 
 
+def state_today(state_code: str | None, moment: datetime) -> date:
+    """The calendar day of ``moment`` in a state (its permits' validity dates and deadlines count these)."""
+    return local_day(moment, state_time_zone(state_code))
+
+
 def local_to_utc(value: datetime, zone_name: str | None) -> datetime:
     """A wall-clock time typed at a place (naive) as the UTC moment it names."""
     if value.tzinfo is None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lbt.core.dates import local_day, state_time_zone
+from lbt.core.dates import state_today
 from lbt.core.errors import N_
 from lbt.core.metrics import count_verdict
 from lbt.crossings.history import permit_by_number
@@ -128,7 +128,7 @@ def permit_facts(permit: Permit, moment: datetime) -> dict[str, Any]:
         "document_number": permit.document_number,
         "valid_from": permit.valid_from.isoformat(),
         "valid_until": permit.valid_until.isoformat(),
-        "status": permit.effective_status(local_day(moment, state_time_zone(permit.issuing_state))).value,
+        "status": permit.effective_status(state_today(permit.issuing_state, moment)).value,
     }
 
 

@@ -18,7 +18,7 @@ from lbt.accounts import policy
 from lbt.accounts.models import Role, User
 from lbt.applications.models import Application
 from lbt.core.counters import next_value
-from lbt.core.dates import local_day, state_time_zone
+from lbt.core.dates import state_today
 from lbt.core.errors import N_, AccessDenied, DomainError, NotFound, ValidationFailed
 from lbt.permits.models import WITHDRAWN_STATUSES, Permit, PermitStatus, PermitStatusChange
 from lbt.permits.signing import PERMIT_TYP, JwkSet, KeyStore, PermitClaims, SigningKey, jwks, sign
@@ -239,7 +239,7 @@ def replace(
 ) -> Permit:
     """A lost or damaged card: a new number with the same holder and validity; the old one is marked replaced."""
     _require_officer(officer, permit)
-    today = local_day(now, state_time_zone(permit.issuing_state))  # validity dates are the issuer's days
+    today = state_today(permit.issuing_state, now)  # validity dates are the issuer's days
     if today >= permit.valid_until:
         raise ValidationFailed(
             N_("A permit on or past its last day cannot be replaced: apply for a renewal.")

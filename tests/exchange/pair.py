@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from lbt.core.dates import local_day, state_time_zone
+from lbt.core.dates import state_today
 from lbt.core.db import make_engine
 from tests.dbutil import temporary_database
 from tests.fixtures.gunicorn import _wait_until_up, free_port
@@ -45,7 +45,7 @@ class Instance:
 
     def today(self) -> date:
         """The state's calendar day now (its permits' validity dates count these, not UTC's)."""
-        return local_day(datetime.now(UTC), state_time_zone(self.state))
+        return state_today(self.state, datetime.now(UTC))
 
     @property
     def environment(self) -> dict[str, str]:
