@@ -8,6 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lbt.api.verify_lane import init_verify_lane
 from lbt.audit.services import install_audit_listener
 from lbt.core.db import Database, make_private_folder
 from lbt.core.resources import resource_dir
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     init_metrics(app, settings, state.database.engine)  # requests, pool; collectors read at scrape
     init_request_log(app)  # JSON log lines, one per request, with its id
+    init_verify_lane(app)  # after the hooks of the log and the metrics, which it keeps
     app.teardown_appcontext(close_session)
     _register_blueprints(app)
     return app

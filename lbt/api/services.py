@@ -19,7 +19,7 @@ TOKEN_PREFIX = "lbt_"  # noqa: S105 - a prefix, not a secret
 LAST_USED_PRECISION = timedelta(minutes=5)  # do not write on every request
 
 
-def _digest(token: str) -> str:
+def bearer_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "ignore")).hexdigest()
 
 
@@ -28,7 +28,7 @@ def create_token(session: Session, user: User, *, name: str, now: datetime) -> t
     if not user.is_active:
         raise ValidationFailed(N_("The user is deactivated."))
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name.strip()[:100], token_hash=_digest(plain), created_at=now)
+    token = ApiToken(user=user, name=name.strip()[:100], token_hash=bearer_digest(plain), created_at=now)
     session.add(token)
     session.flush()
     return token, plain
@@ -49,7 +49,7 @@ def user_for_token(session: Session, plain: str, now: datetime) -> User | None:
     local day), which every device call needs."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
-    token = session.scalars(_TOKEN_WITH_USER, {"digest": _digest(plain)}).unique().first()
+    token = session.scalars(_TOKEN_WITH_USER, {"digest": bearer_digest(plain)}).unique().first()
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:

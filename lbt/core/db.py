@@ -7,13 +7,13 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect, make_url
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -227,6 +227,12 @@ class Database:
         self.session_factory: Callable[[], Session] = sessionmaker(
             self.engine, expire_on_commit=False, info=info
         )
+        # statements that only read, outside a transaction on PostgreSQL (no BEGIN and COMMIT round
+        # trips; each statement still sees one snapshot): the device's verify (lbt/api/verify_lane.py)
+        reader = self.engine
+        if self.engine.dialect.name == "postgresql":
+            reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.reads: Callable[[], AbstractContextManager[Connection]] = reader.connect
 
     @contextmanager
     def transaction(self, actor: Any = None) -> Iterator[Session]:

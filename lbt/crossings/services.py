@@ -62,7 +62,7 @@ class Assessment:
 __all__ = ["CrossingConflict", "EntryRefused"]  # raised here, defined in errors
 
 
-_COUNTED_OF_PERMIT = (  # built once: every scan runs it
+COUNTED_OF_PERMIT = (  # built once: every scan runs it
     select(Crossing.direction, Crossing.at)
     .where(Crossing.permit_id == bindparam("permit_id"), Crossing.status.in_(COUNTED_STATUSES))
     .order_by(Crossing.at, Crossing.id)
@@ -71,7 +71,7 @@ _COUNTED_OF_PERMIT = (  # built once: every scan runs it
 
 def counted_crossings(session: Session, permit: Permit) -> list[tuple[Direction, datetime]]:
     """The permit's crossings that count in its stays (held and rejected ones do not), oldest first."""
-    rows = session.execute(_COUNTED_OF_PERMIT, {"permit_id": permit.id}).all()
+    rows = session.execute(COUNTED_OF_PERMIT, {"permit_id": permit.id}).all()
     return [(direction, at) for direction, at in rows]
 
 

@@ -104,15 +104,30 @@ def position(
 
 
 def entry_allowed_days(pos: StayPosition, day: date, stays: Sequence[Stay]) -> int:
-    """How many days a stay starting on ``day`` may last under both rules (0: entry refused)."""
+    """How many days a stay starting on ``day`` may last under both rules (0: entry refused).
+
+    A stay of ``length`` days, entered on ``day``, fills every day from ``day`` to its last; the
+    window ending on that last day then holds those days and the days present before ``day`` that
+    are still in it. The earlier days are flagged once, and each length reads their count from the
+    window's start on (a suffix sum), instead of counting the whole window again for each length."""
     allowed = pos.max_stay_days
-    if pos.window_days and pos.window_limit is not None:
-        # entering today adds today; find the longest stay that never breaks the window
-        for length in range(1, pos.max_stay_days + 1):
-            end = day + timedelta(days=length - 1)
-            trial = [*stays, Stay(day, end)]
-            if days_present(trial, end - timedelta(days=pos.window_days - 1), end) > pos.window_limit:
-                return length - 1
+    if not pos.window_days or pos.window_limit is None:
+        return allowed
+    one_day = timedelta(days=1)
+    first = day - timedelta(days=pos.window_days - 1)  # the window of a one-day stay starts here
+    before = [False] * (day - first).days  # a flag for each day from ``first`` to the day before ``day``
+    for stay in stays:
+        start = max(stay.entered, first)
+        end = min(stay.left if stay.left is not None else day - one_day, day - one_day)
+        for offset in range((start - first).days, (end - first).days + 1):
+            before[offset] = True
+    earlier_in_window = [0] * (len(before) + 1)  # [i]: days present from first + i to the day before
+    for index in range(len(before) - 1, -1, -1):
+        earlier_in_window[index] = earlier_in_window[index + 1] + before[index]
+    for length in range(1, allowed + 1):  # the window holds the stay's last window_days days at most
+        in_window = min(length, pos.window_days)
+        if earlier_in_window[min(length - 1, len(before))] + in_window > pos.window_limit:
+            return length - 1
     return allowed
 
 

@@ -30,6 +30,13 @@ class PermitStatus(enum.StrEnum):
 WITHDRAWN_STATUSES = (PermitStatus.REVOKED, PermitStatus.ANNULLED, PermitStatus.REPLACED)
 
 
+def effective_status(status: PermitStatus, valid_until: date, today: date) -> PermitStatus:
+    """What a permit is worth today: a stored withdrawal wins; else past ``valid_until`` it expired."""
+    if status is PermitStatus.ACTIVE and today > valid_until:
+        return PermitStatus.EXPIRED
+    return status
+
+
 class Permit(Audited, Base):
     __tablename__ = "permits"
 
@@ -105,10 +112,7 @@ class Permit(Audited, Base):
         return self.number
 
     def effective_status(self, today: date) -> PermitStatus:
-        """What the permit is worth today: a stored withdrawal wins; else past ``valid_until`` it expired."""
-        if self.status is PermitStatus.ACTIVE and today > self.valid_until:
-            return PermitStatus.EXPIRED
-        return self.status
+        return effective_status(self.status, self.valid_until, today)
 
 
 class PermitStatusChange(Base):

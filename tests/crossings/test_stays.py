@@ -15,7 +15,7 @@ from lbt.applications.services import approve
 from lbt.core.errors import AccessDenied, ValidationFailed
 from lbt.crossings import services
 from lbt.crossings.models import Direction, MisuseCase, Verdict
-from lbt.crossings.stays import Stay, days_present, stays_from
+from lbt.crossings.stays import Stay, StayPosition, days_present, entry_allowed_days, position, stays_from
 
 START = date(2026, 12, 1)
 
@@ -280,3 +280,33 @@ def test_days_present_counts_the_days_of_the_listed_set():
         first = START + timedelta(days=chooser.randint(-10, 200))
         last = first + timedelta(days=chooser.randint(0, 200))
         assert days_present(stays, first, last) == _days_present_by_listing(stays, first, last)
+
+
+def _entry_allowed_by_trial(pos: StayPosition, day: date, stays: list[Stay]) -> int:
+    """The rule as written: try each length of stay, counting the listed days of its last window."""
+    if not pos.window_days or pos.window_limit is None:
+        return pos.max_stay_days
+    for length in range(1, pos.max_stay_days + 1):
+        end = day + timedelta(days=length - 1)
+        trial = [*stays, Stay(day, end)]
+        if _days_present_by_listing(trial, end - timedelta(days=pos.window_days - 1), end) > pos.window_limit:
+            return length - 1
+    return pos.max_stay_days
+
+
+def test_entry_allowed_days_is_the_longest_trial_stay_the_window_admits():
+    """Counted once with suffix sums, it gives what trying each length gives, over random histories
+    (stays before and across the window, an open stay, the day itself inside a stay) and rules."""
+    chooser = random.Random(29)
+    for _ in range(3000):
+        day, events = START, []
+        for _event in range(chooser.randint(0, 12)):
+            day += timedelta(days=chooser.choice([0, 0, 1, 3, 20, 90]))
+            events.append((chooser.choice([Direction.ENTRY, Direction.EXIT]), day))
+        stays = stays_from(events)
+        today = START + timedelta(days=chooser.randint(0, 400))
+        window = chooser.choice([None, 30, 90, 180, 365])
+        limit = None if window is None else chooser.randint(0, window)
+        max_stay = chooser.choice([1, 7, 30, 60, 90])
+        pos = position(stays, today, max_stay_days=max_stay, window_days=window, window_limit=limit)
+        assert entry_allowed_days(pos, today, stays) == _entry_allowed_by_trial(pos, today, stays)
