@@ -67,7 +67,7 @@ def _scan_request() -> tuple[str, dict[str, Any]] | None:
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("token"), str)
-        or not isinstance(data.get("crossing_point", ""), str)
+        or not isinstance(data.get("crossing_point", ""), str | None)  # left out or null: the only one
         or data.get("direction", "entry") not in ("entry", "exit")
     ):
         return None

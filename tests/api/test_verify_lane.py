@@ -81,8 +81,9 @@ def test_a_valid_entry_and_an_exit_without_entry_are_the_views_answers(both, per
 
 
 def test_no_crossing_point_named_is_the_guards_only_one(both, permit):
-    status, body, _headers, laned = both({"token": permit.token})
-    assert (status, body["verdict"], laned) == (200, "pass", True)
+    for body in ({"token": permit.token}, {"token": permit.token, "crossing_point": None}):
+        status, answer, _headers, laned = both(body)
+        assert (status, answer["verdict"], laned) == (200, "pass", True)
 
 
 def _later(client, clock, guard_token, permit, **delta: float) -> None:  # type: ignore[no-untyped-def]
