@@ -15,9 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 
-from lbt.accounts.models import Role
 from lbt.api.answers import verdict_json
 from lbt.api.services import LAST_USED_PRECISION, TOKEN_PREFIX, bearer_digest
 from lbt.crossings.models import Direction
@@ -27,7 +26,7 @@ from lbt.crossings.verify import TokenVerdict, counted, on_record, scanned_claim
 from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
 from lbt.web.request_input import MAX_JSON_BYTES, JSONRefused, read_json
-from lbt.web.security import bearer_token
+from lbt.web.security import access_of, bearer_token
 from lbt.web.state import get_session, limiter, state
 
 ENDPOINT = "api.verify"
@@ -75,10 +74,11 @@ def _scan_request() -> tuple[str, dict[str, Any]] | None:
 
 
 def _usable(holder: TokenHolder, moment: datetime) -> bool:
+    """Whether the view would take this token's user, and has no last use to write."""
     return (
         holder.revoked_at is None
         and holder.is_active
-        and holder.role is Role.BORDER_GUARD
+        and holder.role in (access_of(current_app.view_functions[ENDPOINT]) or ())  # the view's @roles
         and holder.point is not None
         and holder.last_used_at is not None
         and moment - holder.last_used_at <= LAST_USED_PRECISION
