@@ -12,13 +12,18 @@ point that is not the guard's, a code that is not genuine or is the partner's, a
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
+from flask_login.config import COOKIE_NAME
+from sqlalchemy import Connection
 
 from lbt.api.answers import verdict_json
 from lbt.api.services import LAST_USED_PRECISION, TOKEN_PREFIX, bearer_digest
+from lbt.core.db import Database
+from lbt.crossings.batch_items import storable_text
 from lbt.crossings.models import Direction
 from lbt.crossings.scan_rows import TokenHolder, counted_of, scan_rows
 from lbt.crossings.services import assess
@@ -30,6 +35,7 @@ from lbt.web.security import access_of, bearer_token
 from lbt.web.state import get_session, limiter, state
 
 ENDPOINT = "api.verify"
+MAX_POINT_CODE = 20  # crossing_points.code
 
 
 class LaneUser:
@@ -51,8 +57,16 @@ class LaneUser:
 
 
 def _scan_request() -> tuple[str, dict[str, Any]] | None:
-    """The bearer token and the JSON body, when both are as the view takes them."""
-    if request.endpoint != ENDPOINT or request.query_string or not request.is_json:
+    """The bearer token and the JSON body, when both are as the view takes them. A remember-me cookie
+    is left to Flask-Login, which then reads no token at all (the app sets none)."""
+    if (
+        request.endpoint != ENDPOINT
+        or request.method != "POST"
+        or request.query_string
+        or not request.is_json
+    ):
+        return None
+    if current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies:
         return None
     token = bearer_token(request)
     if token is None or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
@@ -66,10 +80,12 @@ def _scan_request() -> tuple[str, dict[str, Any]] | None:
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("token"), str)
-        or not isinstance(data.get("crossing_point", ""), str | None)  # left out or null: the only one
         or data.get("direction", "entry") not in ("entry", "exit")
     ):
         return None
+    point = data.get("crossing_point")  # left out or null: the guard's only one
+    if point is not None and not (storable_text(point) and len(point) <= MAX_POINT_CODE):
+        return None  # the view names the guard's points (and a NUL never reaches the database)
     return token, data
 
 
@@ -83,6 +99,15 @@ def _usable(holder: TokenHolder, moment: datetime) -> bool:
         and holder.last_used_at is not None
         and moment - holder.last_used_at <= LAST_USED_PRECISION
     )
+
+
+def _reads(database: Database) -> AbstractContextManager[Connection]:
+    """PostgreSQL: a connection outside any transaction. SQLite: the request's own session's, which
+    may hold the one write lock already (``published_jwks`` reads the keys in use through it), so
+    that a second connection would wait for it."""
+    if database.engine.dialect.name == "postgresql":
+        return database.reads()
+    return nullcontext(get_session().connection())
 
 
 def answer_scan() -> Response | None:
@@ -99,7 +124,7 @@ def answer_scan() -> Response | None:
     if isinstance(scanned, TokenVerdict):  # not genuine, or perhaps the partner's: the view says which
         return None
     token, claims = scanned
-    with app_state.database.reads() as connection:
+    with _reads(app_state.database) as connection:
         scan = scan_rows(connection, bearer_digest(plain), data.get("crossing_point"), claims.permit_number)
         if scan is None or not _usable(scan.holder, moment):
             return None

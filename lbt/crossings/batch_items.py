@@ -83,7 +83,7 @@ def crossing_point_of(officer: User, code: Any) -> CrossingPoint | None:
     return next((point for point in points if point.code == code), None)
 
 
-def _storable_text(value: Any) -> bool:
+def storable_text(value: Any) -> bool:
     """Text both databases can hold: PostgreSQL refuses NUL, and neither stores a lone surrogate."""
     if not isinstance(value, str) or "\x00" in value:
         return False
@@ -125,7 +125,7 @@ def read_item(index: int, item: Any, *, officer: User, jwks: Mapping[str, Any]) 
     item_id = shown_id(item.get("id"))
     for name in TEXT_FIELDS:
         value = item.get(name)
-        if value is not None and not _storable_text(value):
+        if value is not None and not storable_text(value):
             return invalid(
                 item_id, "malformed", N_("“%(name)s” must be text without NUL characters."), name, name=name
             )

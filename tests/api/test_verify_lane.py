@@ -169,6 +169,9 @@ def test_a_genuine_code_of_a_permit_not_on_record(both, app, permit):
         ({"token": "permit", "direction": "sideways"}, 400, False),
         ({"token": "permit", "crossing_point": 7}, 400, False),
         ({"token": "permit", "crossing_point": "UZ-TJ-01"}, 400, True),  # read, found not the guard's
+        ({"token": "permit", "crossing_point": "KG-TJ-01\u0000"}, 400, False),  # never sent to the database
+        ({"token": "permit", "crossing_point": "\ud800"}, 400, False),  # a lone surrogate
+        ({"token": "permit", "crossing_point": "K" * 21}, 400, False),  # longer than any code
         (["a list"], 400, False),
     ],
 )
@@ -189,6 +192,23 @@ def test_other_roles_a_due_last_use_and_a_revoked_token_are_the_views(both, db, 
     revoke_token(db, token, clock())
     db.flush()
     assert both(_scan(permit))[0] == 401
+
+
+def test_a_remember_cookie_is_left_to_flask_login(both, client, permit):
+    """Flask-Login reads no bearer token beside a remember-me cookie (the app sets none): the view's 401."""
+    client.set_cookie("remember_token", "garbage")
+    status, _body, _headers, laned = both(_scan(permit))
+    assert (status, laned) == (401, False)
+
+
+def test_options_is_answered_by_flask_without_a_verdict(client, connection, guard_token, permit):
+    with statements(connection) as seen:
+        response = client.open(
+            "/api/v1/verify", method="OPTIONS", json=_scan(permit), headers=bearer(guard_token)
+        )
+    assert response.status_code == 200 and not response.get_data()
+    assert "POST" in response.headers["Allow"]
+    assert not any(LANE_STATEMENT in " ".join(text.split()) for text, _parameters in seen)
 
 
 def test_a_query_string_is_left_to_the_view(client, connection, guard_token, permit):
