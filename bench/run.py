@@ -87,21 +87,7 @@ def measure_size(
         log(f"{target.name}: queries and time in-process")
         in_process = workload.measure_in_process(app, prepared, requests)
         app.extensions["lbt"].database.dispose()
-        with (
-            servers.gunicorn(
-                "hello", "hello:app", config, env={}, cwd=BENCH, logs=run_folder, ready="/"
-            ) as hello,
-            servers.gunicorn(
-                "lbt",
-                "lbt:create_app()",
-                config,
-                env=environment,
-                cwd=run_folder,
-                logs=run_folder,
-                ready="/healthz",
-                database_url=url,
-            ) as app_server,
-        ):
+        with servers.hello_and_app(config, environment, run_folder, url) as (hello, app_server):
             cookies = {
                 "guard": servers.login_cookie(
                     app_server.base_url, datagen.BENCH_GUARD, datagen.BENCH_PASSWORD

@@ -166,6 +166,27 @@ def gunicorn(
                 process.wait()
 
 
+@contextmanager
+def hello_and_app(
+    config: GunicornConfig, environment: Mapping[str, str], folder: Path, database_url: str
+) -> Iterator[tuple[Server, Server]]:
+    """The hello world and the app, each under ``config``; the app on ``database_url``, in ``folder``."""
+    with (
+        gunicorn("hello", "hello:app", config, env={}, cwd=BENCH, logs=folder, ready="/") as hello,
+        gunicorn(
+            "lbt",
+            "lbt:create_app()",
+            config,
+            env=environment,
+            cwd=folder,
+            logs=folder,
+            ready="/healthz",
+            database_url=database_url,
+        ) as app_server,
+    ):
+        yield hello, app_server
+
+
 def login_cookie(base_url: str, username: str, password: str) -> str:
     """Log in through the login page (its CSRF token included); the ``Cookie`` header value."""
     jar = CookieJar()

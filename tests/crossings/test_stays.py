@@ -267,16 +267,22 @@ def _days_present_by_listing(stays: list[Stay], first: date, last: date) -> int:
     return len(present)
 
 
+def _random_stays(chooser: random.Random) -> list[Stay]:
+    """Up to 12 crossings from START on: same-day exits and entries, gaps of days to months, an
+    entry or an exit repeated, the last stay perhaps open."""
+    day, events = START, []
+    for _event in range(chooser.randint(0, 12)):
+        day += timedelta(days=chooser.choice([0, 0, 1, 3, 20, 90]))
+        events.append((chooser.choice([Direction.ENTRY, Direction.EXIT]), day))
+    return stays_from(events)
+
+
 def test_days_present_counts_the_days_of_the_listed_set():
     """The merged ranges count what listing every day counts, over random histories (same-day exits
     and entries, stays before, across and after the window, an open stay, entries repeated)."""
     chooser = random.Random(11)
     for _ in range(3000):
-        day, events = START, []
-        for _event in range(chooser.randint(0, 12)):
-            day += timedelta(days=chooser.choice([0, 0, 1, 3, 20, 90]))
-            events.append((chooser.choice([Direction.ENTRY, Direction.EXIT]), day))
-        stays = stays_from(events)
+        stays = _random_stays(chooser)
         first = START + timedelta(days=chooser.randint(-10, 200))
         last = first + timedelta(days=chooser.randint(0, 200))
         assert days_present(stays, first, last) == _days_present_by_listing(stays, first, last)
@@ -299,11 +305,7 @@ def test_entry_allowed_days_is_the_longest_trial_stay_the_window_admits():
     (stays before and across the window, an open stay, the day itself inside a stay) and rules."""
     chooser = random.Random(29)
     for _ in range(3000):
-        day, events = START, []
-        for _event in range(chooser.randint(0, 12)):
-            day += timedelta(days=chooser.choice([0, 0, 1, 3, 20, 90]))
-            events.append((chooser.choice([Direction.ENTRY, Direction.EXIT]), day))
-        stays = stays_from(events)
+        stays = _random_stays(chooser)
         today = START + timedelta(days=chooser.randint(0, 400))
         window = chooser.choice([None, 30, 90, 180, 365])
         limit = None if window is None else chooser.randint(0, window)
