@@ -382,7 +382,9 @@ def records(db, ref, users, clock, permit, make_application, reps) -> dict[str, 
     application = make_application(surname_latin="KARIMOV", document_number="B7654321").application
     victim = make_user(db, "victim", Role.AUDITOR)
     alert = AlertInput("KARIMOV", "", None, "", "entry ban", None)
-    alert_id = create_alert(db, alert, supervisor=users[Role.SUPERVISOR], now=clock()).id
+    alert_id = create_alert(
+        db, alert, supervisor=users[Role.SUPERVISOR], now=clock(), today=clock().date()
+    ).id
     report = IncidentInput(
         IncidentType.STRAY_LIVESTOCK, clock.now, "Cattle crossed", landmark="sign 114", is_shared=True
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lbt.accounts.models import Role, User
 from lbt.alerts.models import Alert, AlertHit
 from lbt.applications.models import OPEN_STATUSES, Application, ApplicationEvent, EventKind
+from lbt.core.dates import state_today
 from lbt.core.errors import N_, AccessDenied, NotFound, ValidationFailed
 from lbt.core.search import normalise_document_number
 from lbt.core.transliteration import search_key, to_latin
@@ -43,10 +44,13 @@ def _validate(data: AlertInput, today: date) -> None:
         raise ValidationFailed(N_("The date of birth is in the future."), "birth_date")
 
 
-def create_alert(session: Session, data: AlertInput, *, supervisor: User, now: datetime) -> Alert:
-    """Supervisors keep the alert list (entry bans)."""
+def create_alert(
+    session: Session, data: AlertInput, *, supervisor: User, now: datetime, today: date
+) -> Alert:
+    """Supervisors keep the alert list (entry bans). ``today``: the home state's calendar day, which
+    the end date and the date of birth are compared with (not UTC's)."""
     _require_supervisor(supervisor)
-    _validate(data, now.date())
+    _validate(data, today)
     alert = Alert(
         surname_latin=to_latin(data.surname),
         given_names_latin=to_latin(data.given_names),
@@ -139,7 +143,7 @@ def screen(session: Session, application: Application, now: datetime) -> list[Al
         search_name=application.search_name,
         birth_date=application.birth_date,
         document_number=application.document_number,
-        today=now.date(),
+        today=state_today(application.home_state_code, now),  # an alert's last day ends at local midnight
     ):
         if alert.id not in known:
             hit = AlertHit(application_id=application.id, alert_id=alert.id, found_at=now)

@@ -77,7 +77,7 @@ def new() -> PageResult:
             reason=form.reason.data or "",
             valid_until=form.valid_until.data,
         )
-        return services.create_alert(get_session(), data, supervisor=_user(), now=now())
+        return services.create_alert(get_session(), data, supervisor=_user(), now=now(), today=local_today())
 
     outcome = run_action(
         form, create, lambda alert: _("%(name)s was added to the alert list.", name=_name(alert))

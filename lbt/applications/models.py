@@ -194,6 +194,13 @@ class Application(Audited, Base):
     def audit_label(self) -> str:
         return self.reference
 
+    @property
+    def home_state_code(self) -> str:
+        """The issuing (home) state: the agreement's other state than the applicant's locality's."""
+        agreement = self.agreement
+        home = agreement.state_b if self.locality.state_id == agreement.state_a_id else agreement.state_a
+        return home.code
+
 
 class ApplicationDocument(Audited, Base):
     __tablename__ = "application_documents"

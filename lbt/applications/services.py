@@ -43,9 +43,7 @@ class WrongState(DomainError):
 def local_today(application: Application, now: datetime) -> date:
     """Deadlines and validity dates count the calendar days of the issuing (home) state's clock, not
     UTC's: a decision at 01:00 in Dushanbe is on that day, although UTC still counts the day before."""
-    agreement = application.agreement
-    home = agreement.state_b if application.locality.state_id == agreement.state_a_id else agreement.state_a
-    return state_today(home.code, now)
+    return state_today(application.home_state_code, now)
 
 
 def get_for_staff(session: Session, application_id: int, user: User) -> Application:

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from lbt.cli.core import _cli_actor, _fail, main
+from lbt.core.dates import state_today
 from lbt.permits.signing import KeyStore
 from lbt.storage.uploads import FileStore
 from lbt.web.state import state as _state
@@ -180,7 +181,7 @@ def permits_print(since: datetime | None, numbers: tuple[str, ...], output: str)
                     session,
                     [permit_id for permit_id, _number in chosen],
                     handle,
-                    today=state.clock().date(),
+                    today=state_today(settings.home_state, state.clock()),  # expired from local midnight
                     now=state.clock(),
                     home_state=settings.home_state,
                     authority=settings.issuing_authority,

@@ -19,6 +19,7 @@ from lbt.applications.models import (
     FeeStatus,
     TravelDocumentType,
 )
+from lbt.core.dates import state_today
 from lbt.demo.reference import demo_side
 from lbt.permits import services as permits
 from lbt.permits.services import PermitIssuer
@@ -61,6 +62,7 @@ def load_demo_applications(
         AlertInput(surname, given, born, "", "Entry ban until 2027 (demo)", date(2027, 12, 31)),
         supervisor=supervisor,
         now=now - timedelta(days=60),  # on the list before anyone applied
+        today=state_today(home_state, now - timedelta(days=60)),
     )
     for index, (surname, given, sex, born, place, goal) in enumerate(side.applicants):
         photo = files.save(check_photo(demo_photo(surname[0] + given[0], index), "photo.jpg"))

@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 
 from lbt.accounts.models import User
 from lbt.accounts.policy import agreement_ids
+from lbt.core.dates import state_today
 from lbt.core.errors import N_
 from lbt.jobs.runtime import JobContext, JobRefused, JobResult
 from lbt.permits.printing import (
@@ -63,7 +64,7 @@ def run_print_batch(context: JobContext) -> JobResult:
             printer = BatchPrinter(
                 session,
                 out,
-                today=context.now.date(),
+                today=state_today(settings.home_state, context.now),  # expired from local midnight
                 home_state=settings.home_state,
                 authority=settings.issuing_authority,
                 public_url=settings.public_url,

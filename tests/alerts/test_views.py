@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +23,7 @@ def ban(db, users, clock) -> Alert:  # type: ignore[no-untyped-def]
         AlertInput("Rahimov", "Farrukh", date(1985, 4, 12), "", "Entry ban 2024/17", None),
         supervisor=users[Role.SUPERVISOR],
         now=clock(),
+        today=clock().date(),
     )
 
 
@@ -131,3 +132,34 @@ def test_other_roles_may_not_open_the_alert_list(login_as, ban, role):
     assert client.get("/alerts/").status_code == 403
     assert client.get("/alerts/new").status_code == 403
     assert client.submit(f"/alerts/{ban.id}/deactivate").status_code == 403
+
+
+def test_in_the_evening_an_end_date_of_utcs_day_is_already_past(db, login_as, clock):
+    """At 20:00 UTC it is 01:00 the next day in Dushanbe (the instance's day): an alert ending on
+    UTC's date would end before it starts."""
+    clock.now = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+    response = login_as(Role.SUPERVISOR).submit(
+        "/alerts/new", {"surname": "Karimov", "reason": "Court order", "valid_until": "2026-11-22"}
+    )
+    assert response.status_code == 400
+    assert "The end date is already past." in page(response)
+    assert db.scalar(select(Alert)) is None
+
+
+@pytest.mark.parametrize(("hour", "hits"), [(18, 1), (20, 0)])
+def test_an_alert_screens_applications_until_the_home_states_midnight(
+    db, users, clock, make_application, hour, hits
+):
+    """Valid until 22 November: an application made at 18:00 UTC (23:00 in Dushanbe) is caught, one made
+    at 20:00 UTC (01:00 on the 23rd there) is not."""
+    create_alert(
+        db,
+        AlertInput("Rahimov", "Farrukh", date(1985, 4, 12), "", "Entry ban 2024/17", date(2026, 11, 22)),
+        supervisor=users[Role.SUPERVISOR],
+        now=clock(),
+        today=clock().date(),
+    )
+    clock.now = datetime(2026, 11, 22, hour, 0, tzinfo=UTC)
+    application = make_application().application
+    found = db.scalars(select(AlertHit).where(AlertHit.application_id == application.id)).all()
+    assert len(found) == hits

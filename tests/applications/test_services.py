@@ -162,6 +162,7 @@ def test_an_alert_hit_blocks_approval_until_a_supervisor_clears_it(
         AlertInput("Rahimov", "Farrukh", date(1985, 4, 12), "", "Entry ban 2024/17", None),
         supervisor=users[Role.SUPERVISOR],
         now=clock(),
+        today=clock().date(),
     )
     application = make_application().application
     hits = open_hits(db, application)
@@ -312,6 +313,7 @@ def test_a_new_alert_catches_applications_already_waiting(db, make_application, 
         AlertInput("", "", None, "A 1234567", "Document reported stolen", None),
         supervisor=users[Role.SUPERVISOR],
         now=clock(),
+        today=clock().date(),
     )
     hits = open_hits(db, waiting)
     assert len(hits) == 1

@@ -279,6 +279,7 @@ def test_an_alert_hit_is_shown_and_blocks_approval(db, login_as, make_applicatio
         AlertInput("Rahimov", "Farrukh", date(1985, 4, 12), "", "Entry ban 2024/17", None),
         supervisor=users[Role.SUPERVISOR],
         now=clock(),
+        today=clock().date(),
     )
     application = make_application().application
     client = login_as(Role.OFFICER)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +20,7 @@ from lbt import create_app
 from lbt.accounts.models import Role
 from lbt.applications.models import Application
 from lbt.applications.submission import MAX_DOCUMENT_NUMBER_LENGTH, MAX_NAME_LENGTH
+from lbt.audit.models import AuditActor
 from lbt.cli import main
 from lbt.core.settings import Settings
 from lbt.permits import services as permit_services
@@ -218,3 +219,33 @@ def test_the_command_writes_no_file_when_nothing_could_be_printed(demo_app, tmp_
     assert result.exit_code == 1
     assert "No card printed" in result.output and not out.exists()
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind either
+
+
+@pytest.mark.parametrize(("hour", "printed"), [(18, True), (20, False)])
+def test_a_card_expires_for_printing_at_the_home_states_midnight(demo_app, tmp_path, hour, printed):
+    """A permit on its last day, printed at 18:00 UTC on that day (23:00 in Dushanbe) is printed; at
+    20:00 UTC (01:00 the next day there) it has expired, although UTC's day is still its last."""
+    state = demo_app.extensions["lbt"]
+    with state.database.transaction(AuditActor(None, "test", "cli")) as session:
+        permit = session.scalars(
+            select(Permit).where(Permit.status == PermitStatus.ACTIVE).order_by(Permit.id.desc())
+        ).first()
+        assert permit is not None
+        number, kept_until, last_day = (
+            permit.number,
+            permit.valid_until,
+            permit.valid_from + timedelta(days=1),
+        )
+        permit.valid_until = last_day
+    kept_clock = state.clock
+    state.clock = lambda: datetime(last_day.year, last_day.month, last_day.day, hour, 0, tzinfo=UTC)
+    try:
+        result = run(demo_app, "permits", "print", f"--number={number}", "-o", str(tmp_path / "one.pdf"))
+    finally:
+        state.clock = kept_clock
+        with state.database.transaction(AuditActor(None, "test", "cli")) as session:
+            session.scalars(select(Permit).where(Permit.number == number)).one().valid_until = kept_until
+    if printed:
+        assert result.exit_code == 0, result.output
+    else:
+        assert f"Skipped {number}: the permit has expired." in result.output
