@@ -8,7 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lbt.api.verify_lane import init_verify_lane
+from lbt.api.lane_views import init_verify_lane
 from lbt.audit.services import install_audit_listener
 from lbt.core.db import Database, make_private_folder
 from lbt.core.resources import resource_dir

@@ -6,6 +6,7 @@ login session with its CSRF token."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
@@ -15,17 +16,17 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from lbt.accounts.models import Role, User
-from lbt.api.answers import verdict_json
 from lbt.api.limits import MAX_BATCH
 from lbt.api.openapi import openapi_document
 from lbt.crossings.batch import ItemResult, crossing_point_of, record_batch
 from lbt.crossings.models import Direction
 from lbt.crossings.timing import CrossingLimits
-from lbt.crossings.verify import verify_scan
+from lbt.crossings.verify import TokenVerdict, permit_facts, stay_facts, verify_scan
+from lbt.exchange.partner_permits import partner_facts
 from lbt.permits.revocations import RevocationLists, list_version
 from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
-from lbt.web.i18n import translate_error
+from lbt.web.i18n import translate_error, translate_message
 from lbt.web.security import public, roles
 from lbt.web.state import find_service, get_session, now, settings
 
@@ -58,6 +59,28 @@ def _item_json(result: ItemResult) -> dict[str, Any]:
     if result.verdict is not None:
         body["verdict"] = result.verdict.value
         body["misuse_case"] = result.misuse_case
+    return body
+
+
+def reasons_json(reasons: Any) -> list[dict[str, str]]:
+    return [
+        {"code": reason.code, "message": translate_message(reason.message, reason.params)}
+        for reason in reasons
+    ]
+
+
+def verdict_json(result: TokenVerdict, moment: datetime) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "verdict": result.verdict.value,
+        "reasons": reasons_json(result.reasons),
+        "checked_at": moment.isoformat(),
+    }
+    if result.permit is not None and result.assessment is not None:
+        body["permit"] = permit_facts(result.permit, moment)
+        body["stay"] = stay_facts(result.assessment)
+    elif result.partner is not None:  # a genuine permit of the partner state: no stay kept here
+        body["permit"] = partner_facts(result.partner, moment)
+        body["partner"] = {"state": result.partner.state.code, "records": result.partner.records}
     return body
 
 

@@ -228,7 +228,7 @@ class Database:
             self.engine, expire_on_commit=False, info=info
         )
         # statements that only read, outside a transaction on PostgreSQL (no BEGIN and COMMIT round
-        # trips; each statement still sees one snapshot): the device's verify (lbt/api/verify_lane.py)
+        # trips; each statement still sees one snapshot): the device's verify (lbt/api/lane_views.py)
         reader = self.engine
         if self.engine.dialect.name == "postgresql":
             reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -1,4 +1,4 @@
-"""The verify lane (lbt/api/verify_lane.py) answers the device's scan exactly as the view does: the
+"""The verify lane (lbt/api/lane_views.py) answers the device's scan exactly as the view does: the
 same status, JSON and headers, for every kind of verdict, in the guard's language; and it leaves to
 the view every call it cannot answer so. Each case is asked twice on the same data, once with the
 lane's hook in place and once without it (then the view answers), and the lane's own statement is
@@ -15,9 +15,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from lbt.accounts.models import Role
+from lbt.api.lane_views import answer_scan
 from lbt.api.models import ApiToken
 from lbt.api.services import create_token, revoke_token
-from lbt.api.verify_lane import answer_scan
 from lbt.crossings.models import Direction
 from lbt.permits.models import Permit
 from lbt.permits.services import claims_of, suspend

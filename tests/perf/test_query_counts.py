@@ -1,5 +1,5 @@
 """Issue 11, item 3: the number of queries of each hot request, which does not grow with the data or
-the batch (timings belong in bench/). The device API: verify in 2 on its lane (lbt/api/verify_lane.py:
+the batch (timings belong in bench/). The device API: verify in 2 on its lane (lbt/api/lane_views.py:
 the token with its user and crossing point and the permit with its agreement in one, its counted
 crossings), 3 when the view answers (the token's last use is written); a batch of crossings in 4 on PostgreSQL whatever its size (token,
 its permits locked, their crossings and the ids already used, one insert with the summaries), 6 on

@@ -4,7 +4,7 @@ CSRF hooks, the permit and its agreement as entities, a transaction) cost severa
 answer needs. The lane is a ``before_request`` hook placed after the rate limiter: for a call it can
 answer exactly as the view would, it reads three plain rows (``lbt.crossings.scan_rows``, outside a
 transaction on PostgreSQL), judges them with the same ``assess`` and answers with the same JSON
-(``lbt.api.answers``); Flask's after-request hooks then add the same headers, metrics and log line.
+(``verdict_json`` of the views); Flask's after-request hooks then add the same headers, metrics and log line.
 Anything else goes on to the view unchanged: no or an invalid bearer token, a token whose last use
 is due to be written, a role other than the guard's, a body the view would refuse, a crossing
 point that is not the guard's, a code that is not genuine or is the partner's, a query string.
@@ -20,8 +20,8 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from flask_login.config import COOKIE_NAME
 from sqlalchemy import Connection
 
-from lbt.api.answers import verdict_json
 from lbt.api.services import LAST_USED_PRECISION, TOKEN_PREFIX, bearer_digest
+from lbt.api.views import verdict_json
 from lbt.core.db import Database
 from lbt.crossings.batch_items import storable_text
 from lbt.crossings.models import Direction
