@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
+from lbt.core.dates import state_today
 from lbt.core.errors import N_, AccessDenied, ValidationFailed
 from lbt.reference.models import BorderSection, State
 from lbt.representatives.models import Post, Representative
@@ -60,7 +61,7 @@ def appoint(
     if replaces is not None:
         if (replaces.section_id, replaces.state_id) != (section.id, state.id):
             raise ValidationFailed(N_("Replace someone on the same side of the same section."), "replaces_id")
-        if replaces.appointed_until is not None and replaces.appointed_until <= now.date():
+        if replaces.appointed_until is not None and replaces.appointed_until <= state_today(state.code, now):
             raise WrongStep(N_("%(name)s no longer holds that post."), name=replaces.full_name)
         if appointed_from < replaces.appointed_from:
             raise ValidationFailed(N_("The successor cannot start before the predecessor."), "appointed_from")

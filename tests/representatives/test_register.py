@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -9,7 +9,7 @@ from lbt.accounts.models import Role
 from lbt.core.errors import AccessDenied, ValidationFailed
 from lbt.representatives import register
 from lbt.representatives.models import Post, Representative
-from lbt.representatives.services import can_edit, can_read
+from lbt.representatives.services import WrongStep, can_edit, can_read
 
 
 def _appoint(db, actor, ref, clock, name, start, post=Post.BORDER_REPRESENTATIVE, **kwargs):
@@ -35,6 +35,15 @@ def test_a_replacement_ends_the_previous_holders_appointment_and_keeps_the_histo
     assert register.current_holder(db, ref.section, ref.tj, Post.BORDER_REPRESENTATIVE) is second
     assert register.in_office(db, ref.section, date(2025, 6, 1)) == [first]
     assert first.in_office_on(date(2026, 10, 31)) and not first.in_office_on(date(2026, 11, 1))
+
+
+def test_a_holder_who_left_on_the_sides_day_can_no_longer_be_replaced(db, ref, reps, clock):
+    """At 20:00 UTC on 22 November it is already the 23rd in Dushanbe, the day Rahimov left office."""
+    first = _appoint(db, reps.tj, ref, clock, "Rahimov", date(2024, 1, 10))
+    _appoint(db, reps.tj, ref, clock, "Saidov", date(2026, 11, 23))
+    clock.now = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+    with pytest.raises(WrongStep):
+        _appoint(db, reps.tj, ref, clock, "Olimov", date(2026, 11, 23), replaces=first)
 
 
 def test_deputies_and_staff_serve_side_by_side(db, ref, reps, clock):
