@@ -57,6 +57,9 @@ def test_the_admin_menu_leads_to_the_users_page_on_a_phone(page, live_server, tm
     log_in(page, live_server, "admin")
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Users").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Users"
-    assert page.get_by_role("cell", name="officer", exact=True).count() == 1
+    officer = page.get_by_role("cell", name="officer", exact=True)
+    officer.wait_for()  # count() does not wait: under load the heading is parsed before the table (CI, 2026-12-03)
+    page.wait_for_load_state()
+    assert officer.count() == 1
     page.screenshot(path=str(tmp_path / "users.png"), full_page=True)
     assert page.csp_violations == []
