@@ -2,12 +2,13 @@
 request, and the general path (Flask-Login loading the token's user as an entity, the access and
 CSRF hooks, the permit and its agreement as entities, a transaction) cost several times what the
 answer needs. The lane is a ``before_request`` hook placed after the rate limiter: for a call it can
-answer exactly as the view would, it reads three plain rows (``lbt.crossings.scan_rows``, outside a
+answer exactly as the view would, it makes two plain reads (``lbt.crossings.scan_rows``, outside a
 transaction on PostgreSQL), judges them with the same ``assess`` and answers with the same JSON
 (``verdict_json`` of the views); Flask's after-request hooks then add the same headers, metrics and log line.
 Anything else goes on to the view unchanged: no or an invalid bearer token, a token whose last use
-is due to be written, a role other than the guard's, a body the view would refuse, a crossing
-point that is not the guard's, a code that is not genuine or is the partner's, a query string.
+is due to be written, a role the view's ``@roles`` does not admit, a body the view would refuse, a
+crossing point that is not the guard's, a code that is not genuine or is the partner's, a query
+string, another method than POST, a remember-me cookie.
 ``tests/api/test_verify_lane.py`` holds the two answers equal."""
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from lbt.api.views import verdict_json
 from lbt.core.db import Database
 from lbt.crossings.batch_items import storable_text
 from lbt.crossings.models import Direction
-from lbt.crossings.scan_rows import TokenHolder, counted_of, scan_rows
-from lbt.crossings.services import assess
+from lbt.crossings.scan_rows import TokenHolder, scan_rows
+from lbt.crossings.services import assess, counted_crossings
 from lbt.crossings.verify import TokenVerdict, counted, on_record, scanned_claims
 from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
@@ -133,7 +134,7 @@ def answer_scan() -> Response | None:
         g._login_user = LaneUser(holder)  # Flask-Login's place for the request's user
         result = on_record(token, claims, permit)  # type: ignore[arg-type]
         if result.permit is not None and permit is not None:
-            crossings = counted_of(connection, permit.id)
+            crossings = counted_crossings(connection, permit)  # type: ignore[arg-type]
             direction = Direction(data.get("direction", "entry"))
             assessment = assess(None, permit, holder.point, direction, moment, crossings)  # type: ignore[arg-type]
             result = TokenVerdict(assessment.verdict, assessment.reasons, claims, permit, assessment)  # type: ignore[arg-type]

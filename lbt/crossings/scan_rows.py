@@ -1,9 +1,9 @@
 """What a device's scan reads, as plain rows rather than ORM entities (issue 11: ``POST
 /api/v1/verify`` is the hottest request of the system, and loading entities with their eager-loaded
-relations cost more than the queries themselves). Three statements on one connection, none of them
-in a transaction: the bearer token with its user and the named crossing point among the user's
-own, the scanned permit with its agreement (and whether that agreement allows the point), and the
-permit's counted crossings. The objects carry exactly what ``assess``, ``permit_facts`` and
+relations cost more than the queries themselves). One statement reads the bearer token with its
+user, the named crossing point among the user's own, and the scanned permit with its agreement (and
+whether that agreement allows the point); the permit's counted crossings are the second read
+(``services.counted_crossings``). The objects carry exactly what ``assess``, ``permit_facts`` and
 ``stay_facts`` read of the entities, under the same names."""
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, exist
 from lbt.accounts.models import Role, User, user_crossing_points
 from lbt.api.models import ApiToken
 from lbt.core.dates import state_time_zone
-from lbt.crossings.models import Direction
-from lbt.crossings.services import COUNTED_OF_PERMIT
 from lbt.permits.models import Permit, PermitStatus, effective_status
 from lbt.reference.models import Agreement, CrossingPoint, State, agreement_crossing_points
 
@@ -42,7 +40,6 @@ class GuardPoint:
 class TokenHolder:
     """The user behind a bearer token, and the token's own state."""
 
-    token_id: int
     revoked_at: datetime | None
     last_used_at: datetime | None
     user_id: int
@@ -91,7 +88,6 @@ class ScannedPermit:
 
 
 _HOLDER_COLUMNS = (
-    ApiToken.id,
     ApiToken.revoked_at,
     ApiToken.last_used_at,
     User.id,
@@ -200,9 +196,3 @@ def scan_rows(connection: Connection, digest: str, point_code: str | None, numbe
     allowed = (_PointId(point.id),) if point is not None and row[_ALLOWED_AT] else ()
     agreement = ScannedAgreement(*row[_AGREEMENT_AT:_ALLOWED_AT], allowed_crossing_points=allowed)  # type: ignore[misc]
     return Scan(holder, ScannedPermit(*row[_PERMIT_AT:_AGREEMENT_AT], agreement=agreement))  # type: ignore[misc]
-
-
-def counted_of(connection: Connection, permit_id: int) -> list[tuple[Direction, datetime]]:
-    return [
-        (direction, at) for direction, at in connection.execute(COUNTED_OF_PERMIT, {"permit_id": permit_id})
-    ]

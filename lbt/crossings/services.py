@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
@@ -62,16 +62,17 @@ class Assessment:
 __all__ = ["CrossingConflict", "EntryRefused"]  # raised here, defined in errors
 
 
-COUNTED_OF_PERMIT = (  # built once: every scan runs it
+_COUNTED_OF_PERMIT = (  # built once: every scan runs it
     select(Crossing.direction, Crossing.at)
     .where(Crossing.permit_id == bindparam("permit_id"), Crossing.status.in_(COUNTED_STATUSES))
     .order_by(Crossing.at, Crossing.id)
 )
 
 
-def counted_crossings(session: Session, permit: Permit) -> list[tuple[Direction, datetime]]:
-    """The permit's crossings that count in its stays (held and rejected ones do not), oldest first."""
-    rows = session.execute(COUNTED_OF_PERMIT, {"permit_id": permit.id}).all()
+def counted_crossings(session: Session | Connection, permit: Permit) -> list[tuple[Direction, datetime]]:
+    """The permit's crossings that count in its stays (held and rejected ones do not), oldest first.
+    ``session``: or a plain connection (the verify lane's)."""
+    rows = session.execute(_COUNTED_OF_PERMIT, {"permit_id": permit.id}).all()
     return [(direction, at) for direction, at in rows]
 
 

@@ -7,6 +7,7 @@ looked for among those run."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ permit, guard_token, bearer = sending.permit, sending.guard_token, sending.beare
 LANE_STATEMENT = "FROM api_tokens JOIN users"  # the lane's one read of the token and the permit
 
 
+@contextmanager
 def _without_lane(app: Flask) -> Iterator[None]:
     hooks = app.before_request_funcs[None]
     at = hooks.index(answer_scan)
@@ -58,7 +60,7 @@ def both(app, client, connection, guard_token, permit):  # type: ignore[no-untyp
     def ask(body: Any, headers: dict[str, str] | None = None, token: str | None = None):  # type: ignore[no-untyped-def]
         sent = {**bearer(token or guard_token), **(headers or {})}
         laned = _asked(client, connection, body, sent)
-        for _ in _without_lane(app):
+        with _without_lane(app):
             viewed = _asked(client, connection, body, sent)
         assert not viewed[3]
         assert laned[:3] == viewed[:3]
