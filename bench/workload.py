@@ -2,7 +2,7 @@
 next one sees), the app built in-process on it (its key store signs a few hundred real permit QR
 codes, its services make the guard's API token), the data files wrk.lua reads, and the number of
 queries and the in-process time of each request, measured with the Flask test client and a
-``before_cursor_execute`` counter against the same database."""
+``before_cursor_execute`` counter (and one at the driver's cursor) against the same database."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from datagen import BENCH_ANALYST, BENCH_GUARD, BENCH_OFFICER, BENCH_PASSWORD, POINTS, Target
 from flask import Flask
 from flask.testing import FlaskClient
@@ -214,21 +215,42 @@ def requests(prepared: Prepared, folder: Path) -> list[Request]:
 
 
 class QueryCounter:
-    """Counts the statements SQLAlchemy sends (``before_cursor_execute``; the pool's ping is not one)."""
+    """Counts the statements SQLAlchemy sends (``before_cursor_execute``; the pool's ping is not one)
+    and those run straight on the driver's connection (``Database.driver_reads``, the verify lane's)."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: Flask) -> None:
         self.count = 0
+        self.database = app.extensions["lbt"].database
 
     def __call__(self, *_args: Any) -> None:
         self.count += 1
 
     @contextmanager
+    def _driver_reads(self, pooled: Callable[[], Any]) -> Iterator[Any]:
+        counter = self
+
+        class CountingCursor(psycopg.Cursor):  # type: ignore[type-arg]
+            def execute(self, *args: Any, **kwargs: Any) -> Any:
+                counter.count += 1
+                return super().execute(*args, **kwargs)
+
+        with pooled() as driver:
+            driver.cursor_factory = CountingCursor
+            try:
+                yield driver
+            finally:
+                driver.cursor_factory = psycopg.Cursor
+
+    @contextmanager
     def listening(self) -> Iterator[QueryCounter]:
+        pooled = self.database.driver_reads
+        self.database.driver_reads = lambda: self._driver_reads(pooled)
         event.listen(Engine, "before_cursor_execute", self)
         try:
             yield self
         finally:
             event.remove(Engine, "before_cursor_execute", self)
+            self.database.driver_reads = pooled
 
 
 def _logged_in(app: Flask, username: str) -> FlaskClient:
@@ -294,7 +316,7 @@ def measure_in_process(
         ),
     }
     results: dict[str, dict[str, Any]] = {}
-    counter = QueryCounter()
+    counter = QueryCounter(app)
     for row in rows:
         call = calls[row.key]
         call()  # warm up (templates, caches, the database's buffers)

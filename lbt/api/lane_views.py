@@ -2,8 +2,8 @@
 request, and the general path (Flask-Login loading the token's user as an entity, the access and
 CSRF hooks, the permit and its agreement as entities, a transaction) cost several times what the
 answer needs. The lane is a ``before_request`` hook placed after the rate limiter: for a call it can
-answer exactly as the view would, it makes two plain reads (``lbt.crossings.scan_rows``, outside a
-transaction on PostgreSQL), judges them with the same ``assess`` and answers with the same JSON
+answer exactly as the view would, it reads plain rows (``lbt.crossings.scan_rows``: on PostgreSQL
+one statement on the driver's connection, outside a transaction; on SQLite two), judges them with the same ``assess`` and answers with the same JSON
 (``verdict_json`` of the views); Flask's after-request hooks then add the same headers, metrics and log line.
 Anything else goes on to the view unchanged: no or an invalid bearer token, a token whose last use
 is due to be written, a role the view's ``@roles`` does not admit, a body the view would refuse, a
@@ -13,20 +13,19 @@ string, another method than POST, a remember-me cookie.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_login.config import COOKIE_NAME
-from sqlalchemy import Connection
 
 from lbt.api.services import LAST_USED_PRECISION, TOKEN_PREFIX, bearer_digest
 from lbt.api.views import verdict_json
 from lbt.core.db import Database
 from lbt.crossings.batch_items import storable_text
 from lbt.crossings.models import Direction
-from lbt.crossings.scan_rows import TokenHolder, scan_rows
+from lbt.crossings.scan_rows import DriverScans, Scan, TokenHolder, scan_rows
 from lbt.crossings.services import assess, counted_crossings
 from lbt.crossings.verify import TokenVerdict, counted, on_record, scanned_claims
 from lbt.permits.services import published_jwks
@@ -36,6 +35,7 @@ from lbt.web.security import access_of, bearer_token
 from lbt.web.state import get_session, limiter, state
 
 ENDPOINT = "api.verify"
+DRIVER_SCANS = "lbt_driver_scans"  # app.extensions: the compiled statements, on PostgreSQL
 MAX_POINT_CODE = 20  # crossing_points.code
 
 
@@ -102,13 +102,20 @@ def _usable(holder: TokenHolder, moment: datetime) -> bool:
     )
 
 
-def _reads(database: Database) -> AbstractContextManager[Connection]:
-    """PostgreSQL: a connection outside any transaction. SQLite: the request's own session's, which
-    may hold the one write lock already (``published_jwks`` reads the keys in use through it), so
-    that a second connection would wait for it."""
-    if database.engine.dialect.name == "postgresql":
-        return database.reads()
-    return nullcontext(get_session().connection())
+def _scan(database: Database, digest: str, point: str | None, number: str) -> Scan | bool | None:
+    """The scan's rows. PostgreSQL: one statement on a driver's connection outside any transaction;
+    False when it failed (the view then meets the database as it is, and answers for it). SQLite:
+    through the request's own session, which may hold the one write lock already (``published_jwks``
+    reads the keys in use through it), so that a second connection would wait for it; the counted
+    crossings are read once the token is found usable."""
+    scans: DriverScans | None = current_app.extensions.get(DRIVER_SCANS)
+    if scans is None:
+        return scan_rows(get_session().connection(), digest, point, number)
+    try:
+        with database.driver_reads() as driver:
+            return scans.scan(driver, digest, point, number)
+    except psycopg.Error:
+        return False
 
 
 def answer_scan() -> Response | None:
@@ -125,19 +132,20 @@ def answer_scan() -> Response | None:
     if isinstance(scanned, TokenVerdict):  # not genuine, or perhaps the partner's: the view says which
         return None
     token, claims = scanned
-    with _reads(app_state.database) as connection:
-        scan = scan_rows(connection, bearer_digest(plain), data.get("crossing_point"), claims.permit_number)
-        if scan is None or not _usable(scan.holder, moment):
-            return None
-        holder, permit = scan.holder, scan.permit
-        assert holder.point is not None
-        g._login_user = LaneUser(holder)  # Flask-Login's place for the request's user
-        result = on_record(token, claims, permit)  # type: ignore[arg-type]
-        if result.permit is not None and permit is not None:
-            crossings = counted_crossings(connection, permit)  # type: ignore[arg-type]
-            direction = Direction(data.get("direction", "entry"))
-            assessment = assess(None, permit, holder.point, direction, moment, crossings)  # type: ignore[arg-type]
-            result = TokenVerdict(assessment.verdict, assessment.reasons, claims, permit, assessment)  # type: ignore[arg-type]
+    scan = _scan(app_state.database, bearer_digest(plain), data.get("crossing_point"), claims.permit_number)
+    if not isinstance(scan, Scan) or not _usable(scan.holder, moment):
+        return None
+    holder, permit = scan.holder, scan.permit
+    assert holder.point is not None
+    g._login_user = LaneUser(holder)  # Flask-Login's place for the request's user
+    result = on_record(token, claims, permit)  # type: ignore[arg-type]
+    if result.permit is not None and permit is not None:
+        crossings = scan.crossings
+        if crossings is None:
+            crossings = counted_crossings(get_session().connection(), permit)  # type: ignore[arg-type]
+        direction = Direction(data.get("direction", "entry"))
+        assessment = assess(None, permit, holder.point, direction, moment, crossings)  # type: ignore[arg-type]
+        result = TokenVerdict(assessment.verdict, assessment.reasons, claims, permit, assessment)  # type: ignore[arg-type]
     return jsonify(verdict_json(counted(result, "scan"), moment))
 
 
@@ -150,3 +158,6 @@ def init_verify_lane(app: Flask) -> None:
     if limiter_at is None:
         raise RuntimeError("the verify lane goes after the rate limiter's hook, which is not installed")
     hooks.insert(limiter_at + 1, answer_scan)
+    engine = app.extensions["lbt"].database.engine
+    if engine.dialect.name == "postgresql":
+        app.extensions[DRIVER_SCANS] = DriverScans(engine.dialect)

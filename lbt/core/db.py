@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect, make_url
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -227,12 +227,30 @@ class Database:
         self.session_factory: Callable[[], Session] = sessionmaker(
             self.engine, expire_on_commit=False, info=info
         )
-        # statements that only read, outside a transaction on PostgreSQL (no BEGIN and COMMIT round
-        # trips; each statement still sees one snapshot): the device's verify (lbt/api/lane_views.py)
-        reader = self.engine
-        if self.engine.dialect.name == "postgresql":
-            reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.reads: Callable[[], AbstractContextManager[Connection]] = reader.connect
+        # statements that only read, outside a transaction on PostgreSQL (no BEGIN and ROLLBACK round
+        # trips; each statement still sees one snapshot), on the driver's own connection: the
+        # device's verify (lbt/api/lane_views.py, lbt.core.driver_select)
+        self.driver_reads: Callable[[], AbstractContextManager[Any]] = self._driver_reads
+
+    @contextmanager
+    def _driver_reads(self) -> Iterator[Any]:
+        """A pooled connection of PostgreSQL's driver (psycopg), in autocommit mode while it is lent:
+        each statement its own, no BEGIN and no ROLLBACK round trips. One that failed is dropped
+        from the pool (the error goes on to the caller), as SQLAlchemy drops a disconnected one."""
+        if self.engine.dialect.name != "postgresql":
+            raise RuntimeError("driver reads are PostgreSQL's")
+        pooled = self.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None
+            driver.autocommit = True
+            yield driver
+            driver.autocommit = False  # transactional again for the next session
+        except BaseException:
+            pooled.invalidate()
+            raise
+        finally:
+            pooled.close()
 
     @contextmanager
     def transaction(self, actor: Any = None) -> Iterator[Session]:

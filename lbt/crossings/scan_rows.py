@@ -3,8 +3,11 @@
 relations cost more than the queries themselves). One statement reads the bearer token with its
 user, the named crossing point among the user's own, and the scanned permit with its agreement (and
 whether that agreement allows the point); the permit's counted crossings are the second read
-(``services.counted_crossings``). The objects carry exactly what ``assess``, ``permit_facts`` and
-``stay_facts`` read of the entities, under the same names."""
+(``services.counted_crossings``). On PostgreSQL the same statement also gathers the counted
+crossings (two arrays, in the order of ``counted_crossings``), and runs on the driver's connection
+(``DriverScans``, ``lbt.core.driver_select``): one round trip, and none of SQLAlchemy's execution
+path. The objects carry exactly what ``assess``, ``permit_facts`` and ``stay_facts`` read of the
+entities, under the same names."""
 
 from __future__ import annotations
 
@@ -12,11 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, exists, func, or_, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Dialect
 
 from lbt.accounts.models import Role, User, user_crossing_points
 from lbt.api.models import ApiToken
 from lbt.core.dates import state_time_zone
+from lbt.core.driver_select import DriverSelect
+from lbt.crossings.models import COUNTED_STATUSES, Crossing, Direction
 from lbt.permits.models import Permit, PermitStatus, effective_status
 from lbt.reference.models import Agreement, CrossingPoint, State, agreement_crossing_points
 
@@ -149,11 +156,34 @@ _POINT_ONLY = CrossingPoint.id == (  # none sent: the user's crossing point when
 )
 
 
-def _scan(point: ColumnElement[bool]) -> Select[Any]:
-    """One row: the token, its user, the crossing point (else NULLs), the permit of the scanned number
-    with its agreement (else NULLs), and whether the agreement lists the point."""
+def _history() -> Any:
+    """The permit's counted crossings as two arrays in their order, directions and times (PostgreSQL:
+    a lateral subquery, one index scan)."""
+    counted = or_(*(Crossing.status == status for status in COUNTED_STATUSES))  # DriverSelect: no IN
     return (
-        select(*_HOLDER_COLUMNS, *_POINT_COLUMNS, *_PERMIT_COLUMNS, *_AGREEMENT_COLUMNS, _POINT_ALLOWED)
+        select(
+            func.array_agg(aggregate_order_by(Crossing.direction, Crossing.at, Crossing.id)).label("directions"),
+            func.array_agg(aggregate_order_by(Crossing.at, Crossing.at, Crossing.id)).label("moments"),
+        )
+        .where(Crossing.permit_id == Permit.id, counted)
+        .lateral("history")
+    )
+
+
+def _scan(point: ColumnElement[bool], with_history: bool = False) -> Select[Any]:
+    """One row: the token, its user, the crossing point (else NULLs), the permit of the scanned number
+    with its agreement (else NULLs), whether the agreement lists the point, and ``with_history``
+    the permit's counted crossings (``_history``)."""
+    history = _history() if with_history else None
+    statement = (
+        select(
+            *_HOLDER_COLUMNS,
+            *_POINT_COLUMNS,
+            *_PERMIT_COLUMNS,
+            *_AGREEMENT_COLUMNS,
+            _POINT_ALLOWED,
+            *(() if history is None else (history.c.directions, history.c.moments)),
+        )
         .select_from(ApiToken)
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(CrossingPoint, point)
@@ -162,6 +192,7 @@ def _scan(point: ColumnElement[bool]) -> Select[Any]:
         .outerjoin(Agreement, Agreement.id == Permit.agreement_id)
         .where(ApiToken.token_hash == bindparam("digest"))
     )
+    return statement if history is None else statement.outerjoin(history, true())
 
 
 _SCAN_AT_POINT, _SCAN_AT_ONLY_POINT = _scan(_POINT_NAMED), _scan(_POINT_ONLY)
@@ -175,6 +206,22 @@ _ALLOWED_AT = _AGREEMENT_AT + len(_AGREEMENT_COLUMNS)
 class Scan:
     holder: TokenHolder
     permit: ScannedPermit | None  # the permit of the scanned number, when one is on record
+    # its counted crossings, oldest first, when the statement read them (PostgreSQL's)
+    crossings: list[tuple[Direction, datetime]] | None = None
+
+
+def _scan_of(row: Any) -> Scan:
+    point = None if row[_POINT_AT] is None else GuardPoint(*row[_POINT_AT:_PERMIT_AT])
+    holder = TokenHolder(*row[:_POINT_AT], point=point)
+    if row[_PERMIT_AT] is None:
+        return Scan(holder, None)
+    allowed = (_PointId(point.id),) if point is not None and row[_ALLOWED_AT] else ()
+    agreement = ScannedAgreement(*row[_AGREEMENT_AT:_ALLOWED_AT], allowed_crossing_points=allowed)
+    permit = ScannedPermit(*row[_PERMIT_AT:_AGREEMENT_AT], agreement=agreement)
+    if len(row) == _ALLOWED_AT + 1:
+        return Scan(holder, permit)
+    directions, moments = row[_ALLOWED_AT + 1] or [], row[_ALLOWED_AT + 2] or []
+    return Scan(holder, permit, list(zip(directions, moments, strict=True)))
 
 
 def scan_rows(connection: Connection, digest: str, point_code: str | None, number: str) -> Scan | None:
@@ -187,12 +234,20 @@ def scan_rows(connection: Connection, digest: str, point_code: str | None, numbe
         row = connection.execute(
             _SCAN_AT_POINT, {"digest": digest, "point": point_code, "number": number}
         ).first()
-    if row is None:
-        return None
-    point = None if row[_POINT_AT] is None else GuardPoint(*row[_POINT_AT:_PERMIT_AT])
-    holder = TokenHolder(*row[:_POINT_AT], point=point)  # type: ignore[misc]
-    if row[_PERMIT_AT] is None:
-        return Scan(holder, None)
-    allowed = (_PointId(point.id),) if point is not None and row[_ALLOWED_AT] else ()
-    agreement = ScannedAgreement(*row[_AGREEMENT_AT:_ALLOWED_AT], allowed_crossing_points=allowed)  # type: ignore[misc]
-    return Scan(holder, ScannedPermit(*row[_PERMIT_AT:_AGREEMENT_AT], agreement=agreement))  # type: ignore[misc]
+    return None if row is None else _scan_of(row)
+
+
+class DriverScans:
+    """``scan_rows`` with the permit's counted crossings, in one statement run on the PostgreSQL
+    driver's connection (``Database.driver_reads``)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._at_point = DriverSelect(_scan(_POINT_NAMED, True), dialect, ("digest", "point", "number"))
+        self._at_only_point = DriverSelect(_scan(_POINT_ONLY, True), dialect, ("digest", "number"))
+
+    def scan(self, driver_connection: Any, digest: str, point_code: str | None, number: str) -> Scan | None:
+        if point_code is None:
+            row = self._at_only_point.first(driver_connection, digest=digest, number=number)
+        else:
+            row = self._at_point.first(driver_connection, digest=digest, point=point_code, number=number)
+        return None if row is None else _scan_of(row)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import event, select
@@ -76,17 +78,38 @@ def test_the_lane_answers_on_the_apps_own_connections(demo):
     client = demo.test_client()
     assert client.post("/api/v1/verify", json=body, headers=headers).status_code == 200  # the view: last use
     seen: list[str] = []
-    engine = demo.extensions["lbt"].database.engine
+    database = demo.extensions["lbt"].database
+    engine = database.engine
 
     def note(_conn, _cursor, statement, *_rest):  # type: ignore[no-untyped-def]
         seen.append(" ".join(statement.split()))
 
+    class NotingCursor(psycopg.Cursor):  # type: ignore[type-arg]
+        def execute(self, query, params=None, **kwargs):  # type: ignore[no-untyped-def]
+            assert self.connection.autocommit  # outside any transaction
+            note(None, None, str(query))
+            return super().execute(query, params, **kwargs)
+
+    pooled = database.driver_reads
+
+    @contextmanager
+    def driver_reads():  # type: ignore[no-untyped-def]
+        with pooled() as driver:  # the app's own: a connection of its pool
+            driver.cursor_factory = NotingCursor
+            try:
+                yield driver
+            finally:
+                driver.cursor_factory = psycopg.Cursor
+
+    database.driver_reads = driver_reads
     event.listen(engine, "before_cursor_execute", note)
     try:
         response = client.post("/api/v1/verify", json=body, headers=headers)
     finally:
         event.remove(engine, "before_cursor_execute", note)
+        database.driver_reads = pooled
     assert response.status_code == 200
     assert any(LANE_STATEMENT in statement for statement in seen)
     if engine.dialect.name == "postgresql":
+        assert len(seen) == 1  # the one statement, on the driver
         assert not any(statement.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")) for statement in seen)

@@ -1,0 +1,68 @@
+"""``DriverSelect`` (lbt/core/driver_select.py): a Core SELECT run straight on psycopg reads the same
+row SQLAlchemy gives (enum members, aware timestamps, arrays of them), takes only the text
+parameters it names, and refuses what it cannot run as written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import bindparam, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from lbt.core.driver_select import DriverSelect
+from lbt.crossings.models import COUNTED_STATUSES, Crossing, Direction
+from lbt.permits.models import Permit
+from tests.crossings.test_views import cross
+
+
+@pytest.fixture
+def postgresql(connection):  # type: ignore[no-untyped-def]
+    if connection.dialect.name != "postgresql":
+        pytest.skip("driver selects are PostgreSQL's")
+    return connection
+
+
+def _history(permit_number: str) -> object:
+    counted = or_(*(Crossing.status == status for status in COUNTED_STATUSES))
+    directions = (
+        select(func.array_agg(aggregate_order_by(Crossing.direction, Crossing.at, Crossing.id)))
+        .where(Crossing.permit_id == Permit.id, counted)
+        .correlate(Permit)
+        .scalar_subquery()
+    )
+    return select(Permit.id, Permit.status, Permit.issued_at, directions, literal(3)).where(
+        Permit.number == bindparam(permit_number)
+    )
+
+
+def test_a_row_reads_as_sqlalchemy_reads_it(postgresql, db, permit, ref, users):  # type: ignore[no-untyped-def]
+    morning = datetime.combine(permit.valid_from, time(8), UTC) + timedelta(days=1)
+    cross(db, permit, ref, users, Direction.ENTRY, morning)
+    cross(db, permit, ref, users, Direction.EXIT, morning + timedelta(hours=1))
+    db.flush()
+    statement = _history("number")
+    expected = tuple(postgresql.execute(statement, {"number": permit.number}).one())
+    selected = DriverSelect(statement, postgresql.dialect, ("number",))  # type: ignore[arg-type]
+    row = selected.first(postgresql.connection.driver_connection, number=permit.number)
+    assert row == expected
+    assert row is not None and row[3] == [Direction.ENTRY, Direction.EXIT]
+    assert isinstance(row[3][0], Direction) and row[2].tzinfo is not None
+    assert selected.first(postgresql.connection.driver_connection, number="no such number") is None
+
+
+def test_only_the_named_text_parameters_are_taken(postgresql):  # type: ignore[no-untyped-def]
+    selected = DriverSelect(_history("number"), postgresql.dialect, ("number",))  # type: ignore[arg-type]
+    driver = postgresql.connection.driver_connection
+    with pytest.raises(TypeError, match="takes"):
+        selected.first(driver, number="x", other="y")
+    with pytest.raises(TypeError, match="text parameter"):
+        selected.first(driver, number=42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no parameter"):
+        DriverSelect(_history("number"), postgresql.dialect, ("numbr",))  # type: ignore[arg-type]
+
+
+def test_an_expanding_in_is_refused(postgresql):  # type: ignore[no-untyped-def]
+    statement = select(Crossing.id).where(Crossing.status.in_(COUNTED_STATUSES))
+    with pytest.raises(ValueError, match="expanding IN"):
+        DriverSelect(statement, postgresql.dialect, ())
