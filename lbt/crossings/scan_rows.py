@@ -160,10 +160,11 @@ def _history() -> Any:
     """The permit's counted crossings as two arrays in their order, directions and times (PostgreSQL:
     a lateral subquery, one index scan)."""
     counted = or_(*(Crossing.status == status for status in COUNTED_STATUSES))  # DriverSelect: no IN
+    order = (Crossing.at, Crossing.id)
     return (
         select(
-            func.array_agg(aggregate_order_by(Crossing.direction, Crossing.at, Crossing.id)).label("directions"),
-            func.array_agg(aggregate_order_by(Crossing.at, Crossing.at, Crossing.id)).label("moments"),
+            func.array_agg(aggregate_order_by(Crossing.direction, *order)).label("directions"),
+            func.array_agg(aggregate_order_by(Crossing.at, *order)).label("moments"),
         )
         .where(Crossing.permit_id == Permit.id, counted)
         .lateral("history")
