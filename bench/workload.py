@@ -243,14 +243,16 @@ class QueryCounter:
 
     @contextmanager
     def listening(self) -> Iterator[QueryCounter]:
-        pooled = self.database.driver_reads
-        self.database.driver_reads = lambda: self._driver_reads(pooled)
+        pooled = getattr(self.database, "driver_reads", None)  # None: code older than it (a "before")
+        if pooled is not None:
+            self.database.driver_reads = lambda: self._driver_reads(pooled)
         event.listen(Engine, "before_cursor_execute", self)
         try:
             yield self
         finally:
             event.remove(Engine, "before_cursor_execute", self)
-            self.database.driver_reads = pooled
+            if pooled is not None:
+                self.database.driver_reads = pooled
 
 
 def _logged_in(app: Flask, username: str) -> FlaskClient:
