@@ -235,11 +235,11 @@ class QueryCounter:
                 return super().execute(*args, **kwargs)
 
         with pooled() as driver:
-            driver.cursor_factory = CountingCursor
+            found, driver.cursor_factory = driver.cursor_factory, CountingCursor
             try:
                 yield driver
             finally:
-                driver.cursor_factory = psycopg.Cursor
+                driver.cursor_factory = found
 
     @contextmanager
     def listening(self) -> Iterator[QueryCounter]:

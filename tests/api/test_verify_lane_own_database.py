@@ -95,11 +95,11 @@ def test_the_lane_answers_on_the_apps_own_connections(demo):
     @contextmanager
     def driver_reads():  # type: ignore[no-untyped-def]
         with pooled() as driver:  # the app's own: a connection of its pool
-            driver.cursor_factory = NotingCursor
+            found, driver.cursor_factory = driver.cursor_factory, NotingCursor
             try:
                 yield driver
             finally:
-                driver.cursor_factory = psycopg.Cursor
+                driver.cursor_factory = found
 
     database.driver_reads = driver_reads
     event.listen(engine, "before_cursor_execute", note)
