@@ -127,7 +127,7 @@ def answer_scan() -> Response | None:
     app_state = state()
     moment = app_state.clock()
     scanned = scanned_claims(
-        data["token"], published_jwks(get_session(), app_state.find(KeyStore), moment.date())
+        data["token"], published_jwks(get_session, app_state.find(KeyStore), moment.date())
     )
     if isinstance(scanned, TokenVerdict):  # not genuine, or perhaps the partner's: the view says which
         return None

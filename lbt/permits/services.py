@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -288,8 +288,12 @@ def kids_in_use(session: Session, kids: Sequence[str], today: date) -> set[str]:
     }
 
 
-def published_jwks(session: Session, store: KeyStore, today: date) -> dict[str, list[dict[str, str]]]:
+def published_jwks(
+    session: Session | Callable[[], Session], store: KeyStore, today: date
+) -> dict[str, list[dict[str, str]]]:
     """What /.well-known/jwks.json publishes: the active key and every key a valid permit needs.
+    ``session``: or what gives one, asked only when the database must be read (the verify lane's
+    scans make none while the keys are in memory).
 
     Kept in memory per day while the key folder is unchanged (``KeyStore.remember``): which retired
     key a valid permit still needs changes only with the date or a rotation, so requests do not ask
@@ -299,7 +303,8 @@ def published_jwks(session: Session, store: KeyStore, today: date) -> dict[str, 
 
     def published() -> JwkSet:
         kids = [record.kid for record in store.public_keys()]
-        return JwkSet(jwks(store, kids_in_use(session, kids, today)))
+        reader = session if isinstance(session, Session) else session()
+        return JwkSet(jwks(store, kids_in_use(reader, kids, today)))
 
     try:
         return store.remember(("published", today), published)
