@@ -102,9 +102,10 @@ def _usable(holder: TokenHolder, moment: datetime) -> bool:
     )
 
 
-def _scan(database: Database, digest: str, point: str | None, number: str) -> Scan | bool | None:
-    """The scan's rows. PostgreSQL: one statement on a driver's connection outside any transaction;
-    False when it failed (the view then meets the database as it is, and answers for it). SQLite:
+def _scan(database: Database, digest: str, point: str | None, number: str) -> Scan | None:
+    """The scan's rows, or None for the view to answer. PostgreSQL: one statement on a driver's
+    connection outside any transaction; when it failed, the view meets the database as it is and
+    answers for it. SQLite:
     through the request's own session, which may hold the one write lock already (``published_jwks``
     reads the keys in use through it), so that a second connection would wait for it; the counted
     crossings are read once the token is found usable."""
@@ -115,7 +116,7 @@ def _scan(database: Database, digest: str, point: str | None, number: str) -> Sc
         with database.driver_reads() as driver:
             return scans.scan(driver, digest, point, number)
     except psycopg.Error:
-        return False
+        return None
 
 
 def answer_scan() -> Response | None:
@@ -133,7 +134,7 @@ def answer_scan() -> Response | None:
         return None
     token, claims = scanned
     scan = _scan(app_state.database, bearer_digest(plain), data.get("crossing_point"), claims.permit_number)
-    if not isinstance(scan, Scan) or not _usable(scan.holder, moment):
+    if scan is None or not _usable(scan.holder, moment):
         return None
     holder, permit = scan.holder, scan.permit
     assert holder.point is not None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, exists, func, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
 
@@ -23,7 +23,8 @@ from lbt.accounts.models import Role, User, user_crossing_points
 from lbt.api.models import ApiToken
 from lbt.core.dates import state_time_zone
 from lbt.core.driver_select import DriverSelect
-from lbt.crossings.models import COUNTED_STATUSES, Crossing, Direction
+from lbt.crossings.models import Crossing, Direction
+from lbt.crossings.services import COUNTED_ORDER, counted_of
 from lbt.permits.models import Permit, PermitStatus, effective_status
 from lbt.reference.models import Agreement, CrossingPoint, State, agreement_crossing_points
 
@@ -157,16 +158,14 @@ _POINT_ONLY = CrossingPoint.id == (  # none sent: the user's crossing point when
 
 
 def _history() -> Any:
-    """The permit's counted crossings as two arrays in their order, directions and times (PostgreSQL:
-    a lateral subquery, one index scan)."""
-    counted = or_(*(Crossing.status == status for status in COUNTED_STATUSES))  # DriverSelect: no IN
-    order = (Crossing.at, Crossing.id)
+    """The permit's counted crossings (``services.counted_of``) as two arrays in their order,
+    directions and times (PostgreSQL: a lateral subquery, one index scan)."""
     return (
         select(
-            func.array_agg(aggregate_order_by(Crossing.direction, *order)).label("directions"),
-            func.array_agg(aggregate_order_by(Crossing.at, *order)).label("moments"),
+            func.array_agg(aggregate_order_by(Crossing.direction, *COUNTED_ORDER)).label("directions"),
+            func.array_agg(aggregate_order_by(Crossing.at, *COUNTED_ORDER)).label("moments"),
         )
-        .where(Crossing.permit_id == Permit.id, counted)
+        .where(counted_of(Permit.id))
         .lateral("history")
     )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from lbt.accounts.models import Role, User
@@ -62,10 +62,19 @@ class Assessment:
 __all__ = ["CrossingConflict", "EntryRefused"]  # raised here, defined in errors
 
 
+COUNTED_ORDER = (Crossing.at, Crossing.id)  # the order the stays are counted in
+
+
+def counted_of(permit_id: Any) -> ColumnElement[bool]:
+    """The crossings of ``permit_id`` (a value or a column) that count in its stays (held and rejected
+    ones do not); the statuses compared one by one, which ``lbt.core.driver_select`` can run."""
+    return and_(
+        Crossing.permit_id == permit_id, or_(*(Crossing.status == status for status in COUNTED_STATUSES))
+    )
+
+
 _COUNTED_OF_PERMIT = (  # built once: every scan runs it
-    select(Crossing.direction, Crossing.at)
-    .where(Crossing.permit_id == bindparam("permit_id"), Crossing.status.in_(COUNTED_STATUSES))
-    .order_by(Crossing.at, Crossing.id)
+    select(Crossing.direction, Crossing.at).where(counted_of(bindparam("permit_id"))).order_by(*COUNTED_ORDER)
 )
 
 
