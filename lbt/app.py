@@ -74,13 +74,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=8 * 3600,  # a resident may take long over a form on a slow phone
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
     )
-    if settings.proxy_count:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=settings.proxy_count,
-            x_proto=settings.proxy_count,
-            x_host=settings.proxy_count,
-        )
     state = build_state(settings)
     app.extensions["lbt"] = state
     install_audit_listener()
@@ -111,6 +104,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_verify_lane(app)  # after the hooks of the log and the metrics, which it keeps
     app.teardown_appcontext(close_session)
     _register_blueprints(app)
+    if settings.proxy_count:  # around the whole, the verify lane's middleware included
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxy_count,
+            x_proto=settings.proxy_count,
+            x_host=settings.proxy_count,
+        )
     return app
 
 

@@ -1,9 +1,11 @@
-"""``Database.driver_reads`` (the verify lane's connection on PostgreSQL, lbt/core/db.py): a pooled
-psycopg connection whose statements run outside a transaction (no BEGIN, no COMMIT or ROLLBACK round
-trips), given back a transactional one again for the next session, and dropped from the pool when
-it failed. SQLite has none (the lane reads through the request's session there)."""
+"""``Database.driver_reads`` (the verify lane's connection on PostgreSQL, lbt/core/db.py): a
+psycopg connection of the pool's whose statements run outside a transaction (no BEGIN, no COMMIT or
+ROLLBACK round trips), one held by the process between calls (a thread that finds it in use borrows another), given back a transactional one again, and
+dropped from the pool when it failed. SQLite has none (the lane reads through the request's session there)."""
 
 from __future__ import annotations
+
+import threading
 
 import psycopg
 import pytest
@@ -33,7 +35,7 @@ def postgresql(database):  # type: ignore[no-untyped-def]
     return database
 
 
-def test_driver_reads_run_outside_a_transaction_and_leave_the_pool_transactional(postgresql):  # type: ignore[no-untyped-def]
+def test_driver_reads_run_outside_a_transaction_on_one_held_connection_given_back_transactional(postgresql):  # type: ignore[no-untyped-def]
     with postgresql.driver_reads() as driver:
         assert isinstance(driver, psycopg.Connection)
         assert driver.autocommit is True
@@ -42,17 +44,44 @@ def test_driver_reads_run_outside_a_transaction_and_leave_the_pool_transactional
             assert cursor.fetchone() == (True,)  # each statement its own: no transaction holds the snapshot
             assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         lent = driver
+    with postgresql.driver_reads() as driver:
+        assert driver is lent  # held by this thread, not checked out again
     session = postgresql.session_factory()
     try:
-        session.execute(text("SELECT 1"))
-        driver = session.connection().connection.driver_connection
-        assert driver is lent  # the one pooled connection, given back
-        assert driver.autocommit is False
+        assert session.connection().connection.driver_connection is not lent  # not the pool's meanwhile
+    finally:
+        session.close()
+    postgresql.give_back_reader()
+    sessions = [postgresql.session_factory() for _ in range(2)]
+    try:
+        drivers = [session.connection().connection.driver_connection for session in sessions]
+        assert lent in drivers  # back in the pool
+        assert lent.autocommit is False
+        session = sessions[drivers.index(lent)]
         started = session.execute(text("SELECT now()")).scalar_one()
         session.execute(text("SELECT pg_sleep(0.01)"))
         assert session.execute(text("SELECT now()")).scalar_one() == started  # one transaction
     finally:
-        session.close()
+        for session in sessions:
+            session.close()
+
+
+def test_a_thread_finding_the_held_one_in_use_borrows_another(postgresql):  # type: ignore[no-untyped-def]
+    borrowed = []
+
+    def read() -> None:
+        with postgresql.driver_reads() as driver:
+            borrowed.append(driver)
+            assert driver.autocommit is True
+
+    with postgresql.driver_reads() as held:
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+    assert borrowed and borrowed[0] is not held
+    assert borrowed[0].autocommit is False  # given back to the pool at once, transactional
+    with postgresql.driver_reads() as driver:
+        assert driver is held
 
 
 def test_a_connection_that_failed_is_not_lent_again(postgresql):  # type: ignore[no-untyped-def]

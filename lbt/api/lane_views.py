@@ -1,10 +1,18 @@
 """``POST /api/v1/verify`` on a lane of its own (issue 11): the device's scan is the system's hottest
 request, and the general path (Flask-Login loading the token's user as an entity, the access and
 CSRF hooks, the permit and its agreement as entities, a transaction) cost several times what the
-answer needs. The lane is a ``before_request`` hook placed after the rate limiter: for a call it can
-answer exactly as the view would, it reads plain rows (``lbt.crossings.scan_rows``: on PostgreSQL
-one statement on the driver's connection, outside a transaction; on SQLite two), judges them with the same ``assess`` and answers with the same JSON
-(``verdict_json`` of the views); Flask's after-request hooks then add the same headers, metrics and log line.
+answer needs. For a call it can answer exactly as the view would, the lane reads plain rows
+(``lbt.crossings.scan_rows``: on PostgreSQL one statement on the driver's connection, outside a
+transaction; on SQLite two), judges them with the same ``assess`` and answers with the same JSON
+(``verdict_json`` of the views).
+
+On PostgreSQL the lane is WSGI middleware (``VerifyLane``) in front of Flask, for calls without
+cookies: Flask's request handling, its hooks and Flask-Babel's per-request lookups cost more than the
+scan itself. It writes the same headers, metrics and log line as Flask's after-request hooks
+(``SECURITY_HEADERS``, ``count_request``, ``log_request``), and its messages come from the same
+catalogs (``lbt.web.i18n.Reader``). The verify view is exempt from rate limits (a crossing point's
+device scans as fast as people pass; its token and role are the gate). On SQLite the lane is a
+``before_request`` hook after the rate limiter's, answering through the request's session.
 Anything else goes on to the view unchanged: no or an invalid bearer token, a token whose last use
 is due to be written, a role the view's ``@roles`` does not admit, a body the view would refuse, a
 crossing point that is not the guard's, a code that is not genuine or is the partner's, a query
@@ -13,12 +21,19 @@ string, another method than POST, a remember-me cookie.
 
 from __future__ import annotations
 
+import io
+import logging
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 import psycopg
+import structlog
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_login.config import COOKIE_NAME
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Request
 
 from lbt.api.services import LAST_USED_PRECISION, TOKEN_PREFIX, bearer_digest
 from lbt.api.views import verdict_json
@@ -30,11 +45,17 @@ from lbt.crossings.services import assess, counted_crossings
 from lbt.crossings.verify import TokenVerdict, counted, on_record, scanned_claims
 from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
+from lbt.web.i18n import LOCALES, Reader, best_language, readers
+from lbt.web.metrics import count_request
 from lbt.web.request_input import MAX_JSON_BYTES, JSONRefused, read_json
-from lbt.web.security import access_of, bearer_token
-from lbt.web.state import get_session, limiter, state
+from lbt.web.request_log import REQUEST_ID_HEADER, log_request, request_id_of
+from lbt.web.security import HSTS, SECURITY_HEADERS, access_of, bearer_token
+from lbt.web.state import AppState, get_session, limiter, state
+
+log = logging.getLogger(__name__)
 
 ENDPOINT = "api.verify"
+PATH = "/api/v1/verify"  # the endpoint's route (tests/api/test_verify_lane.py holds them together)
 DRIVER_SCANS = "lbt_driver_scans"  # app.extensions: the compiled statements, on PostgreSQL
 MAX_POINT_CODE = 20  # crossing_points.code
 
@@ -57,17 +78,12 @@ class LaneUser:
         return str(self.id)
 
 
-def _scan_request() -> tuple[str, dict[str, Any]] | None:
+def _scan_request(request: Request, remember_cookie: str) -> tuple[str, dict[str, Any]] | None:
     """The bearer token and the JSON body, when both are as the view takes them. A remember-me cookie
     is left to Flask-Login, which then reads no token at all (the app sets none)."""
-    if (
-        request.endpoint != ENDPOINT
-        or request.method != "POST"
-        or request.query_string
-        or not request.is_json
-    ):
+    if request.method != "POST" or request.query_string or not request.is_json:
         return None
-    if current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies:
+    if remember_cookie in request.cookies:
         return None
     token = bearer_token(request)
     if token is None or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
@@ -90,28 +106,24 @@ def _scan_request() -> tuple[str, dict[str, Any]] | None:
     return token, data
 
 
-def _usable(holder: TokenHolder, moment: datetime) -> bool:
-    """Whether the view would take this token's user, and has no last use to write."""
+def _usable(holder: TokenHolder, moment: datetime, roles: Iterable[Any]) -> bool:
+    """Whether the view would take this token's user (``roles``: the view's ``@roles``), and has no
+    last use to write."""
     return (
         holder.revoked_at is None
         and holder.is_active
-        and holder.role in (access_of(current_app.view_functions[ENDPOINT]) or ())  # the view's @roles
+        and holder.role in roles
         and holder.point is not None
         and holder.last_used_at is not None
         and moment - holder.last_used_at <= LAST_USED_PRECISION
     )
 
 
-def _scan(database: Database, digest: str, point: str | None, number: str) -> Scan | None:
-    """The scan's rows, or None for the view to answer. PostgreSQL: one statement on a driver's
-    connection outside any transaction; when it failed, the view meets the database as it is and
-    answers for it. SQLite:
-    through the request's own session, which may hold the one write lock already (``published_jwks``
-    reads the keys in use through it), so that a second connection would wait for it; the counted
-    crossings are read once the token is found usable."""
-    scans: DriverScans | None = current_app.extensions.get(DRIVER_SCANS)
-    if scans is None:
-        return scan_rows(get_session().connection(), digest, point, number)
+def _driver_scan(
+    database: Database, scans: DriverScans, digest: str, point: str | None, number: str
+) -> Scan | None:
+    """PostgreSQL: one statement on a driver's connection outside any transaction; when it failed,
+    None, and the view meets the database as it is and answers for it."""
     try:
         with database.driver_reads() as driver:
             return scans.scan(driver, digest, point, number)
@@ -119,39 +131,169 @@ def _scan(database: Database, digest: str, point: str | None, number: str) -> Sc
         return None
 
 
-def answer_scan() -> Response | None:
-    """The verify call's answer from plain rows, or None to let the view answer it."""
-    scan = _scan_request()
-    if scan is None:
-        return None
-    plain, data = scan
-    app_state = state()
+def _hook_scan(database: Database, digest: str, point: str | None, number: str) -> Scan | None:
+    """The hook's scan rows, or None for the view to answer. SQLite: through the request's own
+    session, which may hold the one write lock already (``published_jwks`` reads the keys in use
+    through it), so that a second connection would wait for it; the counted crossings are read once
+    the token is found usable."""
+    scans: DriverScans | None = current_app.extensions.get(DRIVER_SCANS)
+    if scans is None:
+        return scan_rows(get_session().connection(), digest, point, number)
+    return _driver_scan(database, scans, digest, point, number)
+
+
+ScanReader = Callable[[str, "str | None", str], "Scan | None"]
+
+
+def _judged(
+    app_state: AppState,
+    plain: str,
+    data: dict[str, Any],
+    sessions: Callable[[], Session],
+    read: ScanReader,
+    roles: Iterable[Any],
+) -> tuple[TokenHolder, TokenVerdict, datetime] | None:
+    """The token's holder and the verdict, as the view would give them, or None to let it answer."""
     moment = app_state.clock()
-    scanned = scanned_claims(
-        data["token"], published_jwks(get_session, app_state.find(KeyStore), moment.date())
-    )
+    scanned = scanned_claims(data["token"], published_jwks(sessions, app_state.find(KeyStore), moment.date()))
     if isinstance(scanned, TokenVerdict):  # not genuine, or perhaps the partner's: the view says which
         return None
     token, claims = scanned
-    scan = _scan(app_state.database, bearer_digest(plain), data.get("crossing_point"), claims.permit_number)
-    if scan is None or not _usable(scan.holder, moment):
+    scan = read(bearer_digest(plain), data.get("crossing_point"), claims.permit_number)
+    if scan is None or not _usable(scan.holder, moment, roles):
         return None
     holder, permit = scan.holder, scan.permit
     assert holder.point is not None
-    g._login_user = LaneUser(holder)  # Flask-Login's place for the request's user
     result = on_record(token, claims, permit)  # type: ignore[arg-type]
     if result.permit is not None and permit is not None:
         crossings = scan.crossings
         if crossings is None:
-            crossings = counted_crossings(get_session().connection(), permit)  # type: ignore[arg-type]
+            crossings = counted_crossings(sessions().connection(), permit)  # type: ignore[arg-type]
         direction = Direction(data.get("direction", "entry"))
         assessment = assess(None, permit, holder.point, direction, moment, crossings)  # type: ignore[arg-type]
         result = TokenVerdict(assessment.verdict, assessment.reasons, claims, permit, assessment)  # type: ignore[arg-type]
-    return jsonify(verdict_json(counted(result, "scan"), moment))
+    return holder, counted(result, "scan"), moment
+
+
+def answer_scan() -> Response | None:
+    """The hook: the verify call's answer from plain rows, or None to let the view answer it."""
+    if request.endpoint != ENDPOINT:
+        return None
+    scan = _scan_request(request, current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
+    if scan is None:
+        return None
+    app_state = state()
+    database = app_state.database
+    judged = _judged(
+        app_state,
+        *scan,
+        get_session,
+        lambda digest, point, number: _hook_scan(database, digest, point, number),
+        access_of(current_app.view_functions[ENDPOINT]) or (),
+    )
+    if judged is None:
+        return None
+    holder, result, moment = judged
+    g._login_user = LaneUser(holder)  # Flask-Login's place for the request's user
+    return jsonify(verdict_json(result, moment))
+
+
+class VerifyLane:
+    """WSGI middleware answering the scans it can (see the module's docstring), in front of
+    ``wsgi_app``, which answers everything else, a call whose lane failed included."""
+
+    def __init__(self, app: Flask, wsgi_app: Any, scans: DriverScans) -> None:
+        self.app, self.wsgi_app, self.scans = app, wsgi_app, scans
+        self.enabled = True  # tests turn it off to compare with the view's answers
+        self._readers: dict[str, Reader] | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        length = environ.get("CONTENT_LENGTH") or ""
+        if (
+            not self.enabled
+            or environ.get("PATH_INFO") != PATH
+            or environ.get("REQUEST_METHOD") != "POST"
+            or "HTTP_COOKIE" in environ  # a browser's call (its session, CSRF): the view's
+            or not length.isdigit()
+            or int(length) > MAX_JSON_BYTES
+        ):
+            return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
+        started = time.perf_counter()
+        body = environ["wsgi.input"].read(int(length))
+        environ["wsgi.input"] = io.BytesIO(body)
+        identifier = request_id_of(environ.get("HTTP_X_REQUEST_ID", ""))
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=identifier)
+        try:
+            answer = self._answer(Request(environ), identifier, started)
+        except Exception:  # the view answers, as it would without the lane (and says what failed)
+            log.exception("the verify lane failed; the view answers")
+            answer = None
+        finally:
+            structlog.contextvars.clear_contextvars()
+        if answer is None:
+            environ["wsgi.input"] = io.BytesIO(body)
+            return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
+        return answer(environ, start_response)  # type: ignore[no-any-return]
+
+    def _answer(self, request: Request, identifier: str, started: float) -> Response | None:
+        scan = _scan_request(request, COOKIE_NAME)
+        if scan is None:
+            return None
+        app_state: AppState = self.app.extensions["lbt"]
+        database = app_state.database
+        opened: list[Session] = []
+
+        def sessions() -> Session:  # only when the published keys must be read
+            opened.append(database.session_factory())
+            return opened[-1]
+
+        try:
+            judged = _judged(
+                app_state,
+                *scan,
+                sessions,
+                lambda digest, point, number: _driver_scan(database, self.scans, digest, point, number),
+                access_of(self.app.view_functions[ENDPOINT]) or (),
+            )
+        finally:
+            for session in opened:
+                session.close()
+        if judged is None:
+            return None
+        holder, result, moment = judged
+        reader = self._reader(holder.locale, request.headers.get("Accept-Language", ""))
+        response = self.app.json.response(verdict_json(result, moment, reader.translate))
+        headers = response.headers
+        headers.extend(SECURITY_HEADERS)
+        if request.is_secure:
+            headers.set(*HSTS)
+        headers["Cache-Control"] = "no-store"  # behind a login (lbt.web.security)
+        headers["Vary"] = "Cookie"
+        headers[REQUEST_ID_HEADER] = identifier
+        seconds = time.perf_counter() - started
+        count_request(ENDPOINT, "POST", response.status_code, seconds)
+        log_request(identifier, "POST", ENDPOINT, response.status_code, seconds, holder.user_id)
+        return response  # type: ignore[no-any-return]
+
+    def _reader(self, user_locale: str | None, accept_language: str) -> Reader:
+        """``select_locale``'s choice: the user's language, else the header's (no cookie comes here)."""
+        if self._readers is None:
+            self._readers = readers(self.app, self.app.extensions["lbt"].settings.instance_zone)
+        code = user_locale if user_locale in LOCALES else best_language(accept_language)
+        return self._readers[code]  # type: ignore[index]
 
 
 def init_verify_lane(app: Flask) -> None:
-    """Put the lane right after the rate limiter's hook (a limit set on the endpoint still applies)."""
+    """On PostgreSQL, the lane in front of Flask (``VerifyLane``; before a proxy's ``ProxyFix`` is put
+    around the whole, so that it sees the caller's scheme); on SQLite, the hook right after the rate
+    limiter's (a limit set on the endpoint still applies)."""
+    engine = app.extensions["lbt"].database.engine
+    if engine.dialect.name == "postgresql":
+        scans = DriverScans(engine.dialect)
+        app.extensions[DRIVER_SCANS] = scans
+        app.wsgi_app = VerifyLane(app, app.wsgi_app, scans)  # type: ignore[method-assign]
+        return
     hooks = app.before_request_funcs.setdefault(None, [])
     limiter_at = next(
         (index for index, hook in enumerate(hooks) if getattr(hook, "__self__", None) is limiter), None
@@ -159,6 +301,3 @@ def init_verify_lane(app: Flask) -> None:
     if limiter_at is None:
         raise RuntimeError("the verify lane goes after the rate limiter's hook, which is not installed")
     hooks.insert(limiter_at + 1, answer_scan)
-    engine = app.extensions["lbt"].database.engine
-    if engine.dialect.name == "postgresql":
-        app.extensions[DRIVER_SCANS] = DriverScans(engine.dialect)

@@ -6,6 +6,7 @@ login session with its CSRF token."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from werkzeug.wrappers import Response
 from lbt.accounts.models import Role, User
 from lbt.api.limits import MAX_BATCH
 from lbt.api.openapi import openapi_document
+from lbt.core.errors import Message
 from lbt.crossings.batch import ItemResult, crossing_point_of, record_batch
 from lbt.crossings.models import Direction
 from lbt.crossings.timing import CrossingLimits
@@ -28,9 +30,10 @@ from lbt.permits.services import published_jwks
 from lbt.permits.signing import KeyStore
 from lbt.web.i18n import translate_error, translate_message
 from lbt.web.security import public, roles
-from lbt.web.state import find_service, get_session, now, settings
+from lbt.web.state import find_service, get_session, limiter, now, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+Translate = Callable[[Message, "dict[str, Any] | None"], str]
 
 
 def _problem(status: int, message: str) -> tuple[Response, int]:
@@ -62,17 +65,18 @@ def _item_json(result: ItemResult) -> dict[str, Any]:
     return body
 
 
-def reasons_json(reasons: Any) -> list[dict[str, str]]:
-    return [
-        {"code": reason.code, "message": translate_message(reason.message, reason.params)}
-        for reason in reasons
-    ]
+def reasons_json(reasons: Any, translate: Translate = translate_message) -> list[dict[str, str]]:
+    return [{"code": reason.code, "message": translate(reason.message, reason.params)} for reason in reasons]
 
 
-def verdict_json(result: TokenVerdict, moment: datetime) -> dict[str, Any]:
+def verdict_json(
+    result: TokenVerdict, moment: datetime, translate: Translate = translate_message
+) -> dict[str, Any]:
+    """The verdict's JSON, its reasons in the reader's language (``translate``: the request's, or the
+    verify lane's ``Reader``)."""
     body: dict[str, Any] = {
         "verdict": result.verdict.value,
-        "reasons": reasons_json(result.reasons),
+        "reasons": reasons_json(result.reasons, translate),
         "checked_at": moment.isoformat(),
     }
     if result.permit is not None and result.assessment is not None:
@@ -86,6 +90,7 @@ def verdict_json(result: TokenVerdict, moment: datetime) -> dict[str, Any]:
 
 @bp.post("/verify")
 @roles(Role.BORDER_GUARD)
+@limiter.exempt  # a device scans as fast as people pass; the verify lane (lane_views) takes none either
 def verify() -> tuple[Response, int] | Response:
     data = _json()
     if data is None or not isinstance(data.get("token"), str):

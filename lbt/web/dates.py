@@ -8,6 +8,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+from babel import Locale
 from flask import Flask
 from flask_babel import LazyString, get_locale, pgettext
 from flask_babel import gettext as _
@@ -133,14 +134,21 @@ class LocalDateTimeField(Field):
         return super().__call__(**kwargs)
 
 
-def localized_params(params: dict[str, Any]) -> dict[str, Any]:
+def localized_params(
+    params: dict[str, Any], locale: Locale | None = None, zone: str | None = None
+) -> dict[str, Any]:
     """A message's dates and times in the reader's form (services pass ``date``/``datetime`` values),
-    and its states and places named in the reader's language (``lbt.reference.names``)."""
-    params = localize(params, str(get_locale() or "en"))
+    and its states and places named in the reader's language (``lbt.reference.names``); the request's
+    locale and the instance's zone unless given (the verify lane gives both)."""
+    if not params:
+        return {}
+    locale = locale or get_locale()
+    params = localize(params, str(locale or "en"))
+    zone = zone or instance_zone()
     return {
-        key: moment_filter(value)
+        key: dates.format_moment(value, locale, zone)
         if isinstance(value, datetime)
-        else day_filter(value)
+        else dates.format_day(value, locale, zone)
         if isinstance(value, date)
         else value
         for key, value in params.items()

@@ -5,12 +5,16 @@ them (kept in step by a test), so nothing needs compiling at install time."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from flask import Flask, request
-from flask_babel import Babel, get_locale, get_translations, ngettext
+from flask_babel import Babel, force_locale, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from lbt.core.catalogs import LOCALES, TRANSLATIONS_DIR
 from lbt.core.errors import DomainError, Message
@@ -21,6 +25,7 @@ LOCALE_NAMES = {"en": "English", "ru": "Русский", "tg": "Тоҷикӣ", "
 LOCALE_COOKIE = "lbt_locale"
 # the language menu's order where no agreement says otherwise; Russian and English are shared by all
 COMMON_LOCALES = ("ru", "en")
+MAX_ACCEPT_LANGUAGE = 500  # a longer header is not kept in the lane's cache
 
 
 def select_locale() -> str:
@@ -47,6 +52,46 @@ def translate_message(message: Message, params: dict[str, Any] | None = None) ->
     if isinstance(message, tuple):
         return str(ngettext(message[0], message[1], params.pop("num"), **params))
     return str(_(message, **params))
+
+
+class Reader:
+    """A reader's language outside a request (the verify lane, lbt/api/lane_views.py): the catalogs
+    Flask-Babel reads for ``locale``, the message put in the same form as ``translate_message``."""
+
+    def __init__(self, translations: Any, locale: Locale, zone: str) -> None:
+        self.translations, self.locale, self.zone = translations, locale, zone
+
+    def translate(self, message: Message, params: dict[str, Any] | None = None) -> str:
+        params = localized_params(params or {}, self.locale, self.zone)
+        if isinstance(message, tuple):
+            text = self.translations.ungettext(message[0], message[1], params["num"])
+        else:
+            text = self.translations.ugettext(message)
+        return str(text % params if params else text)
+
+
+def readers(app: Flask, zone: str) -> dict[str, Reader]:
+    """A ``Reader`` per language, with the app's own catalogs."""
+    found = {}
+    with app.test_request_context():
+        for code in LOCALES:
+            with force_locale(code):
+                found[code] = Reader(get_translations(), Locale.parse(code), zone)
+    return found
+
+
+def best_language(accept_language: str) -> str:
+    """``select_locale``'s choice for a reader known only by the ``Accept-Language`` header."""
+    if len(accept_language) > MAX_ACCEPT_LANGUAGE:
+        return _best_of(accept_language)
+    return _best_of_header(accept_language)
+
+
+def _best_of(value: str) -> str:
+    return parse_accept_header(value, LanguageAccept).best_match(LOCALES) or "en"
+
+
+_best_of_header = lru_cache(maxsize=256)(_best_of)  # devices send one header again and again
 
 
 def translate_error(error: DomainError) -> str:

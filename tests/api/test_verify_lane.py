@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy import select
 
 from lbt.accounts.models import Role
-from lbt.api.lane_views import answer_scan
+from lbt.api.lane_views import ENDPOINT, PATH, VerifyLane, answer_scan
 from lbt.api.models import ApiToken
 from lbt.api.services import create_token, revoke_token
 from lbt.crossings.models import Direction
@@ -34,6 +34,15 @@ LANE_STATEMENT = "FROM api_tokens JOIN users"  # the lane's one read of the toke
 
 @contextmanager
 def _without_lane(app: Flask) -> Iterator[None]:
+    """The lane turned off: the middleware on PostgreSQL, the hook on SQLite."""
+    lane = app.wsgi_app
+    if isinstance(lane, VerifyLane):
+        lane.enabled = False
+        try:
+            yield
+        finally:
+            lane.enabled = True
+        return
     hooks = app.before_request_funcs[None]
     at = hooks.index(answer_scan)
     hooks.remove(answer_scan)
@@ -227,7 +236,16 @@ def test_the_lane_answers_with_the_same_headers(both, permit):
     assert "Content-Security-Policy" in headers and headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_the_lane_sits_after_the_rate_limiter(app):
-    hooks = app.before_request_funcs[None]
-    names = [getattr(hook, "__name__", "") for hook in hooks]
-    assert names.index("answer_scan") == names.index("_check_request_limit") + 1
+def test_the_lane_sits_in_front_of_flask_or_after_the_rate_limiter(app):
+    """PostgreSQL: the middleware, right around Flask's own WSGI app (inside a proxy's ProxyFix);
+    SQLite: the hook, right after the rate limiter's."""
+    names = [getattr(hook, "__name__", "") for hook in app.before_request_funcs[None]]
+    if isinstance(app.wsgi_app, VerifyLane):
+        assert app.wsgi_app.wsgi_app == app.__class__.wsgi_app.__get__(app) and "answer_scan" not in names
+    else:
+        assert names.index("answer_scan") == names.index("_check_request_limit") + 1
+
+
+def test_the_lanes_path_is_the_views(app):
+    with app.test_request_context():
+        assert url_for(ENDPOINT) == PATH
