@@ -123,7 +123,8 @@ def _wait_ready(server: Server, path: str, seconds: float = 90) -> None:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
-    log = server.log_path.read_text(errors="replace")[-3000:] if server.log_path.exists() else ""
+    written = (server.log_path, server.log_path.with_suffix(".out"))  # gunicorn's, the app's
+    log = "".join(path.read_text(errors="replace")[-3000:] for path in written if path.exists())
     raise SystemExit(f"{server.name} did not start on {server.base_url}:\n{log}")
 
 
@@ -151,7 +152,17 @@ def gunicorn(
         str(log_path),
         app,
     ]
-    process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env}, start_new_session=True)
+    # the app's own JSON lines (one per request) go to a file beside gunicorn's, as a service's go to
+    # its journal: not to the terminal, whose drawing of them would be measured as the machine's work
+    with (logs / f"{name}.out").open("ab") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**os.environ, **env},
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     server = Server(name, f"http://127.0.0.1:{port}", process, log_path, database_url)
     try:
         _wait_ready(server, ready)

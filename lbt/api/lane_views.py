@@ -33,6 +33,8 @@ import structlog
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_login.config import COOKIE_NAME
 from sqlalchemy.orm import Session
+from werkzeug.http import parse_options_header
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Request
 
 from lbt.api.services import LAST_USED_PRECISION, TOKEN_PREFIX, bearer_digest
@@ -49,7 +51,7 @@ from lbt.web.i18n import LOCALES, Reader, best_language, readers
 from lbt.web.metrics import count_request
 from lbt.web.request_input import MAX_JSON_BYTES, JSONRefused, read_json
 from lbt.web.request_log import REQUEST_ID_HEADER, log_request, request_id_of
-from lbt.web.security import HSTS, SECURITY_HEADERS, access_of, bearer_token
+from lbt.web.security import HSTS, SECURITY_HEADERS, access_of, bearer_of
 from lbt.web.state import AppState, get_session, limiter, state
 
 log = logging.getLogger(__name__)
@@ -85,13 +87,19 @@ def _scan_request(request: Request, remember_cookie: str) -> tuple[str, dict[str
         return None
     if remember_cookie in request.cookies:
         return None
-    token = bearer_token(request)
-    if token is None or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
-        return None
     if request.content_length is None or request.content_length > MAX_JSON_BYTES:
         return None
+    return _scan_of(request.headers.get("Authorization", ""), request.get_data(cache=True))
+
+
+def _scan_of(authorization: str, body: bytes) -> tuple[str, dict[str, Any]] | None:
+    """The bearer token of an ``Authorization`` value and the scan a body holds, as the view takes
+    them."""
+    token = bearer_of(authorization)
+    if token is None or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
     try:
-        data = read_json(request.get_data(cache=True))
+        data = read_json(body)
     except JSONRefused:
         return None
     if (
@@ -104,6 +112,14 @@ def _scan_request(request: Request, remember_cookie: str) -> tuple[str, dict[str
     if point is not None and not (storable_text(point) and len(point) <= MAX_POINT_CODE):
         return None  # the view names the guard's points (and a NUL never reaches the database)
     return token, data
+
+
+def _json_type(content_type: str) -> bool:
+    """``Request.is_json`` of a ``Content-Type`` value."""
+    mimetype = parse_options_header(content_type)[0].lower()
+    return mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
 
 
 def _usable(holder: TokenHolder, moment: datetime, roles: Iterable[Any]) -> bool:
@@ -213,19 +229,20 @@ class VerifyLane:
             not self.enabled
             or environ.get("PATH_INFO") != PATH
             or environ.get("REQUEST_METHOD") != "POST"
+            or environ.get("QUERY_STRING")
             or "HTTP_COOKIE" in environ  # a browser's call (its session, CSRF): the view's
             or not length.isdigit()
             or int(length) > MAX_JSON_BYTES
+            or not _json_type(environ.get("CONTENT_TYPE", ""))
         ):
             return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
         started = time.perf_counter()
         body = environ["wsgi.input"].read(int(length))
-        environ["wsgi.input"] = io.BytesIO(body)
         identifier = request_id_of(environ.get("HTTP_X_REQUEST_ID", ""))
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=identifier)
         try:
-            answer = self._answer(Request(environ), identifier, started)
+            answer = self._answer(environ, body, identifier, started)
         except Exception:  # the view answers, as it would without the lane (and says what failed)
             log.exception("the verify lane failed; the view answers")
             answer = None
@@ -234,10 +251,15 @@ class VerifyLane:
         if answer is None:
             environ["wsgi.input"] = io.BytesIO(body)
             return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
-        return answer(environ, start_response)  # type: ignore[no-any-return]
+        content, headers = answer
+        start_response("200 OK", headers)
+        return [content]
 
-    def _answer(self, request: Request, identifier: str, started: float) -> Response | None:
-        scan = _scan_request(request, COOKIE_NAME)
+    def _answer(
+        self, environ: dict[str, Any], body: bytes, identifier: str, started: float
+    ) -> tuple[bytes, list[tuple[str, str]]] | None:
+        """The answer's body and headers, as Flask's JSON response and after-request hooks give them."""
+        scan = _scan_of(environ.get("HTTP_AUTHORIZATION", ""), body)
         if scan is None:
             return None
         app_state: AppState = self.app.extensions["lbt"]
@@ -262,19 +284,29 @@ class VerifyLane:
         if judged is None:
             return None
         holder, result, moment = judged
-        reader = self._reader(holder.locale, request.headers.get("Accept-Language", ""))
-        response = self.app.json.response(verdict_json(result, moment, reader.translate))
-        headers = response.headers
-        headers.extend(SECURITY_HEADERS)
-        if request.is_secure:
-            headers.set(*HSTS)
-        headers["Cache-Control"] = "no-store"  # behind a login (lbt.web.security)
-        headers["Vary"] = "Cookie"
-        headers[REQUEST_ID_HEADER] = identifier
+        reader = self._reader(holder.locale, environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        content = self._json(verdict_json(result, moment, reader.translate))
+        headers = [("Content-Type", self._content_type), ("Content-Length", str(len(content)))]
+        headers += SECURITY_HEADERS
+        if environ.get("wsgi.url_scheme") == "https":
+            headers.append(HSTS)
+        headers += [("Cache-Control", "no-store"), ("Vary", "Cookie"), (REQUEST_ID_HEADER, identifier)]
         seconds = time.perf_counter() - started
-        count_request(ENDPOINT, "POST", response.status_code, seconds)
-        log_request(identifier, "POST", ENDPOINT, response.status_code, seconds, holder.user_id)
-        return response  # type: ignore[no-any-return]
+        count_request(ENDPOINT, "POST", 200, seconds)
+        log_request(identifier, "POST", ENDPOINT, 200, seconds, holder.user_id)
+        return content, headers
+
+    def _json(self, value: Any) -> bytes:
+        """``app.json.response``'s body: the app's JSON provider, compact unless in debug mode."""
+        provider = self.app.json
+        compact = getattr(provider, "compact", None)
+        if (compact is None and self.app.debug) or compact is False:
+            return f"{provider.dumps(value, indent=2)}\n".encode()
+        return f"{provider.dumps(value, separators=(',', ':'))}\n".encode()
+
+    @property
+    def _content_type(self) -> str:
+        return get_content_type(self.app.json.mimetype, "utf-8")  # type: ignore[attr-defined]
 
     def _reader(self, user_locale: str | None, accept_language: str) -> Reader:
         """``select_locale``'s choice: the user's language, else the header's (no cookie comes here)."""

@@ -99,7 +99,8 @@ def read_json(data: str | bytes, *, max_bytes: int = MAX_JSON_BYTES, max_depth: 
             data = data.decode(json.detect_encoding(data))
         except (UnicodeDecodeError, LookupError):
             raise JSONRefused(N_("The JSON is not valid UTF-8 text.")) from None
-    _check_depth(data, max_depth)
+    if data.count("[") + data.count("{") > max_depth:  # with fewer, the parser finds any mismatch
+        _check_depth(data, max_depth)
     try:
         value = json.loads(data, parse_float=_finite, parse_constant=_constant, object_pairs_hook=_pairs)
     except JSONRefused:

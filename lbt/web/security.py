@@ -91,7 +91,12 @@ def access_of(view: Callable[..., Any]) -> Any:
 
 def bearer_token(req: Request) -> str | None:
     """The token of an ``Authorization: Bearer ...`` header (API clients), if any."""
-    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
+    return bearer_of(req.headers.get("Authorization", ""))
+
+
+def bearer_of(authorization: str) -> str | None:
+    """The token of an ``Authorization`` header's value ``Bearer ...``, if it is one."""
+    scheme, _sep, token = authorization.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import structlog
 from sqlalchemy import select
 
 from lbt.accounts.models import Role
 from lbt.permits.models import Permit
+from lbt.web import request_log
 from lbt.web.request_log import json_handler
 from tests.applications.test_public_views import apply, open_status, send, stored_application
 from tests.crossings import sending
@@ -153,3 +155,55 @@ def test_an_application_through_its_steps_leaves_no_personal_data_or_token_in_th
         "certificate.pdf",
     ]
     assert [found for found in personal if found in text] == []
+
+
+def only_the_apps_handler(monkeypatch: pytest.MonkeyPatch) -> logging.Logger:
+    """The ``lbt`` logger as in production: pytest's own capture handlers taken off it for the test."""
+    logger = logging.getLogger("lbt")
+    own = [handler for handler in logger.handlers if handler.get_name() == request_log.HANDLER_NAME]
+    monkeypatch.setattr(logger, "handlers", own)
+    return logger
+
+
+def test_the_request_line_written_directly_is_the_one_the_logging_pipeline_writes(app, capsys, monkeypatch):
+    """One line per request is written without the logging machinery when the app's own handler is
+    the only one (``_only_handler``): the same keys in the same order, the same values, a UTC time."""
+    only_the_apps_handler(monkeypatch)
+    assert request_log._only_handler() is not None  # the app's handler alone, as in production
+    structlog.contextvars.bind_contextvars(request_id="abcdef0123456789", shift="night")
+    try:
+        request_log.log_request("abcdef0123456789", "POST", "api.verify", 200, 0.00125, 7)
+        direct = capsys.readouterr().err
+        with_pipeline = logging.getLogger("lbt").handlers[0]
+        logging.getLogger("lbt").addFilter(lambda _record: True)  # any filter: the pipeline's way
+        try:
+            assert request_log._only_handler() is None
+            request_log.log_request("abcdef0123456789", "POST", "api.verify", 200, 0.00125, 7)
+        finally:
+            logging.getLogger("lbt").filters.clear()
+        piped = capsys.readouterr().err
+    finally:
+        structlog.contextvars.clear_contextvars()
+    assert with_pipeline.get_name() == request_log.HANDLER_NAME
+    stamp = re.compile(r'"timestamp": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z"')
+    assert stamp.search(direct) and stamp.search(piped)
+    assert direct.count("\n") == 1 and stamp.sub("", direct) == stamp.sub("", piped)
+    assert list(json.loads(direct)) == [
+        *("request_id", "method", "endpoint", "status", "duration_ms", "user_id", "event", "shift"),
+        *("level", "logger", "timestamp"),
+    ]
+    assert json.loads(direct)["duration_ms"] == 1.2
+
+
+@pytest.mark.parametrize("change", ["second handler", "level", "handler level", "processors"])
+def test_any_other_logging_set_up_gets_the_line_through_the_pipeline(app, change, monkeypatch):
+    logger = only_the_apps_handler(monkeypatch)
+    if change == "second handler":
+        monkeypatch.setattr(logger, "handlers", [*logger.handlers, logging.NullHandler()])
+    elif change == "level":
+        monkeypatch.setattr(logging.getLogger("lbt.request"), "disabled", True)
+    elif change == "handler level":
+        monkeypatch.setattr(logger.handlers[0], "level", logging.WARNING)
+    else:
+        monkeypatch.setattr(request_log, "_configured", [])
+    assert request_log._only_handler() is None
