@@ -66,3 +66,25 @@ def test_an_expanding_in_is_refused(postgresql):  # type: ignore[no-untyped-def]
     statement = select(Crossing.id).where(Crossing.status.in_(COUNTED_STATUSES))
     with pytest.raises(ValueError, match="expanding IN"):
         DriverSelect(statement, postgresql.dialect, ())
+
+
+def test_a_connection_keeps_one_cursor_until_its_factory_changes(postgresql, permit):  # type: ignore[no-untyped-def]
+    selected = DriverSelect(_history("number"), postgresql.dialect, ("number",))  # type: ignore[arg-type]
+    driver = postgresql.connection.driver_connection
+    made: list[object] = []
+    factory = driver.cursor_factory
+
+    class Noting(factory):  # type: ignore[misc,valid-type]
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    driver.cursor_factory = Noting
+    try:
+        rows = [selected.first(driver, number=permit.number) for _ in range(3)]
+        assert len(made) == 1 and rows[0] == rows[1] == rows[2] is not None
+        made[0].close()  # type: ignore[attr-defined]
+        assert selected.first(driver, number=permit.number) == rows[0] and len(made) == 2
+    finally:
+        driver.cursor_factory = factory
+    assert selected.first(driver, number=permit.number) == rows[0] and len(made) == 2  # the plain one
