@@ -6,6 +6,7 @@ looked for among those run."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -249,3 +250,59 @@ def test_the_lane_sits_in_front_of_flask_or_after_the_rate_limiter(app):
 def test_the_lanes_path_is_the_views(app):
     with app.test_request_context():
         assert url_for(ENDPOINT) == PATH
+
+
+def _laned_post(app, client, connection, **options: Any) -> tuple[Any, Any, bool]:  # type: ignore[no-untyped-def]
+    """One call asked with the lane and without it: both responses, and whether the lane answered."""
+    with statements(connection) as seen:
+        laned = client.post("/api/v1/verify", **options)
+    with _without_lane(app):
+        viewed = client.post("/api/v1/verify", **options)
+    return laned, viewed, any(LANE_STATEMENT in " ".join(text.split()) for text, _parameters in seen)
+
+
+def test_over_https_the_lane_adds_hsts_as_the_view_does(app, client, connection, guard_token, permit):
+    assert sending.verdict(client, guard_token, permit)["verdict"] == "pass"
+    laned, viewed, answered = _laned_post(
+        app, client, connection, json=_scan(permit), headers=bearer(guard_token), base_url="https://localhost"
+    )
+    assert answered and laned.status_code == viewed.status_code == 200
+    assert laned.headers["Strict-Transport-Security"] == viewed.headers["Strict-Transport-Security"]
+    assert dict(laned.headers.items()).keys() == dict(viewed.headers.items()).keys()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "answered"),
+    [
+        ("application/json; charset=utf-8", True),
+        ("Application/JSON", True),
+        ("application/vnd.lbt+json", True),
+        ("text/plain", False),
+        ("application/x-www-form-urlencoded", False),
+    ],
+)
+def test_a_json_body_of_any_json_type_is_laned_and_no_other(  # type: ignore[no-untyped-def]
+    app, client, connection, guard_token, permit, content_type, answered
+):
+    assert sending.verdict(client, guard_token, permit)["verdict"] == "pass"
+    laned, viewed, was_laned = _laned_post(
+        app,
+        client,
+        connection,
+        data=json.dumps(_scan(permit)),
+        headers={**bearer(guard_token), "Content-Type": content_type},
+    )
+    assert was_laned is answered
+    assert (laned.status_code, laned.get_json(force=True)) == (
+        viewed.status_code,
+        viewed.get_json(force=True),
+    )
+
+
+def test_a_sane_request_id_comes_back_from_the_lane(app, client, connection, guard_token, permit):
+    assert sending.verdict(client, guard_token, permit)["verdict"] == "pass"
+    sent = {**bearer(guard_token), "X-Request-ID": "device-7f3e1c2a-0001"}
+    laned, viewed, answered = _laned_post(app, client, connection, json=_scan(permit), headers=sent)
+    assert (
+        answered and laned.headers["X-Request-ID"] == viewed.headers["X-Request-ID"] == "device-7f3e1c2a-0001"
+    )
