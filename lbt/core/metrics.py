@@ -99,6 +99,23 @@ def metrics() -> Metrics:
     return _build()
 
 
+# a labelled value is looked up once, not per request (``labels`` sorts and checks its names each
+# time); bounded, as a client can send any method
+@functools.lru_cache(maxsize=1024)
+def request_children(endpoint: str, method: str, status: str) -> tuple[Any, Any]:
+    """The request counter's and the latency histogram's values for these labels."""
+    measured = metrics()
+    return (
+        measured.requests.labels(endpoint=endpoint, method=method, status=status),
+        measured.latency.labels(endpoint=endpoint, status=status),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _verdict_child(verdict: str, reason: str, source: str) -> Any:
+    return metrics().verdicts.labels(verdict=verdict, reason=reason, source=source)
+
+
 @functools.cache
 def _enabled() -> dict[str, Path]:
     """The process's folder once ``enable`` ran: process-wide like prometheus-client's value class."""
@@ -122,7 +139,8 @@ def enable(folder: Path) -> Path:
     _clean_earlier_run(folder)
     os.environ[MULTIPROCESS_ENV] = str(folder)  # prometheus-client opens its files where this says
     values.ValueClass = values.MultiProcessValue()
-    metrics.cache_clear()  # a set made before (in memory) is replaced by one that writes files
+    for cached in (metrics, request_children, _verdict_child):  # a set made before (in memory) is
+        cached.cache_clear()  # replaced by one that writes files
     chosen["folder"] = folder
     return folder
 
@@ -203,7 +221,7 @@ def _drop_pending(session: Session) -> None:
 
 def count_verdict(verdict: str, reason: str, source: str) -> None:
     """A verdict given at a crossing point (it changes nothing, so it counts at once)."""
-    metrics().verdicts.labels(verdict=verdict, reason=reason, source=source).inc()
+    _verdict_child(verdict, reason, source).inc()
 
 
 def count_crossing(session: Session, *, offline: bool, held: bool) -> None:
