@@ -4,13 +4,15 @@ parameters it names, and refuses what it cannot run as written."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from lbt.core.driver_select import DriverSelect
+from lbt.core.driver_select import KEPT_CURSOR, DriverSelect
 from lbt.crossings.models import COUNTED_STATUSES, Crossing, Direction
 from lbt.permits.models import Permit
 from tests.crossings.test_views import cross
@@ -88,3 +90,19 @@ def test_a_connection_keeps_one_cursor_until_its_factory_changes(postgresql, per
     finally:
         driver.cursor_factory = factory
     assert selected.first(driver, number=permit.number) == rows[0] and len(made) == 2  # the plain one
+
+
+def test_a_kept_cursor_goes_with_its_connection(postgresql):  # type: ignore[no-untyped-def]
+    """The cursor is kept on the connection, not beside it: a connection the pool dropped is freed."""
+    selected = DriverSelect(_history("number"), postgresql.dialect, ("number",))  # type: ignore[arg-type]
+    engine = postgresql.engine
+    raw = engine.raw_connection()
+    driver = raw.driver_connection
+    assert selected.first(driver, number="no such number") is None
+    assert getattr(driver, KEPT_CURSOR) is not None
+    dropped = weakref.ref(driver)
+    raw.invalidate()
+    raw.close()
+    del raw, driver
+    gc.collect()
+    assert dropped() is None

@@ -231,7 +231,7 @@ class VerifyLane:
             or environ.get("REQUEST_METHOD") != "POST"
             or environ.get("QUERY_STRING")
             or "HTTP_COOKIE" in environ  # a browser's call (its session, CSRF): the view's
-            or not length.isdigit()
+            or not (length.isascii() and length.isdigit())
             or int(length) > MAX_JSON_BYTES
             or not _json_type(environ.get("CONTENT_TYPE", ""))
         ):
@@ -288,7 +288,7 @@ class VerifyLane:
         content = self._json(verdict_json(result, moment, reader.translate))
         headers = [("Content-Type", self._content_type), ("Content-Length", str(len(content)))]
         headers += SECURITY_HEADERS
-        if environ.get("wsgi.url_scheme") == "https":
+        if environ.get("wsgi.url_scheme") in ("https", "wss"):  # werkzeug's is_secure
             headers.append(HSTS)
         headers += [("Cache-Control", "no-store"), ("Vary", "Cookie"), (REQUEST_ID_HEADER, identifier)]
         seconds = time.perf_counter() - started

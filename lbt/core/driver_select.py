@@ -14,7 +14,6 @@ write its members as ``OR``-ed comparisons.)"""
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -63,16 +62,18 @@ class DriverSelect:
         )
 
 
-# a cursor per driver's connection, kept while the connection lives: making a cursor costs about a
-# quarter of a one-row statement's client side (a connection serves one thread at a time, so its
-# cursor does too)
-_CURSORS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+# a cursor per driver's connection, kept on the connection itself, so that it goes with it (a cursor
+# holds its connection: kept anywhere else, it would keep every connection the pool has dropped):
+# making a cursor costs about a quarter of a one-row statement's client side (a connection serves
+# one thread at a time, so its cursor does too)
+KEPT_CURSOR = "_lbt_kept_cursor"
 
 
 def _cursor(driver_connection: Any) -> Any:
     """The connection's kept cursor, or a new one when it has none open of its current
     ``cursor_factory`` (one that counts statements, say: tests/perf/counting.py)."""
-    cursor = _CURSORS.get(driver_connection)
+    cursor = getattr(driver_connection, KEPT_CURSOR, None)
     if cursor is None or cursor.closed or type(cursor) is not driver_connection.cursor_factory:
-        cursor = _CURSORS[driver_connection] = driver_connection.cursor()
+        cursor = driver_connection.cursor()
+        setattr(driver_connection, KEPT_CURSOR, cursor)
     return cursor

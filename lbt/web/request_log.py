@@ -114,6 +114,7 @@ def json_handler(stream: TextIO | None = None) -> logging.Handler:
 
 
 _configured: list[Any] | None = None  # the processors configure_logging gave structlog
+_own: list[Any] = [None, None]  # the handler it added, and that handler's formatter
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -131,6 +132,7 @@ def configure_logging(level: int = logging.INFO) -> None:
         handler = json_handler()
         handler.set_name(HANDLER_NAME)
         logger.addHandler(handler)
+        _own[:] = [handler, handler.formatter]
     logger.setLevel(level)
     logger.propagate = False  # one line per event, not a second plain copy from the root logger
     # the development server's own access lines carry the path and query string: ours replace them
@@ -216,29 +218,40 @@ def _only_handler() -> logging.Handler | None:
     ):
         return None
     [handler] = app_logger.handlers
-    if type(handler) is not _CurrentStderr or handler.filters or handler.level > logging.INFO:
+    if handler is not _own[0] or handler.formatter is not _own[1] or handler.filters:
         return None
-    return handler
+    return handler if handler.level <= logging.INFO else None
+
+
+def _fallback(value: Any) -> Any:
+    """structlog's JSON renderer's ``default``: a value's ``__structlog__()``, else its ``repr``."""
+    try:
+        return value.__structlog__()
+    except AttributeError:
+        return repr(value)
 
 
 def _write_line(handler: logging.Handler, fields: dict[str, Any]) -> bool:
     """``fields`` as structlog's pipeline renders them (``_SHARED``, then the JSON renderer): the event,
-    the bound context's other keys, the level, the logger's name, the time in UTC. False when the
-    stream failed (the standard library's handler then reports it, and the request goes on)."""
+    the bound context's other keys, the level, the logger's name, the time in UTC. False when nothing
+    was written (the standard library's handler then tries, and reports what fails)."""
     fields["event"] = "request"
     for key, value in structlog.contextvars.get_contextvars().items():
         fields.setdefault(key, value)
     fields["level"] = "info"
     fields["logger"] = REQUEST_LOGGER
     fields["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    line = json.dumps(fields, ensure_ascii=False) + "\n"
     try:
+        line = json.dumps(fields, ensure_ascii=False, default=_fallback) + "\n"
         with handler.lock:  # type: ignore[union-attr]
             stream = sys.stderr
             stream.write(line)
-            stream.flush()
     except Exception:
         return False
+    try:
+        stream.flush()
+    except Exception:  # the line was handed over; a stream that cannot flush is not written twice
+        handler.handleError(logging.makeLogRecord({"msg": "request", "name": REQUEST_LOGGER}))
     return True
 
 

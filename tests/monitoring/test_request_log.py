@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,7 +196,23 @@ def test_the_request_line_written_directly_is_the_one_the_logging_pipeline_write
     assert json.loads(direct)["duration_ms"] == 1.2
 
 
-@pytest.mark.parametrize("change", ["second handler", "level", "handler level", "processors"])
+def test_a_bound_value_json_cannot_hold_is_written_as_the_pipeline_writes_it(app, capsys, monkeypatch):
+    only_the_apps_handler(monkeypatch)
+    structlog.contextvars.bind_contextvars(job=uuid.UUID(int=7))
+    try:
+        request_log.log_request("abcdef0123456789", "GET", "jobs.view", 200, 0.002, None)
+        direct = capsys.readouterr().err
+        monkeypatch.setattr(request_log, "_only_handler", lambda: None)
+        request_log.log_request("abcdef0123456789", "GET", "jobs.view", 200, 0.002, None)
+        piped = capsys.readouterr().err
+    finally:
+        structlog.contextvars.clear_contextvars()
+    assert json.loads(direct)["job"] == repr(uuid.UUID(int=7)) == json.loads(piped)["job"]
+
+
+@pytest.mark.parametrize(
+    "change", ["second handler", "level", "handler level", "processors", "formatter", "filter"]
+)
 def test_any_other_logging_set_up_gets_the_line_through_the_pipeline(app, change, monkeypatch):
     logger = only_the_apps_handler(monkeypatch)
     if change == "second handler":
@@ -204,6 +221,10 @@ def test_any_other_logging_set_up_gets_the_line_through_the_pipeline(app, change
         monkeypatch.setattr(logging.getLogger("lbt.request"), "disabled", True)
     elif change == "handler level":
         monkeypatch.setattr(logger.handlers[0], "level", logging.WARNING)
+    elif change == "formatter":
+        monkeypatch.setattr(logger.handlers[0], "formatter", logging.Formatter())
+    elif change == "filter":
+        monkeypatch.setattr(logger.handlers[0], "filters", [lambda _record: True])
     else:
         monkeypatch.setattr(request_log, "_configured", [])
     assert request_log._only_handler() is None
