@@ -32,6 +32,7 @@ BAD_JSON = {
     "nested 100,000 deep, closed": ("[" * 100_000 + "]" * 100_000, f"at most {MAX_JSON_DEPTH} levels"),
     "objects nested deep": ('{"a":' * 5000 + "1" + "}" * 5000, f"at most {MAX_JSON_DEPTH} levels"),
     "not JSON": ("{crossings: []}", "The JSON is not valid"),
+    "brackets that do not match, shallow": ('{"crossings": [1}', "The JSON is not valid"),
     "NaN": ('{"crossings": [NaN]}', "NaN is not a JSON value"),
     "a key twice": ('{"crossings": [], "crossings": []}', 'names "crossings" twice'),
     "a 5000-digit number": ("[" + "9" * 5000 + "]", "too many digits"),
@@ -47,6 +48,15 @@ def test_bad_json_is_refused_with_400_and_a_reason_before_the_view(client, guard
     assert response.status_code == 400
     assert response.get_json()["status"] == 400
     assert message in response.get_json()["error"]
+
+
+def test_the_depth_limit_holds_at_its_edge_however_few_the_brackets():
+    """Texts with no more brackets than the limit skip the depth pre-scan: they cannot nest deeper."""
+    assert read_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
+    with pytest.raises(ValueError, match=f"at most {MAX_JSON_DEPTH} levels"):
+        read_json("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
+    with pytest.raises(ValueError, match="The JSON is not valid"):
+        read_json('{"a": [1}')
 
 
 def test_non_utf8_json_is_refused(client, guard_headers):
